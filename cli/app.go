@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/tenancy-dev/tenancy/config"
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// App carries what every command shares: where to read and write, the
+// global flags, and the configuration and services, opened on first use.
+type App struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	ConfigPath     string
+	ReadOnly       bool
+
+	cfg *config.Config
+	svc *tenants.Service
+}
+
+// Config loads and validates the configuration once.
+func (a *App) Config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	cfg, err := config.Load(a.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if a.ReadOnly {
+		cfg.UI.ReadOnly = true
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// Service opens the tenant service once.
+func (a *App) Service(ctx context.Context) (*tenants.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := tenants.Open(ctx, cfg, tenants.Options{ReadOnly: cfg.UI.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	return svc, nil
+}
+
+// Close closes whatever was opened.
+func (a *App) Close() {
+	if a.svc != nil {
+		a.svc.Close()
+		a.svc = nil
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc
+}

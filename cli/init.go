@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+func newInitCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create the central database and tables if they are absent (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if cfg.UI.ReadOnly {
+				return tenants.ErrReadOnly
+			}
+			ctx := cmd.Context()
+			db, createdDB, err := tenants.EnsureCentralDatabase(ctx, cfg.Central.DSN)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			res, err := tenants.Init(ctx, db)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if createdDB {
+				fmt.Fprintln(out, "Created the central database.")
+			}
+			if len(res.CreatedTables) > 0 {
+				fmt.Fprintf(out, "Created tables: %s.\n", strings.Join(res.CreatedTables, ", "))
+			} else {
+				fmt.Fprintln(out, "The central tables already exist; nothing was changed.")
+			}
+			fmt.Fprintf(out, "Central database flavour: %s.\n", res.Flavour)
+			return nil
+		},
+	}
+}

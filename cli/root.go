@@ -1,0 +1,93 @@
+// Package cli holds tenancy's cobra commands: they parse flags, call the
+// services and print tables, JSON or progress. No business logic lives here.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// usageError marks a mistake in how the command was called (exit code 2).
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Execute runs the command line and returns the process exit code:
+// 0 on success, 1 on failure, 2 on a usage error.
+func Execute(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	root := NewRoot(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	app.Close()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(app.Stderr, "tenancy: "+err.Error())
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(app.Stderr, "Run `tenancy help` (or add --help to the command) for usage.")
+		return 2
+	}
+	return 1
+}
+
+// NewRoot builds the command tree around app.
+func NewRoot(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "tenancy",
+		Short:         "Operate a fleet of per-tenant MySQL/MariaDB databases",
+		Long:          "tenancy manages the tenants of a multi-tenant SaaS that keeps one MySQL/MariaDB database per tenant,\nworking on an existing stancl/tenancy (v3) or artflow-studio/tenancy central database.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.SetIn(app.Stdin)
+	root.SetOut(app.Stdout)
+	root.SetErr(app.Stderr)
+	root.PersistentFlags().StringVar(&app.ConfigPath, "config", "", "config file (default: $TENANCY_CONFIG, ./tenancy.toml, $XDG_CONFIG_HOME/tenancy/config.toml)")
+	root.PersistentFlags().BoolVar(&app.ReadOnly, "read-only", false, "refuse every write and open MySQL sessions read-only")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
+	wrapArgs(root)
+	return root
+}
+
+// wrapArgs turns cobra's argument-count errors into usage errors, everywhere.
+func wrapArgs(cmd *cobra.Command) {
+	if cmd.Run == nil && cmd.RunE == nil && cmd.HasSubCommands() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q for %q", args[0], c.CommandPath())
+			}
+			return c.Help()
+		}
+	}
+	if cmd.Args != nil {
+		check := cmd.Args
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		wrapArgs(c)
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := jsonEncoder(w)
+	return enc.Encode(v)
+}

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+func newCreateCmd(app *App) *cobra.Command {
+	var req tenants.CreateRequest
+	var status string
+	var dbUser, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create --name NAME [--domain D]...",
+		Short: "Create a tenant: database, optional user, records, migrations, seed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(req.Name) == "" {
+				return usagef("--name is required")
+			}
+			req.Status = tenants.Status(status)
+			if cmd.Flags().Changed("db-user") {
+				req.DBUser = &dbUser
+			}
+			svc, err := app.Service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			progress := stepPrinter(app.Stderr, !asJSON && isTerminal(app.Stderr))
+			t, err := svc.Create(cmd.Context(), req, progress)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), tenantJSON(t))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created tenant [%d] %s (%s), database %s on %s.\n", t.Index, t.Name, t.ID, t.Database, t.Server)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Name, "name", "", "tenant name (required)")
+	f.StringArrayVar(&req.Domains, "domain", nil, "a domain of the tenant (repeat for several)")
+	f.StringVar(&req.ID, "id", "", "tenant id (default: a new UUID v4)")
+	f.StringVar(&req.Database, "database", "", "database name (default: prefix + id + suffix)")
+	f.StringVar(&req.Server, "server", "", "server to create the database on (default: the one with the fewest tenants)")
+	f.StringVar(&status, "status", "active", "initial status: active, inactive or blocked")
+	f.BoolVar(&dbUser, "db-user", false, "create a least-privilege database user for the tenant (default: tenancy.create_database_user)")
+	f.BoolVar(&req.NoMigrate, "no-migrate", false, "do not run the tenant migrations")
+	f.BoolVar(&req.Seed, "seed", false, "load the seed after migrating")
+	f.BoolVar(&asJSON, "json", false, "print the created tenant as JSON")
+	return cmd
+}
+
+func newDeleteCmd(app *App) *cobra.Command {
+	var yes, keepDB bool
+	cmd := &cobra.Command{
+		Use:   "delete REF",
+		Short: "Delete a tenant: its database, user, domains and row",
+		Long:  "Delete a tenant. Without --yes it asks, on a terminal, for the tenant's name to be typed; with no terminal it refuses.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := app.Service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := svc.Find(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !yes {
+				if err := confirmByName(app, svc, cmd, t, keepDB); err != nil {
+					return err
+				}
+			}
+			progress := stepPrinter(app.Stderr, isTerminal(app.Stderr))
+			if err := svc.Delete(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress); err != nil {
+				return err
+			}
+			what := "and its database " + t.Database
+			if keepDB {
+				what = "(database " + t.Database + " kept)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted tenant %s (%s) %s.\n", t.Name, t.ID, what)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&keepDB, "keep-db", false, "keep the tenant's database")
+	return cmd
+}
+
+func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB bool) error {
+	if !isTerminal(app.Stdin) {
+		return fmt.Errorf("refusing to delete tenant %s without confirmation: there is no terminal to ask on; add --yes to delete it", t.Name)
+	}
+	w := app.Stderr
+	fmt.Fprintf(w, "This deletes tenant [%d] %s (%s):\n", t.Index, t.Name, t.ID)
+	if !keepDB {
+		size := ""
+		if info, err := svc.DatabaseInfo(cmd.Context(), t); err == nil && info.Exists {
+			size = fmt.Sprintf(" (%s, %d tables)", humanBytes(info.Bytes), len(info.Tables))
+		}
+		fmt.Fprintf(w, "  database  %s on %s%s\n", t.Database, t.Server, size)
+	}
+	if t.DBUser != "" {
+		fmt.Fprintf(w, "  user      %s\n", t.DBUser)
+	}
+	fmt.Fprintf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
+	fmt.Fprintf(w, "Type the tenant's name (%s) to confirm: ", t.Name)
+	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if strings.TrimRight(line, "\r\n") != t.Name {
+		return fmt.Errorf("the name did not match; nothing was deleted")
+	}
+	return nil
+}
+
+func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " REF...",
+		Short: fmt.Sprintf("Set tenants' status to %s", status),
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := app.Service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := svc.FindMany(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			for _, t := range list {
+				if _, err := svc.SetStatus(cmd.Context(), t, status); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
+			}
+			return nil
+		},
+	}
+}
+
+func newDomainsCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "domains", Short: "Add or remove a tenant's domains", Args: cobra.NoArgs}
+	for _, add := range []bool{true, false} {
+		verb := map[bool]string{true: "add", false: "remove"}[add]
+		cmd.AddCommand(&cobra.Command{
+			Use:   verb + " REF DOMAIN",
+			Short: verb + " a domain",
+			Args:  cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				svc, err := app.Service(cmd.Context())
+				if err != nil {
+					return err
+				}
+				t, err := svc.Find(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				change := svc.RemoveDomain
+				if add {
+					change = svc.AddDomain
+				}
+				t, err = change(cmd.Context(), t, args[1])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s domains: %s\n", t.Index, t.Name, dash(strings.Join(t.Domains, ", ")))
+				return nil
+			},
+		})
+	}
+	return cmd
+}
+
+// stepPrinter shows each step of a create or delete on a terminal.
+func stepPrinter(w io.Writer, tty bool) func(tenants.Progress) {
+	if !tty {
+		return nil
+	}
+	return func(p tenants.Progress) {
+		switch p.State {
+		case tenants.StepStarted:
+			fmt.Fprintf(w, "  … %-14s %s\r", p.Step, p.Message)
+		case tenants.StepDone:
+			fmt.Fprintf(w, "\x1b[2K  ✓ %s\n", p.Step)
+		case tenants.StepSkipped:
+			fmt.Fprintf(w, "  - %s (skipped)\n", p.Step)
+		case tenants.StepFailed:
+			fmt.Fprintf(w, "\x1b[2K  ✗ %s: %s\n", p.Step, p.Message)
+		case tenants.StepRolledBack:
+			fmt.Fprintf(w, "  ↺ %s\n", p.Message)
+		}
+	}
+}
+

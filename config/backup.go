@@ -1,0 +1,55 @@
+package config
+
+// Backup holds where and how tenant backups are made.
+type Backup struct {
+	Dir         string `toml:"dir"`
+	Engine      string `toml:"engine"`
+	Compression string `toml:"compression"`
+	// Workers is how many connections read one tenant's tables at once.
+	Workers int `toml:"workers"`
+	// ParallelTenants is how many tenants `backup create --all` dumps at once.
+	ParallelTenants int       `toml:"parallel_tenants"`
+	CleanupAfter    bool      `toml:"cleanup_after_backup"`
+	Retention       Retention `toml:"retention"`
+}
+
+// Retention is the default policy of `tenancy backup cleanup`.
+type Retention struct {
+	KeepLast    int      `toml:"keep_last"`
+	KeepDaily   int      `toml:"keep_daily"`
+	KeepWeekly  int      `toml:"keep_weekly"`
+	KeepMonthly int      `toml:"keep_monthly"`
+	OlderThan   Duration `toml:"older_than"`
+}
+
+func defaultBackup() Backup {
+	return Backup{
+		Dir:             "storage/tenant-backups",
+		Engine:          "native",
+		Compression:     "zstd",
+		Workers:         2,
+		ParallelTenants: 2,
+	}
+}
+
+func (b Backup) validate(p *problems) {
+	switch b.Engine {
+	case "native", "mysqldump":
+	default:
+		p.add("backup.engine", "%q is not an engine: use \"native\" or \"mysqldump\"", b.Engine)
+	}
+	switch b.Compression {
+	case "zstd", "gzip", "none":
+	default:
+		p.add("backup.compression", "%q is not a compression: use \"zstd\", \"gzip\" or \"none\"", b.Compression)
+	}
+	if b.Workers < 1 {
+		p.add("backup.workers", "must be at least 1, got %d", b.Workers)
+	}
+	if b.ParallelTenants < 1 {
+		p.add("backup.parallel_tenants", "must be at least 1, got %d", b.ParallelTenants)
+	}
+	if b.Dir == "" {
+		p.add("backup.dir", "must not be empty")
+	}
+}

@@ -1,0 +1,153 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Env names of the secrets that may come from the environment; they win
+// over the file. A server's DSN comes from TENANCY_SERVER_<NAME>_DSN, its
+// name upper-cased with every other character turned into "_".
+const (
+	EnvConfig     = "TENANCY_CONFIG"
+	EnvCentralDSN = "TENANCY_CENTRAL_DSN"
+	EnvRedisURL   = "TENANCY_REDIS_URL"
+)
+
+// ServerEnv returns the environment variable that overrides a server's DSN.
+func ServerEnv(name string) string {
+	return "TENANCY_SERVER_" + nonAlnum.ReplaceAllString(strings.ToUpper(name), "_") + "_DSN"
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Z0-9]`)
+
+// Find returns the configuration file to read: explicit (--config) first,
+// then $TENANCY_CONFIG, ./tenancy.toml, $XDG_CONFIG_HOME/tenancy/config.toml
+// (else ~/.config/tenancy/config.toml). It returns "" when none exists; an
+// explicit file that does not exist is an error.
+func Find(explicit string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("config file %s: %w (check the --config path)", explicit, err)
+		}
+		return explicit, nil
+	}
+	if env := os.Getenv(EnvConfig); env != "" {
+		if _, err := os.Stat(env); err != nil {
+			return "", fmt.Errorf("config file %s (from $%s): %w", env, EnvConfig, err)
+		}
+		return env, nil
+	}
+	for _, p := range searchPath() {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+func searchPath() []string {
+	paths := []string{"tenancy.toml"}
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+		paths = append(paths, filepath.Join(x, "tenancy", "config.toml"))
+	} else if home, err := os.UserHomeDir(); err == nil {
+		paths = append(paths, filepath.Join(home, ".config", "tenancy", "config.toml"))
+	}
+	return paths
+}
+
+// Load finds, reads, overrides from the environment and validates the
+// configuration. Every problem is reported at once in an *Error.
+func Load(explicit string) (*Config, error) {
+	path, err := Find(explicit)
+	if err != nil {
+		return nil, err
+	}
+	cfg := Default()
+	var p problems
+	if path != "" {
+		cfg.Path = path
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config %s: %w", path, err)
+		}
+		decode(string(data), cfg, &p)
+	}
+	applyEnv(cfg)
+	cfg.validate(&p)
+	return cfg, p.err(path)
+}
+
+// Parse reads configuration text (no file search, no environment), for
+// tests and for configs written by `tenancy demo`.
+func Parse(text string) (*Config, error) {
+	cfg := Default()
+	var p problems
+	decode(text, cfg, &p)
+	cfg.validate(&p)
+	return cfg, p.err("")
+}
+
+// decode reads each top-level table on its own so that a wrong type in one
+// section does not hide problems in the others.
+func decode(text string, cfg *Config, p *problems) {
+	var sections map[string]toml.Primitive
+	md, err := toml.Decode(text, &sections)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			p.add("(syntax)", "line %d: %s", perr.Position.Line, perr.Message)
+		} else {
+			p.add("(syntax)", "%v", err)
+		}
+		return
+	}
+	targets := map[string]any{
+		"central": &cfg.Central, "tenancy": &cfg.Tenancy, "servers": &cfg.Servers,
+		"redis": &cfg.Redis, "ui": &cfg.UI, "backup": &cfg.Backup,
+		"cache": &cfg.Cache, "perf": &cfg.Perf,
+	}
+	for name, prim := range sections {
+		target, ok := targets[name]
+		if !ok {
+			continue // reported below as undecoded
+		}
+		if err := md.PrimitiveDecode(prim, target); err != nil {
+			p.add(name, "%s", typeMessage(err))
+		}
+	}
+	for _, key := range md.Undecoded() {
+		if len(key) == 1 {
+			if _, known := targets[key[0]]; known {
+				continue
+			}
+		}
+		p.add(key.String(), "unknown key (see config.example.toml for every key)")
+	}
+}
+
+func typeMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "toml: ")
+	return msg
+}
+
+func applyEnv(cfg *Config) {
+	if v := os.Getenv(EnvCentralDSN); v != "" {
+		cfg.Central.DSN = v
+	}
+	if v := os.Getenv(EnvRedisURL); v != "" {
+		cfg.Redis.URL = v
+	}
+	for i := range cfg.Servers {
+		if v := os.Getenv(ServerEnv(cfg.Servers[i].Name)); v != "" {
+			cfg.Servers[i].DSN = v
+		}
+	}
+}
