@@ -201,4 +201,3 @@ func stepPrinter(w io.Writer, tty bool) func(tenants.Progress) {
 		}
 	}
 }
-

@@ -146,4 +146,3 @@ func (e *Env) Database(t testing.TB, name string) *sqlx.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
