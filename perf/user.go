@@ -1,0 +1,215 @@
+package perf
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// maxRetries bounds how often one operation is retried after a deadlock
+// or lock wait timeout before it counts as an error.
+const maxRetries = 10
+
+const (
+	errDeadlock = 1213
+	errLockWait = 1205
+)
+
+// user is one simulated user of a tenant.
+type user struct {
+	no      int
+	t       *target
+	rng     *rand.Rand
+	payload []byte
+	stats   userStats
+}
+
+func newUser(no int, t *target, seed uint64, payloadBytes int) *user {
+	u := &user{no: no, t: t, rng: rand.New(rand.NewPCG(seed, uint64(no))), payload: make([]byte, payloadBytes)}
+	u.stats.cur = newAcc()
+	return u
+}
+
+// loop runs operations until the run stops them.
+func (u *user) loop(r *run) {
+	for {
+		scheduled, ok := r.pace.nextStart()
+		if !ok {
+			return
+		}
+		measured := !scheduled.Before(r.measureFrom)
+		if measured && !r.claim() {
+			return
+		}
+		kind := r.opts.Mix.pick(u.rng.IntN(100))
+		res := u.do(kind, r.opts.OpTimeout)
+		u.account(kind, res, time.Since(scheduled))
+	}
+}
+
+// result is what one operation (with its retries) did.
+type result struct {
+	err                  error
+	deadlocks, lockWaits int64
+	rows                 int64
+}
+
+// do runs one operation, retrying deadlocks and lock wait timeouts. It
+// runs on a context of its own so that stopping the run never interrupts
+// a statement half-way (its outcome would be unknown to the row check).
+func (u *user) do(kind Kind, timeout time.Duration) result {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var res result
+	for attempt := 0; ; attempt++ {
+		res.rows, res.err = u.exec(ctx, kind)
+		var me *mysql.MySQLError
+		if attempt >= maxRetries || !errors.As(res.err, &me) {
+			return res
+		}
+		switch me.Number {
+		case errDeadlock:
+			res.deadlocks++
+		case errLockWait:
+			res.lockWaits++
+		default:
+			return res
+		}
+	}
+}
+
+func (u *user) exec(ctx context.Context, kind Kind) (int64, error) {
+	t := u.t
+	st := t.stmts[kind]
+	switch kind {
+	case Read:
+		var payload sql.RawBytes
+		err := st.QueryRowContext(ctx, u.randomID()).Scan(&payload)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return 1, err
+	case Insert:
+		res, err := st.ExecContext(ctx, t.marker, t.runID, u.no, u.nextPayload())
+		if err != nil {
+			return 0, err
+		}
+		id, err := res.LastInsertId()
+		if err == nil {
+			t.sawID(id)
+		}
+		return 1, nil
+	case Update:
+		res, err := st.ExecContext(ctx, u.nextPayload(), u.randomID(), t.marker, t.runID)
+		return affected(res, err)
+	default:
+		res, err := st.ExecContext(ctx, u.randomID(), t.marker, t.runID)
+		return affected(res, err)
+	}
+}
+
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (u *user) randomID() int64 {
+	top := u.t.maxID.Load()
+	if top < 1 {
+		return 1
+	}
+	return 1 + u.rng.Int64N(top)
+}
+
+const payloadAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+func (u *user) nextPayload() string {
+	for i := range u.payload {
+		u.payload[i] = payloadAlphabet[u.rng.IntN(len(payloadAlphabet))]
+	}
+	return string(u.payload)
+}
+
+// account records one operation's outcome.
+func (u *user) account(kind Kind, res result, lat time.Duration) {
+	s := &u.stats
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur.deadlocks += res.deadlocks
+	s.cur.lockWaits += res.lockWaits
+	if res.err == nil {
+		s.cur.record(kind, lat)
+		switch kind {
+		case Insert:
+			s.committed.Inserted++
+		case Delete:
+			s.committed.Deleted += res.rows
+		}
+		return
+	}
+	errKind, uncertain := classify(res.err)
+	s.cur.fail(kind.String()+": "+errKind, res.err.Error())
+	if uncertain {
+		switch kind {
+		case Insert:
+			s.committed.UncertainInserts++
+		case Delete:
+			s.committed.UncertainDeletes++
+		}
+	}
+}
+
+// classify names an error's kind; uncertain errors ended without the
+// server's answer, so a write may have committed anyway.
+func classify(err error) (kind string, uncertain bool) {
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &me):
+		switch me.Number {
+		case errDeadlock:
+			return "deadlock (retries exhausted)", false
+		case errLockWait:
+			return "lock wait timeout (retries exhausted)", false
+		}
+		return "MySQL error " + strconv.Itoa(int(me.Number)), false
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout", true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn):
+		return "lost connection", true
+	}
+	return "other error", true
+}
+
+// target is one tenant under load.
+type target struct {
+	index  int
+	name   string
+	marker string
+	runID  string
+	db     *sql.DB
+	stmts  [numKinds]*sql.Stmt
+	maxID  atomic.Int64
+	seeded int64
+	users  []*user
+
+	interval, total *acc
+}
+
+// sawID raises the highest id users pick from.
+func (t *target) sawID(id int64) {
+	for {
+		cur := t.maxID.Load()
+		if id <= cur || t.maxID.CompareAndSwap(cur, id) {
+			return
+		}
+	}
+}
