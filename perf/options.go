@@ -106,6 +106,16 @@ func (m Mix) pick(n int) Kind {
 // MarshalText writes the mix as ParseMix reads it.
 func (m Mix) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
+// UnmarshalText reads a mix as ParseMix does.
+func (m *Mix) UnmarshalText(b []byte) error {
+	v, err := ParseMix(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
 // Options are a run's parameters; they are copied into the report.
 type Options struct {
 	// Users is the number of simulated users per tenant.

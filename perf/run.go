@@ -290,6 +290,9 @@ func (ru *run) tick(now time.Time, measured bool) {
 	if secs <= 0 {
 		return
 	}
+	// The warm-up's end often falls just after a tick: that sliver is
+	// drained (so it stays out of the totals) but not reported.
+	silent := !measured && secs < ru.opts.Interval.Seconds()/10
 	ru.scratch.reset()
 	snap := &Snapshot{Warmup: !measured, Tenants: make([]TenantInterval, 0, len(ru.targets))}
 	snap.Elapsed = now.Sub(ru.started).Seconds()
@@ -318,5 +321,7 @@ func (ru *run) tick(now time.Time, measured bool) {
 	if !measured {
 		phase = PhaseWarmup
 	}
-	ru.report(Progress{Phase: phase, Snapshot: snap})
+	if !silent {
+		ru.report(Progress{Phase: phase, Snapshot: snap})
+	}
 }

@@ -2,6 +2,9 @@ package perf
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"fmt"
 	"sync"
 	"testing"
@@ -9,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 // fleet creates n tenants, each with its own database user when dbUser.
@@ -80,6 +83,21 @@ func TestRunThreeTenants(t *testing.T) {
 		}
 	}
 	require.Equal(t, rep.Total.Ops, snapOps, "measured snapshots add up to the report")
+
+	path, err := rep.Save(env.Config.Perf.ReportDir)
+	require.NoError(t, err)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var back Report
+	require.NoError(t, json.Unmarshal(data, &back))
+	require.Equal(t, rep.Total.Ops, back.Total.Ops)
+	require.Equal(t, rep.Parameters.Mix, back.Parameters.Mix)
+	md := filepath.Join(t.TempDir(), "r.md")
+	require.NoError(t, rep.WriteFile(md))
+	data, err = os.ReadFile(md)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "# Load test "+rep.RunID)
+	require.Contains(t, string(data), "| "+list[0].Name+" | ")
 }
 
 func requireSane(t *testing.T, s Summary, users int) {
