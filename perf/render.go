@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -17,8 +18,12 @@ func (s *Snapshot) Line() string {
 	if s.Warmup {
 		warm = " (warm-up)"
 	}
-	return fmt.Sprintf("[ %.0fs ]%s ops/s: %.1f (r/i/u/d: %.1f/%.1f/%.1f/%.1f) lat ms p50: %.2f p95: %.2f p99: %.2f max: %.2f err/s: %.2f retries: %d conns: %d",
-		s.Elapsed, warm, t.OpsPerSec, t.ByKind["read"], t.ByKind["insert"], t.ByKind["update"], t.ByKind["delete"],
+	elapsed := fmt.Sprintf("%.0fs", s.Elapsed)
+	if math.Abs(s.Elapsed-math.Round(s.Elapsed)) > 0.05 {
+		elapsed = fmt.Sprintf("%.1fs", s.Elapsed)
+	}
+	return fmt.Sprintf("[ %s ]%s ops/s: %.1f (r/i/u/d: %.1f/%.1f/%.1f/%.1f) lat ms p50: %.2f p95: %.2f p99: %.2f max: %.2f err/s: %.2f retries: %d conns: %d",
+		elapsed, warm, t.OpsPerSec, t.ByKind["read"], t.ByKind["insert"], t.ByKind["update"], t.ByKind["delete"],
 		t.P50, t.P95, t.P99, t.Max, t.ErrorsPerSec, t.Retries, t.ConnsInUse)
 }
 
