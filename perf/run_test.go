@@ -3,9 +3,9 @@ package perf
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
