@@ -139,7 +139,8 @@ type Options struct {
 	MaxOpenConns int `json:"max_open_conns"`
 	// PayloadBytes is the size of each row's payload (default 100).
 	PayloadBytes int `json:"payload_bytes"`
-	// OpTimeout bounds one operation with its retries (default 30s).
+	// OpTimeout is the pool's read and write timeout: a statement the
+	// server does not answer within it fails (default 30s).
 	OpTimeout time.Duration `json:"op_timeout_ns"`
 }
 

@@ -134,7 +134,7 @@ type run struct {
 }
 
 func (ru *run) open(servers *tenants.Servers, i int, t tenants.Tenant) error {
-	db, err := openPool(servers, t, ru.opts.MaxOpenConns)
+	db, err := openPool(servers, t, ru.opts.MaxOpenConns, ru.opts.OpTimeout)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,9 @@ func (ru *run) open(servers *tenants.Servers, i int, t tenants.Tenant) error {
 
 func (ru *run) close() {
 	for _, t := range ru.targets {
+		for _, u := range t.users {
+			u.detach()
+		}
 		closeStatements(t.stmts)
 		t.db.Close()
 	}
@@ -195,8 +198,20 @@ func (ru *run) prepare(ctx context.Context) error {
 		}
 		t.maxID.Store(top)
 		t.seeded = int64(ru.opts.SeedRows)
+		if ru.opts.MaxOpenConns >= ru.opts.Users {
+			for _, u := range t.users {
+				u.dedicated = true
+				if err := u.attach(ctx); err != nil {
+					return fmt.Errorf("user %d: %w", u.no, err)
+				}
+			}
+			return nil
+		}
 		stmts, err := prepareStatements(ctx, t.db)
 		t.stmts = stmts
+		for _, u := range t.users {
+			u.stmts = stmts
+		}
 		return err
 	})
 }
@@ -246,6 +261,11 @@ func (ru *run) load(ctx context.Context) {
 	ru.pace.halt()
 	wg.Wait()
 	ru.ended = time.Now()
+	for _, t := range ru.targets {
+		for _, u := range t.users {
+			u.detach() // hands the connections back for the check and cleanup
+		}
+	}
 	ru.tick(ru.ended, !ru.ended.Before(ru.measureFrom))
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -39,7 +40,7 @@ var statements = [numKinds]string{
 
 // openPool opens a pool on the tenant's database, logging in as the
 // tenant's own database user when it has one.
-func openPool(servers *tenants.Servers, t tenants.Tenant, maxConns int) (*sql.DB, error) {
+func openPool(servers *tenants.Servers, t tenants.Tenant, maxConns int, opTimeout time.Duration) (*sql.DB, error) {
 	mc, err := servers.MySQLConfig(t.Server, t.Database)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: %w", t.Name, err)
@@ -48,6 +49,7 @@ func openPool(servers *tenants.Servers, t tenants.Tenant, maxConns int) (*sql.DB
 		mc.User, mc.Passwd = t.DBUser, t.DBPassword()
 	}
 	mc.InterpolateParams = false
+	mc.ReadTimeout, mc.WriteTimeout = opTimeout, opTimeout
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: database %s: %w", t.Name, t.Database, err)
@@ -91,7 +93,12 @@ func dropTable(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func prepareStatements(ctx context.Context, db *sql.DB) ([numKinds]*sql.Stmt, error) {
+// preparer is a pool or one connection of it.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func prepareStatements(ctx context.Context, db preparer) ([numKinds]*sql.Stmt, error) {
 	var stmts [numKinds]*sql.Stmt
 	for _, k := range Kinds {
 		st, err := db.PrepareContext(ctx, statements[k])

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -29,6 +31,37 @@ type user struct {
 	rng     *rand.Rand
 	payload []byte
 	stats   userStats
+	// With a connection of its own (dedicated), the user's statements are
+	// prepared on it; otherwise they are the tenant's, on the shared pool.
+	dedicated bool
+	conn      *sql.Conn
+	stmts     [numKinds]*sql.Stmt
+}
+
+// attach gives the user a connection of its own with its statements
+// prepared on it: no pool hand-over and no session reset per operation.
+func (u *user) attach(ctx context.Context) error {
+	conn, err := u.t.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	stmts, err := prepareStatements(ctx, conn)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	u.conn, u.stmts = conn, stmts
+	return nil
+}
+
+// detach closes the user's own connection, if it has one.
+func (u *user) detach() {
+	if u.conn == nil {
+		return
+	}
+	closeStatements(u.stmts)
+	u.conn.Close()
+	u.conn = nil
 }
 
 func newUser(no int, t *target, seed uint64, payloadBytes int) *user {
@@ -49,7 +82,7 @@ func (u *user) loop(r *run) {
 			return
 		}
 		kind := r.opts.Mix.pick(u.rng.IntN(100))
-		res := u.do(kind, r.opts.OpTimeout)
+		res := u.do(kind)
 		u.account(kind, res, time.Since(scheduled))
 	}
 }
@@ -62,11 +95,13 @@ type result struct {
 }
 
 // do runs one operation, retrying deadlocks and lock wait timeouts. It
-// runs on a context of its own so that stopping the run never interrupts
-// a statement half-way (its outcome would be unknown to the row check).
-func (u *user) do(kind Kind, timeout time.Duration) result {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
+// runs on a context that is never cancelled, so stopping the run never
+// interrupts a statement half-way (its outcome would be unknown to the row
+// check); the pool's read and write timeouts bound a stalled server. A
+// context without Done also spares database/sql and the driver a watcher
+// per query, which is most of a client's CPU time per point select.
+func (u *user) do(kind Kind) result {
+	ctx := context.Background()
 	var res result
 	for attempt := 0; ; attempt++ {
 		res.rows, res.err = u.exec(ctx, kind)
@@ -86,8 +121,13 @@ func (u *user) do(kind Kind, timeout time.Duration) result {
 }
 
 func (u *user) exec(ctx context.Context, kind Kind) (int64, error) {
+	if u.dedicated && u.conn == nil {
+		if err := u.attach(ctx); err != nil {
+			return 0, err
+		}
+	}
 	t := u.t
-	st := t.stmts[kind]
+	st := u.stmts[kind]
 	switch kind {
 	case Read:
 		return readRow(st.QueryContext(ctx, u.randomID()))
@@ -169,6 +209,9 @@ func (u *user) account(kind Kind, res result, lat time.Duration) {
 		return
 	}
 	errKind, uncertain := classify(res.err)
+	if uncertain {
+		u.detach() // the connection is suspect: the next operation opens another
+	}
 	s.cur.fail(kind.String()+": "+errKind, res.err.Error())
 	if uncertain {
 		switch kind {
@@ -193,7 +236,7 @@ func classify(err error) (kind string, uncertain bool) {
 			return "lock wait timeout (retries exhausted)", false
 		}
 		return "MySQL error " + strconv.Itoa(int(me.Number)), false
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return "timeout", true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn):
 		return "lost connection", true
