@@ -161,9 +161,13 @@ func confirmPerf(app *App, list []tenants.Tenant, opts perf.Options) error {
 		return fmt.Errorf("refusing to load %d tenant database(s) without confirmation: there is no terminal to ask on; add --yes to run", len(list))
 	}
 	w := app.Stderr
-	names := make([]string, 0, len(list))
-	for _, t := range list {
+	const shown = 10
+	names := make([]string, 0, shown+1)
+	for _, t := range list[:min(shown, len(list))] {
 		names = append(names, t.Name)
+	}
+	if len(list) > shown {
+		names = append(names, fmt.Sprintf("and %d more", len(list)-shown))
 	}
 	length := opts.Duration.String()
 	if opts.Ops > 0 {

@@ -102,9 +102,11 @@ func TestKeepAndReadOnly(t *testing.T) {
 	opts := shortRun
 	opts.Keep = true
 	opts.Duration, opts.Ops = 0, 200
+	opts.MaxOpenConns = 1 // both users share one connection
 	rep, err := NewRunner(svc).Run(context.Background(), list, opts, nil)
 	require.NoError(t, err)
 	require.Equal(t, int64(200), rep.Total.Ops)
+	require.True(t, rep.Isolation.Passed, "%+v", rep.Isolation)
 	require.Equal(t, "kept", rep.Cleanup)
 	require.True(t, tableExists(t, env, list[0].Database))
 
@@ -113,4 +115,14 @@ func TestKeepAndReadOnly(t *testing.T) {
 	defer ro.Close()
 	_, err = NewRunner(ro).Run(context.Background(), list, shortRun, nil)
 	require.ErrorIs(t, err, tenants.ErrReadOnly)
+}
+
+func TestFixedRateRun(t *testing.T) {
+	_, svc, list := fleet(t, 1, false)
+	opts := shortRun
+	opts.Rate = 200
+	rep, err := NewRunner(svc).Run(context.Background(), list, opts, nil)
+	require.NoError(t, err)
+	require.InDelta(t, 200, rep.Total.OpsPerSec, 50, "%+v", rep.Total)
+	require.True(t, rep.Isolation.Passed)
 }
