@@ -27,7 +27,7 @@ func runCLI(t *testing.T, configPath string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-func writeConfig(t *testing.T, env *testdb.Env) string {
+func writeConfig(t testing.TB, env *testdb.Env) string {
 	path := filepath.Join(t.TempDir(), "tenancy.toml")
 	text := "[central]\ndsn = \"" + env.Config.Central.DSN + "\"\n[tenancy]\ndatabase_prefix = \"" + env.Config.Tenancy.DatabasePrefix + "\"\n"
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
@@ -106,4 +106,24 @@ func TestBadConfigExitsWithEveryProblem(t *testing.T) {
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "tenancy.prefix: unknown key")
 	require.NotContains(t, r.stderr, "panic")
+}
+
+// BenchmarkTenantsList10k runs `tenancy tenants list` end to end (config,
+// connect, flavour detection, list, print) on a 10,000-tenant registry.
+func BenchmarkTenantsList10k(b *testing.B) {
+	env := testdb.NewCentral(b)
+	env.SeedRegistry(b, 10000)
+	path := filepath.Join(b.TempDir(), "tenancy.toml")
+	require.NoError(b, os.WriteFile(path, []byte("[central]\ndsn = \""+env.Config.Central.DSN+"\"\n"), 0o600))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var out bytes.Buffer
+		app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out}
+		if code := run(context.Background(), app, []string{"--config", path, "tenants", "list"}); code != 0 {
+			b.Fatalf("exit %d: %s", code, out.String())
+		}
+		if !strings.Contains(out.String(), "10000 tenant(s)") {
+			b.Fatalf("unexpected output tail: %s", out.String()[out.Len()-100:])
+		}
+	}
 }

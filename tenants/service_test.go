@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/config"
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 // stanclMigration is the central schema stancl/tenancy v3's migrations
@@ -81,6 +83,8 @@ func TestLifecycleBothFlavours(t *testing.T) {
 			require.Len(t, list, 2)
 			require.Equal(t, 0, list[0].Index)
 			require.Equal(t, 1, list[1].Index)
+			// Rows created in the same second are ordered by id.
+			require.Equal(t, second.ID, list[second.Index].ID, "a single-row read gives the same index as the listing")
 
 			got, err := svc.Find(ctx, "www.acme.test")
 			require.NoError(t, err)
@@ -322,4 +326,36 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 	_, err = svc.Central().Exec("INSERT INTO tenants (id) VALUES ('sneaky')")
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "READ ONLY")
+}
+
+func TestNewTenantsGoToTheLeastLoadedServer(t *testing.T) {
+	env := testdb.NewCentral(t)
+	// A second logical server on the same MariaDB: placement is by count.
+	env.Config.Servers = []config.Server{{Name: "eu-2", DSN: testdb.DSN()}}
+	svc := env.Service(t)
+	ctx := context.Background()
+	var placed []string
+	for i := 0; i < 4; i++ {
+		tn, err := svc.Create(ctx, tenants.CreateRequest{Name: fmt.Sprintf("P%d", i), NoMigrate: true}, nil)
+		require.NoError(t, err)
+		placed = append(placed, tn.Server)
+	}
+	require.Equal(t, []string{"central", "eu-2", "central", "eu-2"}, placed)
+	_, err := svc.Create(ctx, tenants.CreateRequest{Name: "nowhere", Server: "mars"}, nil)
+	require.ErrorContains(t, err, `server "mars" is not configured`)
+}
+
+func TestBrokenMigrationRollsBack(t *testing.T) {
+	env := testdb.NewCentral(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "00001_ok.sql"), []byte("-- +goose Up\nCREATE TABLE ok (id INT);\n-- +goose Down\nDROP TABLE ok;\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "00002_broken.sql"), []byte("-- +goose Up\nCREATE TABLE broken (id INT, id INT);\n-- +goose Down\nSELECT 1;\n"), 0o644))
+	env.Config.Tenancy.MigrationsDir = dir
+	svc := env.Service(t)
+	_, err := svc.Create(context.Background(), tenants.CreateRequest{ID: "broken-mig", Name: "Broken", Domains: []string{"broken.test"}}, nil)
+	var se *tenants.StepError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, tenants.StepMigrations, se.Step)
+	require.Contains(t, err.Error(), "Duplicate column")
+	assertNothingLeft(t, env, "broken-mig", "")
 }
