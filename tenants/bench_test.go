@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tenancy-dev/tenancy/config"
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 const benchTenants = 50
@@ -110,7 +110,6 @@ func migrationUps(b *testing.B) []string {
 	}
 	return ups
 }
-
 
 // BenchmarkList10k lists a registry of 10,000 tenants (each with a domain).
 func BenchmarkList10k(b *testing.B) {
