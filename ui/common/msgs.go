@@ -57,7 +57,9 @@ type OpenTenantMsg struct{ Tenant tenants.Tenant }
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 
 // Open returns a command that opens the named screen.
-func Open(name, arg string, data any) tea.Cmd { return msgCmd(OpenMsg{Name: name, Arg: arg, Data: data}) }
+func Open(name, arg string, data any) tea.Cmd {
+	return msgCmd(OpenMsg{Name: name, Arg: arg, Data: data})
+}
 
 // Push returns a command that pushes s.
 func Push(s Screen) tea.Cmd { return msgCmd(PushMsg{Screen: s}) }
