@@ -35,12 +35,22 @@ type Options struct {
 	OnConfirm tea.Cmd
 }
 
+// focus is where enter acts.
+type focus int
+
+// Focus stops, in tab order. The text field exists only with Require.
+const (
+	onInput focus = iota
+	onCancel
+	onAction
+)
+
 // Model is the dialog.
 type Model struct {
 	c      *common.Context
 	opts   Options
 	input  textinput.Model
-	onAct  bool // focus on the action button (false: Cancel)
+	focus  focus
 	opened time.Time
 	width  int
 }
@@ -49,9 +59,11 @@ type Model struct {
 func New(c *common.Context, opts Options) *Model {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = opts.Require
 	in.CharLimit = 255
-	m := &Model{c: c, opts: opts, input: in, opened: c.Now()}
+	m := &Model{c: c, opts: opts, input: in, opened: c.Now(), focus: onCancel}
+	if opts.Require != "" {
+		m.focus = onInput
+	}
 	return m
 }
 
@@ -81,7 +93,22 @@ func (m *Model) Enabled() bool {
 }
 
 // OnAction reports whether the action button has the focus.
-func (m *Model) OnAction() bool { return m.onAct }
+func (m *Model) OnAction() bool { return m.focus == onAction }
+
+// cycle moves the focus by d stops, skipping the text field when there is none.
+func (m *Model) cycle(d int) {
+	first := onInput
+	if m.opts.Require == "" {
+		first = onCancel
+	}
+	n := int(onAction-first) + 1
+	m.focus = first + focus(((int(m.focus-first)+d)%n+n)%n)
+	if m.focus == onInput {
+		m.input.Focus()
+	} else {
+		m.input.Blur()
+	}
+}
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
@@ -98,20 +125,25 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch {
 	case key.Matches(kp, k.Back):
 		return m, common.Back()
-	case kp.String() == "tab" || kp.String() == "shift+tab" ||
-		(m.opts.Require == "" && key.Matches(kp, k.NextField, k.PrevField)):
-		m.onAct = !m.onAct
+	case kp.String() == "tab" || (m.focus != onInput && key.Matches(kp, k.NextField)):
+		m.cycle(1)
+		return m, nil
+	case kp.String() == "shift+tab" || (m.focus != onInput && key.Matches(kp, k.PrevField)):
+		m.cycle(-1)
 		return m, nil
 	case key.Matches(kp, k.Open):
-		if !m.onAct {
+		switch {
+		case m.focus == onCancel:
 			return m, common.Back()
-		}
-		if !m.Enabled() {
+		case !m.Enabled():
+			return m, nil
+		case m.focus == onInput:
+			m.cycle(2) // typed right: enter again on the action confirms
 			return m, nil
 		}
 		return m, tea.Sequence(common.Back(), m.opts.OnConfirm)
 	}
-	if m.opts.Require == "" {
+	if m.focus != onInput {
 		return m, nil
 	}
 	var cmd tea.Cmd
@@ -140,8 +172,9 @@ func (m *Model) View() string {
 	}
 	cancel, act := st.Button, st.Button
 	switch {
-	case !m.onAct:
+	case m.focus == onCancel:
 		cancel = st.ButtonFocused
+	case m.focus == onInput:
 	case m.opts.Danger:
 		act = st.DangerButton
 	default:
@@ -151,7 +184,11 @@ func (m *Model) View() string {
 		act = st.ButtonDisabled
 	}
 	b.WriteString("\n" + cancel.Render("Cancel") + "  " + act.Render(m.opts.Action) + "\n")
-	b.WriteString(st.Subtle.Render("tab switches · enter chooses · esc cancels"))
+	hint := "tab switches · enter chooses · esc cancels"
+	if m.focus == onInput {
+		hint = "type " + m.opts.Require + ", then enter · esc cancels"
+	}
+	b.WriteString(st.Subtle.Render(hint))
 	return st.Dialog.Width(w).Render(b.String())
 }
 

@@ -100,7 +100,11 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.id != m.runID {
 			return m, nil
 		}
-		m.steps[msg.p.Step] = stepState{msg.p.State, msg.p.Message}
+		s := stepState{msg.p.State, msg.p.Message}
+		if s.msg == "" {
+			s.msg = m.steps[msg.p.Step].msg // "done" keeps what the step did
+		}
+		m.steps[msg.p.Step] = s
 		return m, m.waitProgress()
 	case doneMsg:
 		if msg.id != m.runID {
@@ -220,7 +224,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch m.phase {
 	case editing:
-		return []key.Binding{k.NextField, k.Open, k.Back}
+		next := k.Open
+		next.SetHelp("enter", "next")
+		return []key.Binding{next, k.Back}
 	case running:
 		cancel := k.Back
 		cancel.SetHelp("esc", "cancel (rolls back)")

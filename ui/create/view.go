@@ -47,7 +47,7 @@ func (m *Model) View() string {
 	case m.err == nil:
 		t := m.result
 		b.WriteString(st.FlashInfo.Render(fmt.Sprintf("Created tenant [%d] %s in %s", t.Index, t.Name, m.took.Round(10*time.Millisecond))) + "\n")
-		b.WriteString(fmt.Sprintf("  id %s · database %s on %s\n", t.ID, t.Database, t.Server))
+		b.WriteString(fmt.Sprintf("  id        %s\n  database  %s on %s\n", t.ID, t.Database, t.Server))
 		b.WriteString(st.Subtle.Render("enter opens it · esc goes back"))
 	default:
 		b.WriteString(m.failure())

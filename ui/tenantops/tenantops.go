@@ -87,16 +87,16 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 		}
 		if len(ts) == 1 {
 			t := ts[0]
-			lines = append(lines, fmt.Sprintf("Tenant  [%d] %s (%s)", t.Index, t.Name, t.ID))
-			db := fmt.Sprintf("Database %s on %s", t.Database, t.Server)
+			lines = append(lines, fmt.Sprintf("Tenant    [%d] %s (%s)", t.Index, t.Name, t.ID))
+			db := fmt.Sprintf("Database  %s on %s", t.Database, t.Server)
 			if sized == 1 {
 				db += " (" + humanize.IBytes(uint64(total)) + ")"
 			}
 			lines = append(lines, db)
 			if t.DBUser != "" {
-				lines = append(lines, "User     "+t.DBUser)
+				lines = append(lines, "User      "+t.DBUser)
 			}
-			lines = append(lines, "Domains  "+orDash(strings.Join(t.Domains, ", ")))
+			lines = append(lines, "Domains   "+orDash(strings.Join(t.Domains, ", ")))
 		} else {
 			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s in the first %d), users and domains:", len(ts), humanize.IBytes(uint64(total)), sized))
 			lines = append(lines, list(ts, 8)...)
