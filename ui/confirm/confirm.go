@@ -195,7 +195,11 @@ func (m *Model) View() string {
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
-	return []key.Binding{k.NextField, k.Open, k.Back}
+	next, choose, cancel := k.NextField, k.Open, k.Back
+	next.SetHelp("tab", "switch")
+	choose.SetHelp("enter", "choose")
+	cancel.SetHelp("esc", "cancel")
+	return []key.Binding{next, choose, cancel}
 }
 
 // FullHelp implements help.KeyMap.

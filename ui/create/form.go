@@ -59,8 +59,12 @@ func serverNames(c *common.Context) []string {
 // database name (prefix + id + suffix, as the service would pick) is the
 // one created unless edited.
 func newForm(c *common.Context, f *fields) *huh.Form {
+	return newFormWithID(c, f, uuid.NewString())
+}
+
+func newFormWithID(c *common.Context, f *fields, id string) *huh.Form {
 	tc := c.Config.Tenancy
-	f.id = uuid.NewString()
+	f.id = id
 	f.database = tc.DatabasePrefix + f.id + tc.DatabaseSuffix
 	f.status = tenants.StatusActive
 	f.user = tc.CreateDatabaseUser

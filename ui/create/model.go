@@ -100,6 +100,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.id != m.runID {
 			return m, nil
 		}
+		if msg.p.State == tenants.StepRolledBack {
+			return m, m.waitProgress() // the result says so; the step keeps its error
+		}
 		s := stepState{msg.p.State, msg.p.Message}
 		if s.msg == "" {
 			s.msg = m.steps[msg.p.Step].msg // "done" keeps what the step did
@@ -224,9 +227,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	switch m.phase {
 	case editing:
-		next := k.Open
-		next.SetHelp("enter", "next")
-		return []key.Binding{next, k.Back}
+		return []key.Binding{k.Back} // the form shows its own keys
 	case running:
 		cancel := k.Back
 		cancel.SetHelp("esc", "cancel (rolls back)")

@@ -29,8 +29,6 @@ func (m *Model) View() string {
 			glyph = "–"
 		case s.state == tenants.StepFailed:
 			glyph, style = "✗", st.StepFailed
-		case s.state == tenants.StepRolledBack:
-			glyph, style = "↺", st.StepFailed
 		}
 		line := fmt.Sprintf(" %s %-11s", glyph, step)
 		if ok && s.msg != "" {

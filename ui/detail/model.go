@@ -260,8 +260,11 @@ func (m *Model) View() string {
 	if m.prompt != noPrompt {
 		return m.vp.View() + "\n" + m.input.View()
 	}
-	pct := fmt.Sprintf("%3.0f%%", m.vp.ScrollPercent()*100)
-	return m.vp.View() + "\n" + m.c.Styles.Subtle.Render(pct)
+	more := ""
+	if !m.vp.AtBottom() {
+		more = fmt.Sprintf("↓ more below (%.0f%%)", m.vp.ScrollPercent()*100)
+	}
+	return m.vp.View() + "\n" + m.c.Styles.Subtle.Render(more)
 }
 
 // ShortHelp implements help.KeyMap.

@@ -59,12 +59,12 @@ func (m *Model) render() {
 	section("Database")
 	field("server", t.Server)
 	field("name", t.Database)
-	m.renderInfo(&b, field)
 	if t.DBUser != "" {
 		field("user", t.DBUser+st.Subtle.Render("  (password stored in data, hidden)"))
 	} else {
 		field("user", st.Subtle.Render("none (the server's connection user)"))
 	}
+	m.renderInfo(&b, field)
 
 	section("Data")
 	b.WriteString(indent(st.Code.Render(prettyData(t.Data)), "  ") + "\n")
