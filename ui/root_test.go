@@ -164,4 +164,3 @@ func TestGoldenScreens(t *testing.T) {
 		uitest.Golden(t, fmt.Sprintf("root_palette_%dx%d", w, h), m.Render())
 	}
 }
-
