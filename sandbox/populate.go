@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tenancy-dev/tenancy/config"
@@ -46,9 +47,8 @@ func (s *Sandbox) populate(ctx context.Context, report func(string)) error {
 	if err != nil {
 		return fmt.Errorf("demo central database: %w", err)
 	}
-	_, err = tenants.Init(ctx, central)
-	central.Close()
-	if err != nil {
+	defer central.Close()
+	if _, err = tenants.Init(ctx, central); err != nil {
 		return fmt.Errorf("demo central tables: %w", err)
 	}
 	cfg, err := config.Load(s.ConfigPath)
@@ -98,5 +98,25 @@ func (s *Sandbox) populate(ctx context.Context, report func(string)) error {
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return touch(ctx, central)
+}
+
+// touch gives the example tenants plausible last-access times (a real
+// fleet's resolver would have set them), recent for active tenants.
+func touch(ctx context.Context, central *sqlx.DB) error {
+	for i, d := range demoTenants {
+		minutes := 3 + i*i*17
+		if d.status != tenants.StatusActive {
+			minutes = 60 * 24 * (5 + i*3)
+		}
+		_, err := central.ExecContext(ctx,
+			"UPDATE `tenants` SET `last_accessed_at` = NOW() - INTERVAL ? MINUTE WHERE `name` = ?", minutes, d.name)
+		if err != nil {
+			return fmt.Errorf("set last access of demo tenant %s: %w", d.name, err)
+		}
+	}
+	return nil
 }

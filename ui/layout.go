@@ -27,10 +27,7 @@ func fit(s string, w, h int) string {
 
 // overlay draws fg over bg (w x h) with its top-left corner at x, y.
 func overlay(bg, fg string, x, y, w, h int) string {
-	c := lipgloss.NewCanvas(w, h)
-	c.Compose(lipgloss.NewLayer(bg))
-	c.Compose(lipgloss.NewLayer(fg).X(x).Y(max(y, 0)))
-	return c.Render()
+	return lipgloss.NewCompositor(lipgloss.NewLayer(fit(bg, w, h)), lipgloss.NewLayer(fg).X(x).Y(max(y, 0)).Z(1)).Render()
 }
 
 func padRight(s string, n int) string {

@@ -179,6 +179,9 @@ func (m *Model) body() string {
 
 func (m *Model) footerHelp() []key.Binding {
 	k := m.c.Keys
+	if m.top().Capturing() {
+		return m.top().ShortHelp()
+	}
 	return append(m.top().ShortHelp(), k.Help, k.Quit)
 }
 

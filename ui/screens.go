@@ -4,11 +4,17 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/create"
+	"github.com/tenancy-dev/tenancy/ui/detail"
+	"github.com/tenancy-dev/tenancy/ui/tenantlist"
 )
 
 // registrars add the screens and palette commands. Add yours here.
 var registrars = []func(*common.Registry){
 	registerBuiltins,
+	tenantlist.Register,
+	detail.Register,
+	create.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.
