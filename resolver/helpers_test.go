@@ -16,8 +16,8 @@ import (
 
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/resolver"
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 // fixture is one test's central database, Redis key prefix and a loader

@@ -18,11 +18,11 @@ const localSample = 64
 
 // counters are a resolver's running totals.
 type counters struct {
-	localHits, localMisses             atomic.Int64
-	redisHits, redisMisses             atomic.Int64
-	dbLoads, dbAnswers, negativeHits   atomic.Int64
-	invalidations, flushes             atomic.Int64
-	redisErrors                        atomic.Int64
+	localHits, localMisses           atomic.Int64
+	redisHits, redisMisses           atomic.Int64
+	dbLoads, dbAnswers, negativeHits atomic.Int64
+	invalidations, flushes           atomic.Int64
+	redisErrors                      atomic.Int64
 
 	histMu sync.Mutex
 	hist   *hdrhistogram.Histogram // nanoseconds
