@@ -32,9 +32,34 @@ type fixture struct {
 	gate chan struct{}
 }
 
+// newFixture works on an artflow-flavoured central database.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	env := testdb.NewCentral(t)
+	return newFixtureOn(t, testdb.NewCentral(t))
+}
+
+// newStanclFixture works on a central database made as stancl/tenancy
+// v3's migrations make it (every attribute in data).
+func newStanclFixture(t testing.TB) *fixture {
+	t.Helper()
+	env := testdb.New(t)
+	db, _, err := tenants.EnsureCentralDatabase(context.Background(), env.Config.Central.DSN)
+	require.NoError(t, err)
+	defer db.Close()
+	for _, stmt := range []string{
+		"CREATE TABLE `tenants` (`id` VARCHAR(255) NOT NULL PRIMARY KEY, `created_at` TIMESTAMP NULL, `updated_at` TIMESTAMP NULL, `data` JSON NULL)",
+		"CREATE TABLE `domains` (`id` INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, `domain` VARCHAR(255) NOT NULL UNIQUE, " +
+			"`tenant_id` VARCHAR(255) NOT NULL, `created_at` TIMESTAMP NULL, `updated_at` TIMESTAMP NULL, " +
+			"FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON UPDATE CASCADE ON DELETE CASCADE)",
+	} {
+		_, err := db.Exec(stmt)
+		require.NoError(t, err)
+	}
+	return newFixtureOn(t, env)
+}
+
+func newFixtureOn(t testing.TB, env *testdb.Env) *fixture {
+	t.Helper()
 	f := &fixture{env: env, svc: env.Service(t)}
 	f.cfg = env.Config.Cache
 	f.cfg.KeyPrefix = "tnt_test_" + uuid.NewString()[:8] + ":"
