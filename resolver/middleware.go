@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -49,14 +50,34 @@ func FromContext(ctx context.Context) (tenants.Tenant, bool) {
 	return t, ok
 }
 
+// Finder finds the tenant of a request's Host; a *Resolver is one, and
+// Uncached is one without any cache.
+type Finder interface {
+	Resolve(ctx context.Context, host string) (tenants.Tenant, error)
+}
+
+// Uncached is a Finder that asks the central database on every call,
+// what a request costs without the resolver (benchmarks compare the two).
+type Uncached Loader
+
+// Resolve normalises host and loads its tenant.
+func (u Uncached) Resolve(ctx context.Context, host string) (tenants.Tenant, error) {
+	domain := NormalizeHost(host)
+	t, err := u(ctx, domain)
+	if errors.Is(err, tenants.ErrNotFound) {
+		return t, fmt.Errorf("domain %s: %w", domain, ErrUnknownDomain)
+	}
+	return t, err
+}
+
 // Middleware resolves each request's Host and passes the request on with
 // the tenant in its context (FromContext). Unknown host → 404, blocked →
-// 403, inactive → 404; a resolver failure (the central database down with
-// nothing cached) → 503.
-func (r *Resolver) Middleware(next http.Handler, opts MiddlewareOptions) http.Handler {
+// 403, inactive → 404; a failure to resolve (the central database down
+// with nothing cached) → 503.
+func Middleware(f Finder, next http.Handler, opts MiddlewareOptions) http.Handler {
 	opts = opts.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		t, err := r.Resolve(req.Context(), req.Host)
+		t, err := f.Resolve(req.Context(), req.Host)
 		switch {
 		case errors.Is(err, ErrUnknownDomain):
 			writeBody(w, http.StatusNotFound, opts.UnknownBody)

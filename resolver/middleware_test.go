@@ -53,7 +53,7 @@ func TestMiddlewareStatusCodes(t *testing.T) {
 
 	r := f.resolver(t, nil, true, nil)
 	opts := resolver.MiddlewareOptions{UnknownBody: "nobody here", BlockedBody: "blocked!"}
-	srv := httptest.NewServer(r.Middleware(tenantEcho(), opts))
+	srv := httptest.NewServer(resolver.Middleware(r, tenantEcho(), opts))
 	defer srv.Close()
 	for _, c := range []struct {
 		host string
@@ -89,7 +89,7 @@ func TestMiddlewareBatchesLastAccess(t *testing.T) {
 	const interval = 300 * time.Millisecond
 	access := resolver.NewAccessRecorder(touch, interval)
 	r := f.resolver(t, nil, false, nil)
-	srv := httptest.NewServer(r.Middleware(tenantEcho(), resolver.MiddlewareOptions{Access: access}))
+	srv := httptest.NewServer(resolver.Middleware(r, tenantEcho(), resolver.MiddlewareOptions{Access: access}))
 	defer srv.Close()
 
 	start := time.Now()

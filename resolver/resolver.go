@@ -243,7 +243,7 @@ func (r *Resolver) storeRedis(domain string, res Result) {
 		if err != nil {
 			return
 		}
-		value, ttl = v, r.jittered(r.cfg.TTL.D())
+		value, ttl = v, jittered(r.cfg.TTL.D(), r.cfg.TTLJitter)
 	}
 	if ttl <= 0 {
 		return
@@ -258,11 +258,12 @@ func (r *Resolver) storeRedis(domain string, res Result) {
 	r.brk.success()
 }
 
-func (r *Resolver) jittered(ttl time.Duration) time.Duration {
-	if r.cfg.TTLJitter <= 0 {
+// jittered adds up to frac of ttl, at random.
+func jittered(ttl time.Duration, frac float64) time.Duration {
+	if frac <= 0 {
 		return ttl
 	}
-	return ttl + time.Duration(rand.Float64()*r.cfg.TTLJitter*float64(ttl))
+	return ttl + time.Duration(rand.Float64()*frac*float64(ttl))
 }
 
 // forget drops domains from the in-process tier and from any load in
