@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // FindByDomain returns the tenant owning domain (already normalised) with
@@ -15,14 +17,15 @@ import (
 // registry) and stays 0. An unknown domain gives an error wrapping
 // ErrNotFound. The tenant resolver's database tier calls this.
 func (s *Service) FindByDomain(ctx context.Context, domain string) (Tenant, error) {
-	q := "SELECT " + s.reg.selectListOf("t") + ", " +
-		"(SELECT GROUP_CONCAT(`d2`.`domain` ORDER BY `d2`.`id` SEPARATOR ' ') FROM `domains` `d2` WHERE `d2`.`tenant_id` = `t`.`id`) AS `all_domains` " +
-		"FROM `domains` `d` JOIN `tenants` `t` ON `t`.`id` = `d`.`tenant_id` WHERE `d`.`domain` = ?"
+	stmt, err := s.byDomainStmt(ctx)
+	if err != nil {
+		return Tenant{}, err
+	}
 	var row struct {
 		tenantRow
 		AllDomains sql.NullString `db:"all_domains"`
 	}
-	err := s.central.QueryRowxContext(ctx, q, domain).StructScan(&row)
+	err = stmt.QueryRowxContext(ctx, domain).StructScan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("domain %s: %w", domain, ErrNotFound)
 	}
@@ -32,6 +35,25 @@ func (s *Service) FindByDomain(ctx context.Context, domain string) (Tenant, erro
 	t := s.reg.fromRow(row.tenantRow)
 	t.Domains = strings.Fields(row.AllDomains.String)
 	return t, nil
+}
+
+// byDomainStmt prepares FindByDomain's query once (a prepared statement
+// is one round trip per lookup instead of prepare, execute and close).
+func (s *Service) byDomainStmt(ctx context.Context) (*sqlx.Stmt, error) {
+	s.byDomainMu.Lock()
+	defer s.byDomainMu.Unlock()
+	if s.byDomain != nil {
+		return s.byDomain, nil
+	}
+	q := "SELECT " + s.reg.selectListOf("t") + ", " +
+		"(SELECT GROUP_CONCAT(`d2`.`domain` ORDER BY `d2`.`id` SEPARATOR ' ') FROM `domains` `d2` WHERE `d2`.`tenant_id` = `t`.`id`) AS `all_domains` " +
+		"FROM `domains` `d` JOIN `tenants` `t` ON `t`.`id` = `d`.`tenant_id` WHERE `d`.`domain` = ?"
+	stmt, err := s.central.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare the tenant-by-domain query: %w", err)
+	}
+	s.byDomain = stmt
+	return stmt, nil
 }
 
 // TouchLastAccess records that tenant id was used at the given time, in
