@@ -42,6 +42,9 @@ func (k keys) forDomain(d string) []string {
 
 // message is what travels on the invalidation channel.
 type message struct {
+	// Origin is the publishing resolver, which already forgot the
+	// domains and skips its own message; empty from a lone Invalidator.
+	Origin  string   `json:"origin,omitempty"`
 	Domains []string `json:"domains,omitempty"`
 	All     bool     `json:"all,omitempty"`
 }
@@ -137,6 +140,9 @@ func (v *Invalidator) FlushAll(ctx context.Context) error {
 }
 
 func (v *Invalidator) publish(ctx context.Context, m message) error {
+	if v.local != nil {
+		m.Origin = v.local.id
+	}
 	blob, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -223,6 +229,9 @@ func (r *Resolver) onMessage(m any) {
 		var msg message
 		if err := json.Unmarshal([]byte(m.Payload), &msg); err != nil {
 			r.flushLocal() // an unreadable message: forget everything rather than guess
+			return
+		}
+		if msg.Origin != "" && msg.Origin == r.id {
 			return
 		}
 		if msg.All {

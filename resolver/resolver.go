@@ -52,6 +52,7 @@ type Result struct {
 // Resolver is safe for concurrent use. Tenants it returns share their
 // Domains slice with the cache: treat them as read-only.
 type Resolver struct {
+	id     string // names this resolver in pub/sub messages and stats
 	cfg    config.Cache
 	load   Loader
 	local  *localTier
@@ -71,12 +72,16 @@ type Resolver struct {
 	closed atomic.Bool
 }
 
+// instances numbers the resolvers of this process.
+var instances atomic.Int64
+
 // New builds a resolver. client may be nil (no Redis tier, no pub/sub);
 // when set, New starts the invalidation subscriber and the stats
 // reporter, which Close stops. The caller keeps ownership of client.
 func New(cfg config.Cache, client redis.UniversalClient, load Loader) *Resolver {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Resolver{
+		id:  fmt.Sprintf("%s#%d", instanceName, instances.Add(1)),
 		cfg: cfg, load: load, local: newLocalTier(cfg.LocalSize), redis: client,
 		brk:   newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown.D()),
 		stats: newCounters(), ctx: ctx, cancel: cancel,

@@ -105,7 +105,7 @@ var instanceName = func() string {
 func (r *Resolver) Stats() Stats {
 	c := r.stats
 	s := Stats{
-		Instance: instanceName, At: time.Now().UTC(),
+		Instance: r.id, At: time.Now().UTC(),
 		Breaker: r.brk.State().String(), BreakerOpens: r.brk.opens.Load(),
 		LocalHits: c.localHits.Load(), LocalMisses: c.localMisses.Load(),
 		RedisHits: c.redisHits.Load(), RedisMisses: c.redisMisses.Load(), RedisErrors: c.redisErrors.Load(),
@@ -152,7 +152,7 @@ func (r *Resolver) publishStats(ttl time.Duration) {
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RedisTimeout.D())
 	defer cancel()
-	if err := r.redis.Set(ctx, r.inv.keys.stats(instanceName), blob, ttl).Err(); err != nil {
+	if err := r.redis.Set(ctx, r.inv.keys.stats(r.id), blob, ttl).Err(); err != nil {
 		r.brk.failure()
 		return
 	}
