@@ -63,6 +63,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
 	root.AddCommand(newDemoCmd(app))
+	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
 	wrapArgs(root)
 	return root
 }

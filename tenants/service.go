@@ -30,6 +30,10 @@ type Service struct {
 	obsMu     sync.RWMutex
 	observers []func(Change)
 
+	// byDomain is FindByDomain's statement, prepared on first use.
+	byDomainMu sync.Mutex
+	byDomain   *sqlx.Stmt
+
 	// beforeStep, when set (by tests), runs before each creation step and
 	// fails it by returning an error: the seam for rollback tests.
 	beforeStep func(Step) error
@@ -61,6 +65,12 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (*Service, erro
 
 // Close closes every connection the service opened.
 func (s *Service) Close() error {
+	s.byDomainMu.Lock()
+	if s.byDomain != nil {
+		s.byDomain.Close()
+		s.byDomain = nil
+	}
+	s.byDomainMu.Unlock()
 	err := s.servers.Close()
 	if cerr := s.central.Close(); err == nil {
 		err = cerr
