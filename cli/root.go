@@ -64,6 +64,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
 	root.AddCommand(newDemoCmd(app))
 	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
+	root.AddCommand(newPerfCmd(app))
 	wrapArgs(root)
 	return root
 }
