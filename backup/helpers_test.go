@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 type fixture struct {
@@ -152,4 +151,16 @@ func seq(n int, f func(i int) string) string {
 	return strings.Join(parts, ",")
 }
 
-var _ = fmt.Sprintf
+// scratchLeft lists scratch or old databases left behind.
+func (f *fixture) scratchLeft(t *testing.T) []string {
+	t.Helper()
+	var left []string
+	require.NoError(t, f.env.Server.Select(&left, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? AND (SCHEMA_NAME LIKE '%\\_\\_restore\\_%' OR SCHEMA_NAME LIKE '%\\_\\_old\\_%')",
+		strings.ReplaceAll(f.env.Prefix, "_", "\\_")+"%"))
+	return left
+}
+
+func (f *fixture) requireNoScratch(t *testing.T) {
+	t.Helper()
+	require.Empty(t, f.scratchLeft(t), "scratch databases left behind")
+}

@@ -150,8 +150,8 @@ func readObjects(ctx context.Context, q querier, database string) (objs []object
 	db := tenants.QuoteIdent(database) + "."
 	lists := []struct {
 		kind, list, show string
-		col      int
-		compound bool
+		col              int
+		compound         bool
 	}{
 		{"function", "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'FUNCTION' ORDER BY ROUTINE_NAME", "SHOW CREATE FUNCTION ", 2, true},
 		{"procedure", "SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'PROCEDURE' ORDER BY ROUTINE_NAME", "SHOW CREATE PROCEDURE ", 2, true},

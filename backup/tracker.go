@@ -52,6 +52,12 @@ func (t *tracker) add(table string, rows, raw, written int64) {
 	t.emit(false)
 }
 
+func (t *tracker) bytes() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.p.Bytes
+}
+
 func (t *tracker) totals() (rows, bytes int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
