@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -44,6 +45,8 @@ func (f *fixture) tenant(t *testing.T, name string, stmts ...string) tenants.Ten
 	}
 	return tn
 }
+
+func (f *fixture) now() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 func (f *fixture) backup(t *testing.T, tn tenants.Tenant, kind, compression string) Backup {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -68,8 +69,50 @@ func (s *Service) Path(b Backup) string {
 
 // Create backs up one tenant. The file appears under its final name and
 // the catalog row turns complete only once everything is on disk; on any
-// failure, cancellation included, neither is left looking complete.
+// failure, cancellation included, neither is left looking complete. With
+// [backup] cleanup_after_backup, the retention policy runs after it.
 func (s *Service) Create(ctx context.Context, req CreateRequest, progress func(Progress)) (Backup, error) {
+	b, err := s.create(ctx, req, progress)
+	if err != nil || !s.cfg.CleanupAfter {
+		return b, err
+	}
+	if p := PolicyFrom(s.cfg.Retention); !p.Empty() {
+		if _, err := s.Cleanup(ctx, b.TenantID, p, false); err != nil {
+			return b, fmt.Errorf("backup %s is complete but the cleanup after it failed: %w", b.File, err)
+		}
+	}
+	return b, nil
+}
+
+// Result is one tenant's outcome in CreateMany.
+type Result struct {
+	Tenant tenants.Tenant
+	Backup Backup
+	Err    error
+}
+
+// CreateMany backs up tenants, [backup] parallel_tenants at a time. One
+// tenant's failure does not stop the others.
+func (s *Service) CreateMany(ctx context.Context, list []tenants.Tenant, kind, compression string, progress func(tenantID string, p Progress)) []Result {
+	out := make([]Result, len(list))
+	var g errgroup.Group
+	g.SetLimit(s.cfg.ParallelTenants)
+	for i, t := range list {
+		g.Go(func() error {
+			var fn func(Progress)
+			if progress != nil {
+				fn = func(p Progress) { progress(t.ID, p) }
+			}
+			b, err := s.Create(ctx, CreateRequest{Tenant: t, Kind: kind, Compression: compression}, fn)
+			out[i] = Result{Tenant: t, Backup: b, Err: err}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func (s *Service) create(ctx context.Context, req CreateRequest, progress func(Progress)) (Backup, error) {
 	t := req.Tenant
 	if s.tenants.ReadOnly() {
 		return Backup{}, tenants.ErrReadOnly
