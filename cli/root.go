@@ -58,6 +58,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.PersistentFlags().BoolVar(&app.ReadOnly, "read-only", false, "refuse every write and open MySQL sessions read-only")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
+	root.AddCommand(newBackupCmd(app))
 	wrapArgs(root)
 	return root
 }
