@@ -49,7 +49,7 @@ func (h header) render() string {
 	fmt.Fprintf(&b, "-- tenant: %s, database: %s\n", h.Tenant, h.Database)
 	fmt.Fprintf(&b, "-- kind: %s, started: %s\n", h.Kind, h.Time.UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "-- snapshot: %s\n", h.Snapshot)
-	b.WriteString("-- Restore with: mariadb DATABASE < file.sql (after decompression). The file holds no CREATE DATABASE or USE.\n\n")
+	b.WriteString("-- Restore with: mariadb DATABASE < file.sql (after decompression). It names no database, so it loads into whichever one it is given.\n\n")
 	for _, s := range sessionSetup {
 		b.WriteString(s + ";\n")
 	}

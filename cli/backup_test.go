@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
 )
 
 // run executes the CLI against the test environment's config.
