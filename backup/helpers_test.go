@@ -22,7 +22,7 @@ type fixture struct {
 	bs  *Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	env := testdb.NewCentral(t)
 	ts := env.Service(t)
@@ -32,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // tenant creates a tenant with an empty database and runs stmts in it.
-func (f *fixture) tenant(t *testing.T, name string, stmts ...string) tenants.Tenant {
+func (f *fixture) tenant(t testing.TB, name string, stmts ...string) tenants.Tenant {
 	t.Helper()
 	tn, err := f.ts.Create(context.Background(), tenants.CreateRequest{Name: name, NoMigrate: true}, nil)
 	require.NoError(t, err)
