@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -14,17 +13,6 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/testdb"
 )
-
-func runEnv(t *testing.T, env *testdb.Env, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errw bytes.Buffer
-	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errw, cfg: env.Config}
-	defer app.Close()
-	root := NewRoot(app)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), errw.String(), err
-}
 
 func TestPerfRunCLI(t *testing.T) {
 	env := testdb.NewCentral(t)

@@ -65,6 +65,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newDemoCmd(app))
 	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
 	root.AddCommand(newPerfCmd(app))
+	root.AddCommand(newBackupCmd(app))
 	wrapArgs(root)
 	return root
 }
