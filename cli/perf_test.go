@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -15,17 +14,6 @@ import (
 	"github.com/tenancy-dev/tenancy/testdb"
 )
 
-func runCLI(t *testing.T, env *testdb.Env, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errw bytes.Buffer
-	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errw, cfg: env.Config}
-	defer app.Close()
-	root := NewRoot(app)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), errw.String(), err
-}
-
 func TestPerfRunCLI(t *testing.T) {
 	env := testdb.NewCentral(t)
 	svc := env.Service(t)
@@ -38,16 +26,16 @@ func TestPerfRunCLI(t *testing.T) {
 	}
 	short := []string{"perf", "run", "--all", "--users", "1", "--duration", "1s", "--interval", "250ms", "--seed", "20"}
 
-	_, _, err := runCLI(t, env, short...)
+	_, _, err := runEnv(t, env, short...)
 	require.ErrorContains(t, err, "add --yes")
-	_, _, err = runCLI(t, env, append(short, "--ops", "10")...)
+	_, _, err = runEnv(t, env, append(short, "--ops", "10")...)
 	require.ErrorAs(t, err, new(usageError))
-	_, _, err = runCLI(t, env, "perf", "run", "alpha", "--all", "--yes")
+	_, _, err = runEnv(t, env, "perf", "run", "alpha", "--all", "--yes")
 	require.ErrorAs(t, err, new(usageError))
-	_, _, err = runCLI(t, env, "perf", "run", "alpha", "--mix", "read=90", "--yes")
+	_, _, err = runEnv(t, env, "perf", "run", "alpha", "--mix", "read=90", "--yes")
 	require.ErrorContains(t, err, "sum to 90%")
 
-	out, _, err := runCLI(t, env, append(short, "--yes", "--json")...)
+	out, _, err := runEnv(t, env, append(short, "--yes", "--json")...)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Greater(t, len(lines), 2)
@@ -67,7 +55,7 @@ func TestPerfRunCLI(t *testing.T) {
 	// alpha's user may read beta's database: the CLI fails loudly.
 	env.Exec(t, "GRANT SELECT ON "+tenants.QuoteIdent(tenants.EscapeGrantPattern(list[1].Database))+".* TO "+tenants.QuoteString(list[0].DBUser)+"@'%'")
 	mdPath := t.TempDir() + "/r.md"
-	out, _, err = runCLI(t, env, append(short, "--yes", "--report", mdPath)...)
+	out, _, err = runEnv(t, env, append(short, "--yes", "--report", mdPath)...)
 	require.ErrorContains(t, err, "isolation check FAILED")
 	require.Contains(t, out, "[ 0.5s ] ops/s: ")
 	require.Contains(t, out, "FAILED alpha's user "+list[0].DBUser+" reached beta: SELECT COUNT(*)")
