@@ -95,29 +95,36 @@ func tenantsSection(list []TenantReport) section {
 	return sec
 }
 
+// Failures lists every failed check with its evidence, one line each.
+func (iso Isolation) Failures() []string {
+	var out []string
+	for _, rc := range iso.Rows {
+		for _, e := range rc.Evidence {
+			out = append(out, fmt.Sprintf("FAILED rows of %s: %s", rc.Name, e))
+		}
+	}
+	for _, pc := range iso.Pairs {
+		for _, e := range pc.Evidence {
+			out = append(out, fmt.Sprintf("FAILED %s's user %s reached %s: %s", pc.From, pc.User, pc.To, e))
+		}
+	}
+	return out
+}
+
 func isolationSection(iso Isolation) section {
-	sec := section{title: "Isolation"}
-	okRows := 0
+	sec := section{title: "Isolation", lines: iso.Failures()}
+	okRows, refused := 0, 0
 	for _, rc := range iso.Rows {
 		if rc.Passed {
 			okRows++
-			continue
-		}
-		for _, e := range rc.Evidence {
-			sec.lines = append(sec.lines, fmt.Sprintf("FAILED rows of %s: %s", rc.Name, e))
 		}
 	}
-	sec.lines = append(sec.lines, fmt.Sprintf("rows: %d of %d tenant tables hold exactly their own committed rows", okRows, len(iso.Rows)))
-	refused := 0
 	for _, pc := range iso.Pairs {
 		if pc.Passed {
 			refused++
-			continue
-		}
-		for _, e := range pc.Evidence {
-			sec.lines = append(sec.lines, fmt.Sprintf("FAILED %s's user %s reached %s: %s", pc.From, pc.User, pc.To, e))
 		}
 	}
+	sec.lines = append(sec.lines, fmt.Sprintf("rows: %d of %d tenant tables hold exactly their own committed rows", okRows, len(iso.Rows)))
 	if iso.Note != "" {
 		sec.lines = append(sec.lines, "credentials: "+iso.Note)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
+	"github.com/tenancy-dev/tenancy/ui/loadtest"
 	"github.com/tenancy-dev/tenancy/ui/tenantlist"
 )
 
@@ -15,6 +16,7 @@ var registrars = []func(*common.Registry){
 	tenantlist.Register,
 	detail.Register,
 	create.Register,
+	loadtest.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.

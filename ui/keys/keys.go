@@ -21,7 +21,7 @@ type KeyMap struct {
 	NextField, PrevField                    key.Binding
 
 	// Write actions, disabled in read-only mode.
-	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain key.Binding
+	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
 }
 
 // New returns the default key map with overrides applied (action name ->
@@ -93,6 +93,7 @@ func defaults() *KeyMap {
 		Block:        b("b", "block", "b"),
 		AddDomain:    b("+", "add domain", "+"),
 		RemoveDomain: b("-", "remove domain", "-"),
+		Perf:         b("p", "load test", "p"),
 	}
 }
 
@@ -106,12 +107,12 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"force_quit": &k.ForceQuit, "next_field": &k.NextField, "previous_field": &k.PrevField,
 		"create": &k.Create, "delete": &k.Delete, "activate": &k.Activate,
 		"deactivate": &k.Deactivate, "block": &k.Block,
-		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain,
+		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain, "perf": &k.Perf,
 	}
 }
 
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain}
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf}
 }
 
 // Global are the bindings the root handles on every screen.

@@ -284,6 +284,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusInactive)
 	case key.Matches(msg, k.Block):
 		return tenantops.ConfirmBlock(m.c, m.selection())
+	case key.Matches(msg, k.Perf):
+		if sel := m.selection(); len(sel) > 0 {
+			return common.Open("perf", "", sel)
+		}
 	}
 	return nil
 }
@@ -363,7 +367,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Refresh, k.Back},
-		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block},
+		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf},
 	}
 }
 

@@ -1,0 +1,147 @@
+package loadtest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/guptarohit/asciigraph"
+
+	"github.com/tenancy-dev/tenancy/perf"
+)
+
+// View implements common.Screen.
+func (m *Model) View() string {
+	st := m.c.Styles
+	switch m.phase {
+	case editing:
+		return st.Title.Render("Load test: "+m.target()) + "\n" + m.form.View()
+	case finished:
+		return m.finishedView()
+	}
+	var b strings.Builder
+	b.WriteString(st.Title.Render(m.headline()) + "\n")
+	b.WriteString(m.progressLine() + "\n")
+	if m.last == nil {
+		return b.String()
+	}
+	t := m.last.Total
+	b.WriteString(fmt.Sprintf("%.1f ops/s  p50 %.2f  p95 %.2f  p99 %.2f ms  err/s %.2f  retries %d  conns %d\n\n",
+		t.OpsPerSec, t.P50, t.P95, t.P99, t.ErrorsPerSec, t.Retries, t.ConnsInUse))
+	chartH := max(min((m.height-8)/3, 8), 2)
+	b.WriteString(m.charts(chartH) + "\n\n")
+	b.WriteString(m.table(m.height - chartH - 7))
+	return b.String()
+}
+
+func (m *Model) headline() string {
+	o := m.opts
+	length := o.Duration.String()
+	if o.Ops > 0 {
+		length = fmt.Sprintf("%d ops", o.Ops)
+	}
+	mode := "closed loop"
+	if o.Rate > 0 {
+		mode = fmt.Sprintf("%.0f ops/s", o.Rate)
+	}
+	return fmt.Sprintf("Load test · %s × %d users · %s · %s · mix r/i/u/d %d/%d/%d/%d",
+		m.target(), o.Users, length, mode, o.Mix[perf.Read], o.Mix[perf.Insert], o.Mix[perf.Update], o.Mix[perf.Delete])
+}
+
+// progressLine shows the bar and time during the run, or the phase before
+// and after it.
+func (m *Model) progressLine() string {
+	st := m.c.Styles
+	p := m.stage
+	switch {
+	case m.stopping && p.Phase != perf.PhaseVerify && p.Phase != perf.PhaseCleanup:
+		return st.StepRun.Render("stopping the users…")
+	case p.Phase == perf.PhasePrepare || p.Phase == "":
+		return st.StepRun.Render(fmt.Sprintf("preparing work tables %d/%d", p.Done, p.Total))
+	case p.Phase == perf.PhaseVerify:
+		return st.StepRun.Render("verifying isolation…")
+	case p.Phase == perf.PhaseCleanup:
+		return st.StepRun.Render(fmt.Sprintf("dropping work tables %d/%d", p.Done, p.Total))
+	case p.Phase == perf.PhaseWarmup:
+		return m.bar.ViewAs(0) + "  " + st.Subtle.Render("warming up")
+	}
+	elapsed := time.Duration(m.last.Elapsed * float64(time.Second)).Round(time.Second)
+	if m.opts.Ops > 0 {
+		return m.bar.ViewAs(min(float64(m.done)/float64(m.opts.Ops), 1)) + fmt.Sprintf("  %d / %d ops · %s", m.done, m.opts.Ops, elapsed)
+	}
+	left := max(m.opts.Duration-elapsed, 0)
+	return m.bar.ViewAs(min(elapsed.Seconds()/m.opts.Duration.Seconds(), 1)) + fmt.Sprintf("  %s / %s · %s left", elapsed, m.opts.Duration, left)
+}
+
+// charts draws total ops/s and p99 side by side.
+func (m *Model) charts(h int) string {
+	if len(m.ops) == 0 {
+		return m.c.Styles.Subtle.Render("charts start after the first measured interval")
+	}
+	colW := max((m.width-2)/2, 20)
+	plot := func(data []float64, caption string, precision uint) string {
+		return lipgloss.NewStyle().Width(colW).Render(asciigraph.Plot(data, asciigraph.Height(h),
+			asciigraph.Width(max(colW-12, 8)), asciigraph.Precision(precision), asciigraph.Caption(caption)))
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, plot(m.ops, "total ops/s", 0), "  ", plot(m.p99, "p99 ms", 2))
+}
+
+// table lists each tenant's last interval in at most rows lines.
+func (m *Model) table(rows int) string {
+	st := m.c.Styles
+	nameW := max(min(m.width-58, 30), 8)
+	format := fmt.Sprintf("%%-%d.%ds %%10s %%8s %%8s %%8s %%8s %%6s", nameW, nameW)
+	var b strings.Builder
+	b.WriteString(st.TableHeader.Render(fmt.Sprintf(format, "tenant", "ops/s", "p50 ms", "p95 ms", "p99 ms", "err/s", "conns")) + "\n")
+	list := m.last.Tenants
+	shown := min(len(list), max(rows-1, 1))
+	if shown < len(list) {
+		shown-- // room for the "more" line
+	}
+	for _, t := range list[:max(shown, 0)] {
+		b.WriteString(fmt.Sprintf(format, t.Name, fmt.Sprintf("%.1f", t.OpsPerSec), fmt.Sprintf("%.2f", t.P50),
+			fmt.Sprintf("%.2f", t.P95), fmt.Sprintf("%.2f", t.P99), fmt.Sprintf("%.2f", t.ErrorsPerSec), fmt.Sprint(t.ConnsInUse)) + "\n")
+	}
+	if shown < len(list) {
+		b.WriteString(st.Subtle.Render(fmt.Sprintf("… and %d more tenants", len(list)-max(shown, 0))))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (m *Model) finishedView() string {
+	st := m.c.Styles
+	if m.rep == nil {
+		return st.FlashError.Render("The load test did not run: "+m.err.Error()) + "\n" + st.Subtle.Render("esc goes back")
+	}
+	var head []string
+	iso := m.rep.Isolation
+	if iso.Passed {
+		words := "Isolation held: every tenant's table held only its own rows, as many as its users committed"
+		if len(iso.Pairs) > 0 {
+			words += fmt.Sprintf(", and all %d cross-tenant logins tried were refused", len(iso.Pairs))
+		}
+		head = append(head, st.StepDone.Render(words+"."))
+	} else {
+		head = append(head, st.Danger.Render("ISOLATION FAILED: a tenant reached data that is not its own, or lost rows:"))
+		failures := iso.Failures()
+		for _, f := range failures[:min(len(failures), 3)] {
+			head = append(head, st.Danger.Render("  "+f))
+		}
+		if len(failures) > 3 {
+			head = append(head, st.Danger.Render(fmt.Sprintf("  … %d more in the report below", len(failures)-3)))
+		}
+	}
+	if m.rep.Cancelled {
+		head = append(head, st.Subtle.Render("Stopped early: the figures cover the time measured."))
+	}
+	switch {
+	case m.err != nil:
+		head = append(head, st.FlashError.Render("The report could not be saved: "+m.err.Error()))
+	default:
+		head = append(head, "Report saved to "+m.path)
+	}
+	vp := m.report
+	vp.SetHeight(max(m.height-len(head), 3))
+	return strings.Join(head, "\n") + "\n" + vp.View()
+}
