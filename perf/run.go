@@ -2,11 +2,13 @@ package perf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
@@ -202,7 +204,7 @@ func (ru *run) prepare(ctx context.Context) error {
 			for _, u := range t.users {
 				u.dedicated = true
 				if err := u.attach(ctx); err != nil {
-					return fmt.Errorf("user %d: %w", u.no, err)
+					return fmt.Errorf("user %d: %w%s", u.no, err, tooManyHint(err))
 				}
 			}
 			return nil
@@ -229,6 +231,15 @@ func (ru *run) cleanup(ctx context.Context) []string {
 		return nil
 	})
 	return errs
+}
+
+// tooManyHint says what to do when the server runs out of connections.
+func tooManyHint(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1040 {
+		return " (every user holds a connection: use fewer users or tenants, or set perf.max_open_conns to share a smaller pool)"
+	}
+	return ""
 }
 
 // claim takes one measured operation from the --ops budget.
