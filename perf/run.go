@@ -90,6 +90,7 @@ func (r *Runner) Run(ctx context.Context, list []tenants.Tenant, opts Options, r
 	ru.load(ctx)
 	if r.afterLoad != nil {
 		if err := r.afterLoad(detached, ru.byTenant()); err != nil {
+			cleanup()
 			return nil, err
 		}
 	}
