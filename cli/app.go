@@ -50,6 +50,9 @@ func (a *App) Service(ctx context.Context) (*tenants.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckReachable(ctx); err != nil {
+		return nil, err
+	}
 	svc, err := tenants.Open(ctx, cfg, tenants.Options{ReadOnly: cfg.UI.ReadOnly})
 	if err != nil {
 		return nil, err
