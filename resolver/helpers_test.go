@@ -166,3 +166,12 @@ func (s *spareRedis) stop() {
 }
 
 func (s *spareRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// client connects to the spare server with small timeouts and no retries.
+func (s *spareRedis) client(t testing.TB, timeout time.Duration) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr: s.addr(), DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}

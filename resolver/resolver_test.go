@@ -170,11 +170,7 @@ func TestRedisDownFallsBackToDatabase(t *testing.T) {
 	tn := f.create(t, "Acme", "acme.test")
 	spare := &spareRedis{port: freePort(t)}
 	spare.start(t)
-	client := redis.NewClient(&redis.Options{
-		Addr: spare.addr(), DialTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond,
-		WriteTimeout: 100 * time.Millisecond, MaxRetries: -1,
-	})
-	t.Cleanup(func() { client.Close() })
+	client := spare.client(t, 100*time.Millisecond)
 	r := f.resolver(t, client, false, func(c *config.Cache) {
 		c.LocalTTL = 0 // every lookup reaches Redis
 		c.BreakerFailures, c.BreakerCooldown = 2, config.Duration(200*time.Millisecond)
@@ -240,11 +236,7 @@ func TestSlowRedisOpensBreaker(t *testing.T) {
 	tn := f.create(t, "Acme", "acme.test")
 	spare := &spareRedis{port: freePort(t)}
 	spare.start(t)
-	client := redis.NewClient(&redis.Options{
-		Addr: spare.addr(), DialTimeout: 50 * time.Millisecond, ReadTimeout: 50 * time.Millisecond,
-		WriteTimeout: 50 * time.Millisecond, MaxRetries: -1,
-	})
-	t.Cleanup(func() { client.Close() })
+	client := spare.client(t, 50*time.Millisecond)
 	r := f.resolver(t, client, false, func(c *config.Cache) {
 		c.LocalTTL = 0
 		c.RedisTimeout = config.Duration(50 * time.Millisecond)
