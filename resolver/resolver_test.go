@@ -168,15 +168,7 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 func TestRedisDownFallsBackToDatabase(t *testing.T) {
 	f := newFixture(t)
 	tn := f.create(t, "Acme", "acme.test")
-	spare := &spareRedis{port: freePort(t)}
-	spare.start(t)
-	client := spare.client(t, 100*time.Millisecond)
-	r := f.resolver(t, client, false, func(c *config.Cache) {
-		c.LocalTTL = 0 // every lookup reaches Redis
-		c.BreakerFailures, c.BreakerCooldown = 2, config.Duration(200*time.Millisecond)
-	})
-	lookup(t, r, "acme.test", resolver.TierDatabase)
-	lookup(t, r, "acme.test", resolver.TierRedis)
+	spare, r := f.onSpareRedis(t, 100*time.Millisecond, 200*time.Millisecond)
 	flushes := r.Stats().Flushes
 
 	spare.stop()
@@ -234,16 +226,7 @@ func TestTwoProcessesSeeWrites(t *testing.T) {
 func TestSlowRedisOpensBreaker(t *testing.T) {
 	f := newFixture(t)
 	tn := f.create(t, "Acme", "acme.test")
-	spare := &spareRedis{port: freePort(t)}
-	spare.start(t)
-	client := spare.client(t, 50*time.Millisecond)
-	r := f.resolver(t, client, false, func(c *config.Cache) {
-		c.LocalTTL = 0
-		c.RedisTimeout = config.Duration(50 * time.Millisecond)
-		c.BreakerFailures, c.BreakerCooldown = 2, config.Duration(time.Minute)
-	})
-	lookup(t, r, "acme.test", resolver.TierDatabase)
-	lookup(t, r, "acme.test", resolver.TierRedis)
+	spare, r := f.onSpareRedis(t, 50*time.Millisecond, time.Minute)
 
 	// The spare server stops answering (never the shared one).
 	admin := redis.NewClient(&redis.Options{Addr: spare.addr()})
