@@ -64,6 +64,8 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
 	root.AddCommand(newDemoCmd(app))
 	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
+	root.AddCommand(newPerfCmd(app))
+	root.AddCommand(newBackupCmd(app))
 	wrapArgs(root)
 	return root
 }
