@@ -166,3 +166,29 @@ func (s *spareRedis) stop() {
 }
 
 func (s *spareRedis) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// onSpareRedis starts a redis-server of the test's own and a resolver on
+// it that always reaches Redis (no in-process tier), with a breaker that
+// opens after two failures; acme.test is resolved into it.
+func (f *fixture) onSpareRedis(t testing.TB, timeout, cooldown time.Duration) (*spareRedis, *resolver.Resolver) {
+	t.Helper()
+	spare := &spareRedis{port: freePort(t)}
+	spare.start(t)
+	r := f.resolver(t, spare.client(t, timeout), false, func(c *config.Cache) {
+		c.LocalTTL = 0
+		c.RedisTimeout = config.Duration(timeout)
+		c.BreakerFailures, c.BreakerCooldown = 2, config.Duration(cooldown)
+	})
+	lookup(t, r, "acme.test", resolver.TierDatabase)
+	lookup(t, r, "acme.test", resolver.TierRedis)
+	return spare, r
+}
+
+// client connects to the spare server with small timeouts and no retries.
+func (s *spareRedis) client(t testing.TB, timeout time.Duration) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr: s.addr(), DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}

@@ -168,19 +168,7 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 func TestRedisDownFallsBackToDatabase(t *testing.T) {
 	f := newFixture(t)
 	tn := f.create(t, "Acme", "acme.test")
-	spare := &spareRedis{port: freePort(t)}
-	spare.start(t)
-	client := redis.NewClient(&redis.Options{
-		Addr: spare.addr(), DialTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond,
-		WriteTimeout: 100 * time.Millisecond, MaxRetries: -1,
-	})
-	t.Cleanup(func() { client.Close() })
-	r := f.resolver(t, client, false, func(c *config.Cache) {
-		c.LocalTTL = 0 // every lookup reaches Redis
-		c.BreakerFailures, c.BreakerCooldown = 2, config.Duration(200*time.Millisecond)
-	})
-	lookup(t, r, "acme.test", resolver.TierDatabase)
-	lookup(t, r, "acme.test", resolver.TierRedis)
+	spare, r := f.onSpareRedis(t, 100*time.Millisecond, 200*time.Millisecond)
 	flushes := r.Stats().Flushes
 
 	spare.stop()
@@ -233,4 +221,24 @@ func TestTwoProcessesSeeWrites(t *testing.T) {
 	require.Eventually(t, blocked(reader), time.Second, 5*time.Millisecond, "pub/sub reaches the other process")
 	require.Eventually(t, blocked(deaf), 2*time.Second, 20*time.Millisecond, "the in-process TTL bounds staleness without pub/sub")
 	require.GreaterOrEqual(t, reader.Stats().Invalidations, int64(1))
+}
+
+func TestSlowRedisOpensBreaker(t *testing.T) {
+	f := newFixture(t)
+	tn := f.create(t, "Acme", "acme.test")
+	spare, r := f.onSpareRedis(t, 50*time.Millisecond, time.Minute)
+
+	// The spare server stops answering (never the shared one).
+	admin := redis.NewClient(&redis.Options{Addr: spare.addr()})
+	defer admin.Close()
+	require.NoError(t, admin.Do(context.Background(), "CLIENT", "PAUSE", "5000", "ALL").Err())
+	for range 2 {
+		require.Equal(t, tn.ID, lookup(t, r, "acme.test", resolver.TierDatabase).Tenant.ID)
+	}
+	require.Equal(t, resolver.BreakerOpen, r.Breaker())
+	errs := r.Stats().RedisErrors
+	for range 20 {
+		require.Equal(t, tn.ID, lookup(t, r, "acme.test", resolver.TierDatabase).Tenant.ID)
+	}
+	require.Equal(t, errs, r.Stats().RedisErrors, "an open breaker does not wait on Redis")
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tenancy-dev/tenancy/ui/cache"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
@@ -16,6 +17,7 @@ var registrars = []func(*common.Registry){
 	tenantlist.Register,
 	detail.Register,
 	create.Register,
+	cache.Register,
 	loadtest.Register,
 }
 
