@@ -123,6 +123,8 @@ func TestFixedRateRun(t *testing.T) {
 	opts.Rate = 200
 	rep, err := NewRunner(svc).Run(context.Background(), list, opts, nil)
 	require.NoError(t, err)
-	require.InDelta(t, 200, rep.Total.OpsPerSec, 50, "%+v", rep.Total)
+	// Never faster than the rate; slower only when the server falls behind.
+	require.LessOrEqual(t, rep.Total.OpsPerSec, 220.0, "%+v", rep.Total)
+	require.GreaterOrEqual(t, rep.Total.OpsPerSec, 100.0, "%+v", rep.Total)
 	require.True(t, rep.Isolation.Passed)
 }
