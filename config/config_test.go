@@ -1,11 +1,13 @@
 package config
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/stretchr/testify/require"
 )
 
@@ -144,6 +146,39 @@ func TestExampleConfigIsComplete(t *testing.T) {
 	require.Equal(t, def.Cache, cfg.Cache)
 	require.Equal(t, def.Perf, cfg.Perf)
 	require.Equal(t, def.UI.RefreshInterval, cfg.UI.RefreshInterval)
+
+	// Every key of the defaults appears in the example (so new keys get documented).
+	var buf bytes.Buffer
+	require.NoError(t, toml.NewEncoder(&buf).Encode(def))
+	var defaults map[string]any
+	_, err = toml.Decode(buf.String(), &defaults)
+	require.NoError(t, err)
+	var example map[string]any
+	md, err := toml.Decode(string(data), &example)
+	require.NoError(t, err)
+	have := map[string]bool{}
+	for _, k := range md.Keys() {
+		have[k.String()] = true
+	}
+	for _, k := range flatten("", defaults) {
+		require.True(t, have[k], "config.example.toml does not document %s", k)
+	}
+}
+
+func flatten(prefix string, m map[string]any) []string {
+	var out []string
+	for k, v := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok {
+			out = append(out, flatten(key, sub)...)
+			continue
+		}
+		out = append(out, key)
+	}
+	return out
 }
 
 func TestUnreachableServerNamed(t *testing.T) {
