@@ -52,6 +52,7 @@ func TestConfirmDeleteThenDelete(t *testing.T) {
 	msgs := uitest.Msgs(tenantops.ConfirmDelete(c, ts, nil))
 	require.Len(t, msgs, 1)
 	dlg := msgs[0].(common.PushMsg).Screen.(*confirm.Model)
+	dlg.Init()
 	dlg.SetSize(120, 38)
 	view := uitest.Plain(dlg.View())
 	require.Contains(t, view, "Delete tenant One?")
