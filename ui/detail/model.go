@@ -273,7 +273,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return []key.Binding{k.Open, k.Back}
 	}
-	return []key.Binding{k.Back, k.Down, k.Activate, k.Deactivate, k.Block, k.Delete}
+	return []key.Binding{k.Back, k.AddDomain, k.Delete, k.Activate, k.Block}
 }
 
 // FullHelp implements help.KeyMap.

@@ -216,8 +216,8 @@ func (m *Model) selection() []tenants.Tenant {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
-	if s := msg.String(); len(s) == 1 && s[0] >= '0' && s[0] <= '9' && len(m.jump) < 9 {
-		m.jump += s
+	if key.Matches(msg, k.Jump) && len(m.jump) < 9 {
+		m.jump += msg.String()
 		return nil
 	}
 	switch {
@@ -362,7 +362,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Refresh, k.Back},
+		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Jump, k.Refresh, k.Back},
 		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block},
 	}
 }

@@ -98,7 +98,11 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 			}
 			lines = append(lines, "Domains   "+orDash(strings.Join(t.Domains, ", ")))
 		} else {
-			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s in the first %d), users and domains:", len(ts), humanize.IBytes(uint64(total)), sized))
+			size := humanize.IBytes(uint64(total))
+			if sized < len(ts) {
+				size += fmt.Sprintf(" in the first %d", sized)
+			}
+			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s), users and domains:", len(ts), size))
 			lines = append(lines, list(ts, 8)...)
 		}
 		lines = append(lines, "", "This cannot be undone.")
