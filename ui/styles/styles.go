@@ -22,7 +22,7 @@ type Styles struct {
 	ReadOnly                        lipgloss.Style
 	Footer, FlashInfo, FlashError   lipgloss.Style
 
-	TableHeader, Row, Cursor, Marked, MarkedCursor lipgloss.Style
+	TableHeader, Cursor, Marked, MarkedCursor lipgloss.Style
 
 	Active, Inactive, Blocked, UnknownStatus lipgloss.Style
 
@@ -66,7 +66,6 @@ func New(isDark bool) *Styles {
 	s.FlashError = lipgloss.NewStyle().Foreground(red).Bold(true)
 
 	s.TableHeader = lipgloss.NewStyle().Bold(true).Foreground(subtle)
-	s.Row = lipgloss.NewStyle()
 	s.Cursor = lipgloss.NewStyle().Reverse(true).Bold(true)
 	s.Marked = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	s.MarkedCursor = lipgloss.NewStyle().Reverse(true).Bold(true).Foreground(accent)

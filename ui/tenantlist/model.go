@@ -51,6 +51,8 @@ type Model struct {
 	desc      bool
 	jump      string
 
+	statusCells statusCells
+
 	loadID  int // id of the listing in flight (0: none)
 	loaded  bool
 	err     error
