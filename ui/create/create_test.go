@@ -100,16 +100,19 @@ func TestFailureSaysStepAndRollback(t *testing.T) {
 		require.Contains(t, view, "Step migrations failed")
 		require.Contains(t, view, "rolled back")
 		uitest.Golden(t, fmt.Sprintf("create_failed_%dx%d", size[0], size[1]), m.View())
-		_, cmd = m.Update(uitest.Key("enter"))
-		require.Nil(t, cmd, "nothing to open after a failure")
+		m.f.name = "Acme Corp 2"
+		m.Update(uitest.Key("enter"))
+		require.Equal(t, editing, m.phase, "enter goes back to the form after a failure")
+		require.Equal(t, "Acme Corp 2", m.f.name, "with the values typed")
+		require.Contains(t, uitest.Plain(m.View()), "Acme Corp 2")
 	}
 }
 
 func TestFormGolden(t *testing.T) {
 	for _, size := range uitest.Sizes {
 		m := screen(t, size[0], size[1]-2)
-		m.f.id = "00000000-0000-4000-8000-000000000000" // the view shows the suggested name
-		m.form = newFormWithID(m.c, m.f, m.f.id)
+		m.f = newFields(m.c, "00000000-0000-4000-8000-000000000000") // the view shows the suggested name
+		m.form = newForm(m.c, m.f)
 		m.SetSize(size[0], size[1]-2)
 		m.form.Init()
 		uitest.Golden(t, fmt.Sprintf("create_form_%dx%d", size[0], size[1]), m.View())

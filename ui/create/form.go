@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
-	"github.com/google/uuid"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
@@ -55,22 +54,19 @@ func serverNames(c *common.Context) []string {
 	return names
 }
 
-// newForm builds the form. The id is chosen now so that the suggested
-// database name (prefix + id + suffix, as the service would pick) is the
-// one created unless edited.
-func newForm(c *common.Context, f *fields) *huh.Form {
-	return newFormWithID(c, f, uuid.NewString())
+// newFields returns the form's defaults. The id is chosen now so that the
+// suggested database name (prefix + id + suffix, as the service would
+// pick) is the one created unless edited.
+func newFields(c *common.Context, id string) *fields {
+	tc := c.Config.Tenancy
+	return &fields{id: id, database: tc.DatabasePrefix + id + tc.DatabaseSuffix, server: serverNames(c)[0],
+		status: tenants.StatusActive, user: tc.CreateDatabaseUser, seed: true}
 }
 
-func newFormWithID(c *common.Context, f *fields, id string) *huh.Form {
-	tc := c.Config.Tenancy
-	f.id = id
-	f.database = tc.DatabasePrefix + f.id + tc.DatabaseSuffix
-	f.status = tenants.StatusActive
-	f.user = tc.CreateDatabaseUser
-	f.seed = true
+// newForm builds the form over f's current values (defaults, or what was
+// typed before a failed attempt).
+func newForm(c *common.Context, f *fields) *huh.Form {
 	names := serverNames(c)
-	f.server = names[0]
 	statuses := make([]huh.Option[tenants.Status], 0, len(tenants.Statuses))
 	for _, s := range tenants.Statuses {
 		statuses = append(statuses, huh.NewOption(string(s), s))

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/google/uuid"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
@@ -79,7 +80,7 @@ type Model struct {
 
 // New returns the screen with an empty form.
 func New(c *common.Context) *Model {
-	f := &fields{}
+	f := newFields(c, uuid.NewString())
 	return &Model{c: c, f: f, form: newForm(c, f), steps: map[tenants.Step]stepState{},
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
@@ -153,9 +154,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Back()
 		case key.Matches(msg, k.Open) && m.err == nil:
 			return tea.Sequence(common.Back(), common.Open("detail", m.result.ID, m.result))
+		case key.Matches(msg, k.Open):
+			return m.edit() // fix what failed and try again
 		}
 	}
 	return nil
+}
+
+// edit goes back to the form with the values typed, after a failure.
+func (m *Model) edit() tea.Cmd {
+	m.phase, m.err = editing, nil
+	clear(m.steps)
+	m.form = newForm(m.c, m.f)
+	m.SetSize(m.width, m.height)
+	return m.form.Init()
 }
 
 func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
@@ -238,7 +250,9 @@ func (m *Model) ShortHelp() []key.Binding {
 		open.SetHelp("enter", "open tenant")
 		return []key.Binding{open, k.Back}
 	}
-	return []key.Binding{k.Back}
+	retry := k.Open
+	retry.SetHelp("enter", "edit and retry")
+	return []key.Binding{retry, k.Back}
 }
 
 // FullHelp implements help.KeyMap.
