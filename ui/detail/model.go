@@ -262,7 +262,7 @@ func (m *Model) View() string {
 	}
 	more := ""
 	if !m.vp.AtBottom() {
-		more = fmt.Sprintf("↓ more below (%.0f%%)", m.vp.ScrollPercent()*100)
+		more = "↓ more below (j, pgdn)"
 	}
 	return m.vp.View() + "\n" + m.c.Styles.Subtle.Render(more)
 }
