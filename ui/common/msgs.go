@@ -4,8 +4,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 // OpenMsg asks the root to build the named screen and push it.
@@ -50,9 +48,6 @@ type TenantsChangedMsg struct{}
 
 // TenantCountMsg tells the header how many tenants the registry holds.
 type TenantCountMsg struct{ N int }
-
-// OpenTenantMsg asks for the detail screen of a tenant already loaded.
-type OpenTenantMsg struct{ Tenant tenants.Tenant }
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 

@@ -222,9 +222,6 @@ func (m *Model) SetSize(w, h int) {
 	m.form = m.form.WithWidth(min(w-2, 80)).WithHeight(max(h-2, 5))
 }
 
-// Failed returns the creation's error, if it failed.
-func (m *Model) Failed() error { return m.err }
-
 // stepError unwraps the service's step error.
 func stepError(err error) *tenants.StepError {
 	var se *tenants.StepError

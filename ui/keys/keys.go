@@ -116,8 +116,3 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 func (k *KeyMap) writes() []*key.Binding {
 	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain}
 }
-
-// Global are the bindings the root handles on every screen.
-func (k *KeyMap) Global() []key.Binding {
-	return []key.Binding{k.Help, k.Palette, k.Quit, k.ForceQuit}
-}

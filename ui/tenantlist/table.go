@@ -258,13 +258,13 @@ func value(t *tenants.Tenant, c colID, now time.Time) string {
 	case colServer:
 		return t.Server
 	case colLastAccess:
-		return Ago(t.LastAccessedAt, now)
+		return ago(t.LastAccessedAt, now)
 	}
 	return ""
 }
 
-// Ago says how long ago t was, in the largest whole unit ("3d ago").
-func Ago(t *time.Time, now time.Time) string {
+// ago says how long ago t was, in the largest whole unit ("3d ago").
+func ago(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "never"
 	}
