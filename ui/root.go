@@ -98,7 +98,8 @@ func (m *Model) resize(w, h int) {
 }
 
 // key routes a key press: force-quit always; then the palette or full help
-// when open; then the global keys unless the top screen takes free text.
+// when open; then the global keys unless the top screen takes free text or
+// is a dialog (where q or : must not act behind the user's back).
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	if key.Matches(msg, k.ForceQuit) {
@@ -112,7 +113,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	top := m.top()
-	if !top.Capturing() {
+	_, dialog := top.(common.Dialog)
+	if !top.Capturing() && !dialog {
 		switch {
 		case key.Matches(msg, k.Quit):
 			return tea.Quit
@@ -179,7 +181,7 @@ func (m *Model) body() string {
 
 func (m *Model) footerHelp() []key.Binding {
 	k := m.c.Keys
-	if m.top().Capturing() {
+	if _, dialog := m.top().(common.Dialog); dialog || m.top().Capturing() {
 		return m.top().ShortHelp()
 	}
 	return append(m.top().ShortHelp(), k.Help, k.Quit)

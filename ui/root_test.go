@@ -129,6 +129,16 @@ func TestStackAndFlash(t *testing.T) {
 	require.Contains(t, uitest.Plain(m.Render()), "cache 98% hit")
 }
 
+func TestDialogTakesNoGlobalKeys(t *testing.T) {
+	m := root(t, false, 80, 24)
+	m.Update(common.PushMsg{Screen: confirm.New(m.c, confirm.Options{Title: "Block?", Action: "Block"})})
+	require.False(t, isQuit(press(m, "q")), "q does not quit from behind a dialog")
+	press(m, ":", "?")
+	require.False(t, m.palette.active)
+	require.False(t, m.showHelp)
+	require.Len(t, m.stack, 2)
+}
+
 func TestRegistryRejectsDuplicates(t *testing.T) {
 	r := NewRegistry()
 	require.Panics(t, func() { r.Screen(tenantlist.Name, nil) })
@@ -162,5 +172,7 @@ func TestGoldenScreens(t *testing.T) {
 		m.Update(common.BackMsg{})
 		press(m, ":")
 		uitest.Golden(t, fmt.Sprintf("root_palette_%dx%d", w, h), m.Render())
+		press(m, "esc", "?")
+		uitest.Golden(t, fmt.Sprintf("root_help_%dx%d", w, h), m.Render())
 	}
 }
