@@ -209,6 +209,7 @@ func (m *Model) ask(kind promptKind, prompt, value string) tea.Cmd {
 	m.input.Prompt = prompt
 	m.input.SetValue(value)
 	m.input.CursorEnd()
+	m.input.SetStyles(m.c.Styles.Input())
 	return m.input.Focus()
 }
 

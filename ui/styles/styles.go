@@ -8,6 +8,7 @@ package styles
 import (
 	"image/color"
 
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -94,6 +95,14 @@ func New(isDark bool) *Styles {
 	s.Palette = lipgloss.NewStyle().Foreground(fg)
 	s.PalettePrompt = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	return s
+}
+
+// Input returns the text field styles for this background (set them
+// when a field gets the focus: the background may have been learnt since).
+func (s *Styles) Input() textinput.Styles {
+	st := textinput.DefaultStyles(s.IsDark)
+	st.Focused.Prompt = s.PalettePrompt
+	return st
 }
 
 // Status returns the style for a tenant status.

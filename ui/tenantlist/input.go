@@ -77,6 +77,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.moveTo(m.cursor + m.pageSize())
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
+		m.filter.SetStyles(m.c.Styles.Input())
 		return m.filter.Focus()
 	case key.Matches(msg, k.Sort):
 		m.sortIdx = (m.sortIdx + 1) % len(tenants.SortKeys)

@@ -73,7 +73,8 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 	if len(ts) == 0 {
 		return nil
 	}
-	return c.Run(func(ctx context.Context) tea.Msg {
+	task := "sizes-" + strconv.Itoa(c.NextID())
+	read := c.Run(func(ctx context.Context) tea.Msg {
 		var lines []string
 		var total int64
 		sized := 0
@@ -110,11 +111,13 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 		if len(ts) > 1 {
 			require = strconv.Itoa(len(ts))
 		}
-		return common.PushMsg{Screen: confirm.New(c, confirm.Options{
+		dialog := confirm.New(c, confirm.Options{
 			Title: "Delete " + describe(ts) + "?", Lines: lines, Require: require,
 			Action: "Delete", Danger: true, OnConfirm: Delete(c, ts, after),
-		})}
+		})
+		return tea.BatchMsg{common.EndTask(task), common.Push(dialog)}
 	})
+	return tea.Batch(common.StartTask(task, "reading what would be dropped"), read)
 }
 
 // Delete deletes the tenants one by one (each is all-or-nothing in the

@@ -50,8 +50,8 @@ func TestConfirmDeleteThenDelete(t *testing.T) {
 	now := time.Now()
 	c.Now = func() time.Time { return now }
 	msgs := uitest.Msgs(tenantops.ConfirmDelete(c, ts, nil))
-	require.Len(t, msgs, 1)
-	dlg := msgs[0].(common.PushMsg).Screen.(*confirm.Model)
+	require.Len(t, msgs, 3, "task start, task end, the dialog")
+	dlg := msgs[2].(common.PushMsg).Screen.(*confirm.Model)
 	dlg.Init()
 	dlg.SetSize(120, 38)
 	view := uitest.Plain(dlg.View())
