@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -31,6 +32,11 @@ func newInitCmd(app *App) *cobra.Command {
 			res, err := tenants.Init(ctx, db)
 			if err != nil {
 				return err
+			}
+			if created, err := backup.InitCatalog(ctx, db); err != nil {
+				return err
+			} else if created {
+				res.CreatedTables = append(res.CreatedTables, "tenant_backups")
 			}
 			out := cmd.OutOrStdout()
 			if createdDB {

@@ -24,7 +24,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 func Execute(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	return run(ctx, &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args)
+}
+
+func run(ctx context.Context, app *App, args []string) int {
 	root := NewRoot(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -60,6 +63,9 @@ func NewRoot(app *App) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
 	root.AddCommand(newDemoCmd(app))
+	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
+	root.AddCommand(newPerfCmd(app))
+	root.AddCommand(newBackupCmd(app))
 	wrapArgs(root)
 	return root
 }

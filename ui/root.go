@@ -36,9 +36,10 @@ func New(c *common.Context, reg *common.Registry, home string) (*Model, error) {
 		header: newHeader(c), footer: newFooter(c), palette: newPalette(c, reg)}, nil
 }
 
-// Init starts the home screen and asks the terminal for its background.
+// Init starts the home screen and the registry's startup work, and asks
+// the terminal for its background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.stack[0].Init())
+	return tea.Batch(append([]tea.Cmd{tea.RequestBackgroundColor, m.stack[0].Init()}, m.reg.Startups(m.c)...)...)
 }
 
 func (m *Model) top() common.Screen { return m.stack[len(m.stack)-1] }

@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tenancy-dev/tenancy/ui/cache"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
@@ -15,6 +16,7 @@ var registrars = []func(*common.Registry){
 	tenantlist.Register,
 	detail.Register,
 	create.Register,
+	cache.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.

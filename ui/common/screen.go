@@ -56,6 +56,7 @@ type Command struct {
 type Registry struct {
 	screens  map[string]Factory
 	commands map[string]Command
+	startups []func(*Context) tea.Cmd
 }
 
 // NewRegistry returns an empty registry.
@@ -114,5 +115,18 @@ func (r *Registry) Commands(readOnly bool) []Command {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Startup registers work that starts with the dashboard (say a poller
+// filling a header slot): the root runs fn's command from its Init.
+func (r *Registry) Startup(fn func(*Context) tea.Cmd) { r.startups = append(r.startups, fn) }
+
+// Startups returns the startup commands for c.
+func (r *Registry) Startups(c *Context) []tea.Cmd {
+	out := make([]tea.Cmd, 0, len(r.startups))
+	for _, fn := range r.startups {
+		out = append(out, fn(c))
+	}
 	return out
 }

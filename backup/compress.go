@@ -1,0 +1,138 @@
+package backup
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Compressions.
+const (
+	CompressZstd = "zstd"
+	CompressGzip = "gzip"
+	CompressNone = "none"
+)
+
+// extension returns the file suffix of a compression.
+func extension(compression string) string {
+	switch compression {
+	case CompressZstd:
+		return ".zst"
+	case CompressGzip:
+		return ".gz"
+	}
+	return ""
+}
+
+// compressionOf tells a file's compression from its name.
+func compressionOf(path string) string {
+	switch {
+	case strings.HasSuffix(path, ".zst"):
+		return CompressZstd
+	case strings.HasSuffix(path, ".gz"):
+		return CompressGzip
+	}
+	return CompressNone
+}
+
+func checkCompression(c string) error {
+	switch c {
+	case CompressZstd, CompressGzip, CompressNone:
+		return nil
+	}
+	return fmt.Errorf("%q is not a compression: use zstd, gzip or none", c)
+}
+
+// framer compresses independent parts into complete frames (zstd) or
+// members (gzip); concatenated in order they are one valid stream. One
+// framer belongs to one worker.
+type framer interface {
+	frame(dst, src []byte) ([]byte, error)
+}
+
+func newFramer(compression string) (framer, error) {
+	switch compression {
+	case CompressZstd:
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+			zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		if err != nil {
+			return nil, err
+		}
+		return zstdFramer{enc}, nil
+	case CompressGzip:
+		return &gzipFramer{}, nil
+	case CompressNone:
+		return plainFramer{}, nil
+	}
+	return nil, checkCompression(compression)
+}
+
+type zstdFramer struct{ enc *zstd.Encoder }
+
+func (z zstdFramer) frame(dst, src []byte) ([]byte, error) { return z.enc.EncodeAll(src, dst), nil }
+
+type gzipFramer struct {
+	buf bytes.Buffer
+	w   *gzip.Writer
+}
+
+func (g *gzipFramer) frame(dst, src []byte) ([]byte, error) {
+	g.buf.Reset()
+	if g.w == nil {
+		w, err := gzip.NewWriterLevel(&g.buf, gzip.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		g.w = w
+	} else {
+		g.w.Reset(&g.buf)
+	}
+	if _, err := g.w.Write(src); err != nil {
+		return nil, err
+	}
+	if err := g.w.Close(); err != nil {
+		return nil, err
+	}
+	return append(dst, g.buf.Bytes()...), nil
+}
+
+type plainFramer struct{}
+
+func (plainFramer) frame(dst, src []byte) ([]byte, error) { return append(dst, src...), nil }
+
+// newCompressor wraps w in a streaming compressor (the mysqldump engine's
+// output goes through it). Close flushes it but does not close w.
+func newCompressor(w io.Writer, compression string) (io.WriteCloser, error) {
+	switch compression {
+	case CompressZstd:
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	case CompressGzip:
+		return gzip.NewWriterLevel(w, gzip.BestSpeed)
+	case CompressNone:
+		return nopCloser{w}, nil
+	}
+	return nil, checkCompression(compression)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// newDecompressor reads a whole stream of concatenated frames/members.
+func newDecompressor(r io.Reader, compression string) (io.ReadCloser, error) {
+	switch compression {
+	case CompressZstd:
+		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return nil, err
+		}
+		return d.IOReadCloser(), nil
+	case CompressGzip:
+		return gzip.NewReader(r)
+	}
+	return io.NopCloser(r), nil
+}

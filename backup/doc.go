@@ -1,0 +1,52 @@
+// Package backup holds tenancy's backups and restores: the native dump
+// engine (consistent snapshot over several connections, parallel and
+// streamed, compressed by independent frames), the mysqldump engine, the
+// atomic file store and its catalog (the central tenant_backups table and
+// each tenant's metadata.json), verification, the restore engine with its
+// statement splitter and atomic swap, and the retention policy.
+//
+// The service never prints: it reports through a func(Progress).
+package backup
+
+import "time"
+
+// Kinds of backup.
+const (
+	KindFull      = "full"
+	KindStructure = "structure"
+)
+
+// Progress is one report from a running backup or restore. Done and Total
+// count rows (Total is the server's estimate); Bytes counts uncompressed
+// SQL, Written the bytes that reached the file.
+type Progress struct {
+	Step       string `json:"step"`
+	Table      string `json:"table,omitempty"`
+	TableDone  int64  `json:"table_rows,omitempty"`
+	TableTotal int64  `json:"table_estimate,omitempty"`
+	Done       int64  `json:"rows"`
+	Total      int64  `json:"estimate"`
+	Bytes      int64  `json:"bytes"`
+	Written    int64  `json:"written"`
+	// EstimateBytes is the server's estimate of the data's size.
+	EstimateBytes int64         `json:"estimate_bytes,omitempty"`
+	Elapsed       time.Duration `json:"elapsed_ns"`
+}
+
+// Progress steps.
+const (
+	StepSnapshot = "snapshot"
+	StepSchema   = "schema"
+	StepData     = "data"
+	StepObjects  = "objects"
+	StepFinish   = "finish"
+	StepVerify   = "verify"
+	StepLoad     = "load"
+	StepSwap     = "swap"
+)
+
+func report(fn func(Progress), p Progress) {
+	if fn != nil {
+		fn(p)
+	}
+}

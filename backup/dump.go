@@ -1,0 +1,235 @@
+package backup
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// segmentSize is how much SQL a worker gathers before compressing it into
+// one frame: memory stays near workers × (segment + frame queue) whatever
+// the table size.
+const segmentSize = 2 << 20
+
+// dumpJob is one native dump of one database into out.
+type dumpJob struct {
+	db          *sql.DB // pool on the database, with room for workers
+	database    string
+	head        header
+	kind        string
+	compression string
+	workers     int
+	chunkBytes  int64
+	out         io.Writer
+	track       *tracker
+}
+
+type dumpStats struct {
+	Tables  int
+	Rows    int64
+	Bytes   int64
+	Mode    string
+	Skipped []string
+}
+
+// task is one table, or one primary-key range of a large table.
+type task struct {
+	t     *table
+	where string
+	args  []any
+}
+
+func (j *dumpJob) run(ctx context.Context) (dumpStats, error) {
+	var st dumpStats
+	workers := j.workers
+	if j.kind == KindStructure {
+		workers = 1
+	} else if small, err := j.smallerThanChunk(ctx); err != nil {
+		return st, err
+	} else if small {
+		workers = 1
+	}
+	j.track.step(StepSnapshot, "")
+	snap, err := openSnapshot(ctx, j.db, workers)
+	if err != nil {
+		return st, err
+	}
+	defer snap.close()
+	st.Mode = snap.mode
+	j.head.Snapshot = snap.mode
+	conn0 := snap.conns[0]
+	if err := conn0.QueryRowContext(ctx, "SELECT VERSION()").Scan(&j.head.ServerVersion); err != nil {
+		return st, fmt.Errorf("read server version: %w", err)
+	}
+	j.track.step(StepSchema, "")
+	tables, err := readTables(ctx, conn0, j.database)
+	if err != nil {
+		return st, err
+	}
+	objs, skipped, err := readObjects(ctx, conn0, j.database)
+	if err != nil {
+		return st, err
+	}
+	st.Tables, st.Skipped = len(tables), skipped
+	var tasks []task
+	if j.kind == KindFull {
+		if tasks, err = j.plan(ctx, conn0, tables); err != nil {
+			return st, err
+		}
+	}
+	fr, err := newFramer(j.compression)
+	if err != nil {
+		return st, err
+	}
+	headSQL := j.head.render()
+	for _, t := range tables {
+		headSQL += tableDDL(t)
+	}
+	headSQL += "\n" + markData + "\n"
+	if err := j.writeFrame(fr, []byte(headSQL)); err != nil {
+		return st, err
+	}
+	j.track.step(StepData, "")
+	if err := j.runWorkers(ctx, snap.conns, tasks); err != nil {
+		return st, err
+	}
+	j.track.step(StepObjects, "")
+	tail := objectsSQL(objs)
+	if err := j.writeFrame(fr, []byte(tail)); err != nil {
+		return st, err
+	}
+	st.Rows, st.Bytes = j.track.totals()
+	if err := j.writeFrame(fr, []byte(footer(st.Tables, st.Rows, st.Bytes))); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+func (j *dumpJob) writeFrame(fr framer, sqlText []byte) error {
+	frame, err := fr.frame(nil, sqlText)
+	if err != nil {
+		return fmt.Errorf("compress: %w", err)
+	}
+	if _, err := j.out.Write(frame); err != nil {
+		return err
+	}
+	j.track.add("", 0, int64(len(sqlText)), int64(len(frame)))
+	return nil
+}
+
+// smallerThanChunk reports whether the whole database fits in one chunk:
+// then a second connection (and the global read lock) buys nothing.
+func (j *dumpJob) smallerThanChunk(ctx context.Context) (bool, error) {
+	var total int64
+	err := j.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(DATA_LENGTH),0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", j.database).Scan(&total)
+	if err != nil {
+		return false, fmt.Errorf("estimate size of %s: %w", j.database, err)
+	}
+	return total < j.chunkBytes, nil
+}
+
+// plan splits tables into tasks, large tables with an integer primary key
+// into ranges of about chunkBytes, biggest first so workers finish together.
+func (j *dumpJob) plan(ctx context.Context, conn *sql.Conn, tables []table) ([]task, error) {
+	var tasks []task
+	for i := range tables {
+		t := &tables[i]
+		j.track.estimate(t.Name, t.Rows, t.DataBytes)
+		if t.PK == "" || t.DataBytes <= j.chunkBytes {
+			tasks = append(tasks, task{t: t})
+			continue
+		}
+		pk := tenants.QuoteIdent(t.PK)
+		var lo, hi sql.NullString
+		q := "SELECT MIN(" + pk + "), MAX(" + pk + ") FROM " + tenants.QuoteIdent(t.Name)
+		if err := conn.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
+			return nil, fmt.Errorf("read key range of %s: %w", t.Name, err)
+		}
+		min, err1 := strconv.ParseInt(lo.String, 10, 64)
+		max, err2 := strconv.ParseInt(hi.String, 10, 64)
+		if err1 != nil || err2 != nil || max-min < 0 {
+			tasks = append(tasks, task{t: t})
+			continue
+		}
+		n := t.DataBytes/j.chunkBytes + 1
+		step := (max-min)/n + 1
+		for from := min; from <= max; from += step {
+			if from+step > max || from+step < from {
+				tasks = append(tasks, task{t: t, where: " WHERE " + pk + " >= ?", args: []any{from}})
+				break
+			}
+			tasks = append(tasks, task{t: t, where: " WHERE " + pk + " >= ? AND " + pk + " < ?", args: []any{from, from + step}})
+		}
+	}
+	sort.SliceStable(tasks, func(a, b int) bool {
+		return share(tasks[a]) > share(tasks[b])
+	})
+	return tasks, nil
+}
+
+func share(t task) int64 {
+	if t.where == "" {
+		return t.t.DataBytes
+	}
+	return t.t.DataBytes / 2 // a range: smaller than its whole table
+}
+
+// runWorkers reads tasks on the snapshot connections, one worker each,
+// and writes their frames to out in the order they complete (every frame
+// holds whole statements, so any order restores the same data).
+func (j *dumpJob) runWorkers(ctx context.Context, conns []*sql.Conn, tasks []task) error {
+	queue := make(chan task, len(tasks))
+	for _, t := range tasks {
+		queue <- t
+	}
+	close(queue)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	frames := make(chan []byte, 2*len(conns))
+	writeDone := make(chan error, 1)
+	go func() { writeDone <- j.writeFrames(frames, cancel) }()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range conns {
+		g.Go(func() error {
+			w := &worker{job: j, conn: c, frames: frames}
+			return w.run(gctx, queue)
+		})
+	}
+	err := g.Wait()
+	close(frames)
+	werr := <-writeDone
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+			return cause
+		}
+	}
+	return err
+}
+
+// writeFrames writes frames as they come; on a write error it cancels the
+// workers and keeps draining so none blocks.
+func (j *dumpJob) writeFrames(frames <-chan []byte, cancel context.CancelCauseFunc) error {
+	var failed error
+	for f := range frames {
+		if failed != nil {
+			continue
+		}
+		if _, err := j.out.Write(f); err != nil {
+			failed = err
+			cancel(err)
+			continue
+		}
+		j.track.add("", 0, 0, int64(len(f)))
+	}
+	return failed
+}

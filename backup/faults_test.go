@@ -1,0 +1,192 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// bigTable is about 12 MB in 120k rows, enough to be caught mid-table.
+var bigTable = []string{
+	"CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(100), b DOUBLE, c BLOB)",
+	"INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 60), seq / 7, UNHEX(SHA1(seq)) FROM seq_1_to_120000",
+	"ANALYZE TABLE big", // the size estimates the dump plans its key ranges by
+	"CREATE TABLE small (id INT PRIMARY KEY, v VARCHAR(10))",
+	"INSERT INTO small VALUES (1, 'x'), (2, 'y')",
+}
+
+// requireNothingComplete checks a failed backup left no file that looks
+// complete, no temp file, and no complete catalog row.
+func (f *fixture) requireNothingComplete(t *testing.T, tn tenants.Tenant) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(f.env.Config.Backup.Dir, tn.ID))
+	if !errors.Is(err, os.ErrNotExist) {
+		require.NoError(t, err)
+	}
+	for _, e := range entries {
+		require.Fail(t, "file left behind", e.Name())
+	}
+	list, err := f.bs.List(context.Background(), tn.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, list)
+	for _, b := range list {
+		require.Equal(t, StatusFailed, b.Status, "catalog row %d", b.ID)
+		require.NotEmpty(t, b.Error)
+	}
+}
+
+// killConnections kills every connection using database but the caller's.
+func (f *fixture) killConnections(t *testing.T, pattern string) int {
+	var ids []int64
+	require.NoError(t, f.env.Server.Select(&ids, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB LIKE ? AND ID <> CONNECTION_ID()", pattern))
+	for _, id := range ids {
+		_, _ = f.env.Server.Exec("KILL CONNECTION ?", id)
+	}
+	return len(ids)
+}
+
+func TestDumpConnectionKilledMidTable(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "killed", bigTable...)
+	var once sync.Once
+	killed := 0
+	_, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, func(p Progress) {
+		if p.Step == StepData && p.Done > 0 {
+			once.Do(func() { killed = f.killConnections(t, tn.Database) })
+		}
+	})
+	require.Error(t, err)
+	require.Positive(t, killed)
+	f.requireNothingComplete(t, tn)
+}
+
+type failingWriter struct {
+	w    io.Writer
+	left int
+}
+
+func (fw *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > fw.left {
+		n, _ := fw.w.Write(p[:fw.left])
+		fw.left = 0
+		return n, syscall.ENOSPC
+	}
+	fw.left -= len(p)
+	return fw.w.Write(p)
+}
+
+func TestDiskWriteFailure(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "disk full", bigTable...)
+	f.bs.wrapWrite = func(w io.Writer) io.Writer { return &failingWriter{w: w, left: 300 << 10} }
+	_, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, nil)
+	require.ErrorIs(t, err, syscall.ENOSPC)
+	f.requireNothingComplete(t, tn)
+}
+
+func TestCancelledBackup(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "cancelled", bigTable...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := f.bs.Create(ctx, CreateRequest{Tenant: tn}, func(p Progress) {
+		if p.Step == StepData && p.Done > 0 {
+			cancel()
+		}
+	})
+	require.Error(t, err)
+	f.requireNothingComplete(t, tn)
+}
+
+func TestLeftoversCleanedOnNextRun(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "leftovers", "CREATE TABLE t (id INT PRIMARY KEY)")
+	dir := filepath.Join(f.env.Config.Backup.Dir, tn.ID)
+	require.NoError(t, os.MkdirAll(dir, 0o750))
+	stale := filepath.Join(dir, "."+tn.ID+"_2026-01-01_00-00-00_full.sql.zst"+tempMarker+"123")
+	require.NoError(t, os.WriteFile(stale, []byte("partial"), 0o600))
+	running := Backup{TenantID: tn.ID, File: "x", Kind: KindFull, Compression: CompressZstd, Engine: "native", Server: tn.Server, Database: tn.Database, StartedAt: f.now()}
+	require.NoError(t, f.bs.cat.insertRunning(context.Background(), &running))
+	b := f.backup(t, tn, KindFull, CompressZstd)
+	require.NoFileExists(t, stale)
+	old, err := f.bs.cat.get(context.Background(), running.ID)
+	require.NoError(t, err)
+	require.Equal(t, StatusFailed, old.Status)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.ElementsMatch(t, []string{filepath.Base(b.File), "metadata.json"}, names)
+}
+
+func TestDamagedFilesFailVerifyAndRestore(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "damaged", bigTable[3:]...)
+	before := f.checksums(t, tn.Database)
+	for _, comp := range []string{CompressZstd, CompressGzip, CompressNone} {
+		b := f.backup(t, tn, KindFull, comp)
+		_, err := f.bs.Verify(context.Background(), b)
+		require.NoError(t, err)
+		path := f.bs.Path(b)
+		good, err := os.ReadFile(path)
+		require.NoError(t, err)
+		damage := map[string][]byte{
+			"truncated":   good[:len(good)*2/3],
+			"bit-flipped": flipBit(good, len(good)/2),
+		}
+		for name, data := range damage {
+			require.NoError(t, os.WriteFile(path, data, 0o600))
+			_, err := f.bs.Verify(context.Background(), b)
+			require.Error(t, err, "%s %s file passed verify", name, comp)
+			_, err = f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn}, nil)
+			require.ErrorContains(t, err, "restore refused", "%s %s", name, comp)
+			// Outside the catalog (no checksum to compare) a truncated file still fails.
+			if name == "truncated" {
+				_, err = verifyFile(context.Background(), path, Backup{})
+				require.Error(t, err, "uncatalogued truncated %s file passed", comp)
+			}
+		}
+		require.NoError(t, os.WriteFile(path, good, 0o600))
+	}
+	require.Equal(t, before, f.checksums(t, tn.Database))
+	f.requireNoScratch(t)
+}
+
+func flipBit(b []byte, at int) []byte {
+	out := append([]byte(nil), b...)
+	out[at] ^= 0x10
+	return out
+}
+
+func TestRestoreKilledMidwayLeavesOriginal(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "restore killed", bigTable...)
+	b := f.backup(t, tn, KindFull, CompressZstd)
+	f.env.Exec(t, "DELETE FROM "+tenants.QuoteIdent(tn.Database)+".big WHERE id % 2 = 0")
+	before := f.checksums(t, tn.Database)
+	var once sync.Once
+	killed := 0
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn}, func(p Progress) {
+		if p.Step == StepLoad && p.Table == "data" && p.Bytes > 3<<20 {
+			once.Do(func() {
+				killed = f.killConnections(t, strings.ReplaceAll(f.env.Prefix, "_", `\_`)+`%\_\_restore\_%`)
+			})
+		}
+	})
+	require.Error(t, err)
+	require.Positive(t, killed)
+	require.Equal(t, before, f.checksums(t, tn.Database))
+	f.requireNoScratch(t)
+}

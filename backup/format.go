@@ -1,0 +1,181 @@
+package backup
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// Lines that divide a native backup into its sections. The restore loads
+// the data section in parallel; the mariadb client reads them as comments.
+const (
+	markSchema   = "-- tenancy:section schema"
+	markData     = "-- tenancy:section data"
+	markObjects  = "-- tenancy:section objects"
+	footerPrefix = "-- tenancy:complete "
+	// mysqldumpFooter ends a complete mariadb-dump/mysqldump file.
+	mysqldumpFooter = "-- Dump completed"
+)
+
+// sessionSetup is the session every dump and restore connection runs in:
+// the file's prelude says the same, so the mariadb client matches.
+var sessionSetup = []string{
+	"SET NAMES utf8mb4",
+	"SET TIME_ZONE='+00:00'",
+	"SET FOREIGN_KEY_CHECKS=0",
+	"SET UNIQUE_CHECKS=0",
+	"SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'",
+	"SET SQL_NOTES=0",
+}
+
+// maxStatement bounds one extended INSERT (about 1 MB, as mysqldump's
+// net_buffer_length does).
+const maxStatement = 1 << 20
+
+type header struct {
+	Tool, Version, Server, ServerVersion, Tenant, Database, Kind, Snapshot string
+	Time                                                                   time.Time
+}
+
+func (h header) render() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- %s %s backup\n", h.Tool, h.Version)
+	fmt.Fprintf(&b, "-- server: %s (%s)\n", h.Server, h.ServerVersion)
+	fmt.Fprintf(&b, "-- tenant: %s, database: %s\n", h.Tenant, h.Database)
+	fmt.Fprintf(&b, "-- kind: %s, started: %s\n", h.Kind, h.Time.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "-- snapshot: %s\n", h.Snapshot)
+	b.WriteString("-- Restore with: mariadb DATABASE < file.sql (after decompression). It names no database, so it loads into whichever one it is given.\n\n")
+	for _, s := range sessionSetup {
+		b.WriteString(s + ";\n")
+	}
+	b.WriteString("\n" + markSchema + "\n")
+	return b.String()
+}
+
+func tableDDL(t table) string {
+	return fmt.Sprintf("\n-- table %s\nDROP TABLE IF EXISTS %s;\n%s;\n", tenants.QuoteIdent(t.Name), tenants.QuoteIdent(t.Name), t.DDL)
+}
+
+func objectsSQL(objs []object) string {
+	var b strings.Builder
+	b.WriteString("\n" + markObjects + "\n")
+	for _, o := range objs {
+		fmt.Fprintf(&b, "\n-- %s %s\n", o.Kind, tenants.QuoteIdent(o.Name))
+		if o.Compound {
+			fmt.Fprintf(&b, "DELIMITER ;;\n%s;;\nDELIMITER ;\n", o.Create)
+		} else {
+			fmt.Fprintf(&b, "%s;\n", o.Create)
+		}
+	}
+	return b.String()
+}
+
+func footer(tables int, rows, bytes int64) string {
+	return fmt.Sprintf("%stables=%d rows=%d bytes=%d\n", footerPrefix, tables, rows, bytes)
+}
+
+// parseFooter reads a native footer line (without its newline).
+func parseFooter(line string) (tables int, rows, bytes int64, ok bool) {
+	if !strings.HasPrefix(line, footerPrefix) {
+		return 0, 0, 0, false
+	}
+	_, err := fmt.Sscanf(line[len(footerPrefix):], "tables=%d rows=%d bytes=%d", &tables, &rows, &bytes)
+	return tables, rows, bytes, err == nil
+}
+
+func insertPrefix(t table) []byte {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + tenants.QuoteIdent(t.Name) + " (")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(tenants.QuoteIdent(c.Name))
+	}
+	b.WriteString(") VALUES ")
+	return []byte(b.String())
+}
+
+// appendLiteral writes one value as a SQL literal that reads back as the
+// exact same value. raw is nil for NULL; floats come as float32/float64
+// from the binary protocol in f.
+func appendLiteral(b []byte, kind valueKind, raw []byte, f any) []byte {
+	switch kind {
+	case kindFloat:
+		switch v := f.(type) {
+		case nil:
+			return append(b, "NULL"...)
+		case float32:
+			return appendFloat(b, float64(v))
+		case float64:
+			return appendFloat(b, v)
+		case []byte:
+			return append(b, v...)
+		}
+		return append(b, fmt.Sprint(f)...)
+	case kindNumber:
+		if raw == nil {
+			return append(b, "NULL"...)
+		}
+		return append(b, raw...)
+	case kindBinary:
+		if raw == nil {
+			return append(b, "NULL"...)
+		}
+		if len(raw) == 0 {
+			return append(b, "''"...)
+		}
+		b = append(b, "0x"...)
+		return hex.AppendEncode(b, raw)
+	}
+	if raw == nil {
+		return append(b, "NULL"...)
+	}
+	return appendQuoted(b, raw)
+}
+
+// appendFloat writes the shortest decimal that parses back to v as a
+// double; a FLOAT's value widened to double is exact, so it reads back
+// bit-exact too. The exponent keeps MySQL from reading it as an integer
+// (which would lose -0).
+func appendFloat(b []byte, v float64) []byte {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return append(b, "NULL"...)
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	for _, c := range b[start:] {
+		if c == '.' || c == 'e' {
+			return b
+		}
+	}
+	return append(b, "e0"...)
+}
+
+func appendQuoted(b []byte, s []byte) []byte {
+	b = append(b, '\'')
+	for _, c := range s {
+		switch c {
+		case 0:
+			b = append(b, '\\', '0')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\'':
+			b = append(b, '\\', '\'')
+		case 0x1a:
+			b = append(b, '\\', 'Z')
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '\'')
+}

@@ -1,0 +1,150 @@
+package backup
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// loader runs a dump's statements into one database: the schema and
+// objects in order on one connection, a native file's data section on
+// several at once (every data statement is independent).
+type loader struct {
+	db      *sql.DB // pool on the target database
+	workers int
+	track   *tracker
+	// statements counts what was executed.
+	statements atomic.Int64
+}
+
+func (l *loader) conn(ctx context.Context) (*sql.Conn, error) {
+	c, err := l.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open restore connection: %w", err)
+	}
+	for _, q := range sessionSetup {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("set up restore connection (%s): %w", q, err)
+		}
+	}
+	return c, nil
+}
+
+// load reads path (decompressing it) and executes it.
+func (l *loader) load(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	dec, err := newDecompressor(f, compressionOf(path))
+	if err != nil {
+		return fmt.Errorf("decompress %s: %w", path, err)
+	}
+	defer dec.Close()
+	counted := &countingReader{r: dec, ctx: ctx}
+	sp := newSplitter(counted)
+	seq, err := l.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer seq.Close()
+	for {
+		p, err := sp.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		l.track.add("", 0, counted.n-l.track.bytes(), 0)
+		switch {
+		case p.Marker == "section data":
+			if err := l.parallel(ctx, sp, counted); err != nil {
+				return err
+			}
+		case p.Marker != "":
+			continue
+		default:
+			if err := l.exec(ctx, seq, p.SQL); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// parallel runs the data section's statements on l.workers connections
+// until the objects marker.
+func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader) error {
+	l.track.step(StepLoad, "data")
+	g, gctx := errgroup.WithContext(ctx)
+	stmts := make(chan string, 2*l.workers)
+	for i := 0; i < l.workers; i++ {
+		g.Go(func() error {
+			c, err := l.conn(gctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			for q := range stmts {
+				if err := l.exec(gctx, c, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	readErr := func() error {
+		defer close(stmts)
+		for {
+			p, err := sp.next()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return errors.New("the file ends inside its data section")
+				}
+				return err
+			}
+			l.track.add("", 0, counted.n-l.track.bytes(), 0)
+			if p.Marker != "" {
+				return nil
+			}
+			select {
+			case stmts <- p.SQL:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	}()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if readErr != nil {
+		return fmt.Errorf("read data section: %w", readErr)
+	}
+	l.track.step(StepLoad, "objects")
+	return ctx.Err()
+}
+
+// exec runs one statement, refusing those that would leave the target
+// database (a dump made with --databases).
+func (l *loader) exec(ctx context.Context, c *sql.Conn, q string) error {
+	upper := strings.ToUpper(strings.TrimSpace(q[:min(len(q), 32)]))
+	if strings.HasPrefix(upper, "USE ") || strings.HasPrefix(upper, "USE`") ||
+		strings.HasPrefix(upper, "CREATE DATABASE") || strings.HasPrefix(upper, "CREATE SCHEMA") {
+		return fmt.Errorf("the file switches or creates databases (%.40s): dump the database without --databases/--all-databases", q)
+	}
+	if _, err := c.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("restore statement %.80q: %w", q, err)
+	}
+	l.statements.Add(1)
+	l.track.add("", 1, 0, 0)
+	return nil
+}

@@ -1,0 +1,143 @@
+package backup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// RestoreRequest says which backup goes where.
+type RestoreRequest struct {
+	Backup Backup
+	// Target is the tenant whose database is replaced: the backup's own
+	// tenant, or another one (--into).
+	Target tenants.Tenant
+	// NewDatabase, when set, loads into a new database of that name on
+	// Target's server instead of replacing Target's database.
+	NewDatabase string
+}
+
+// RestoreResult tells what a restore did.
+type RestoreResult struct {
+	Server     string        `json:"server"`
+	Database   string        `json:"database"`
+	Scratch    string        `json:"scratch_database,omitempty"`
+	Statements int64         `json:"statements"`
+	Bytes      int64         `json:"bytes"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
+}
+
+// Restore verifies the backup, loads it into a scratch database on the
+// target's server and swaps it in with one RENAME TABLE (or loads it into
+// a new database). On any failure the target database is left as it was
+// and the scratch database is dropped.
+func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func(Progress)) (RestoreResult, error) {
+	start := time.Now()
+	res := RestoreResult{Server: req.Target.Server, Database: req.Target.Database}
+	if s.tenants.ReadOnly() {
+		return res, tenants.ErrReadOnly
+	}
+	track := newTracker(progress)
+	track.step(StepVerify, "")
+	v, err := verifyFile(ctx, s.Path(req.Backup), req.Backup)
+	if err != nil {
+		return res, fmt.Errorf("restore refused: %w", err)
+	}
+	track.estimate("", 0, v.RawBytes)
+	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), req.Target.ID)
+	if err != nil {
+		return res, err
+	}
+	defer lock.Release()
+	server, err := s.tenants.Servers().DB(ctx, req.Target.Server)
+	if err != nil {
+		return res, err
+	}
+	into := req.NewDatabase
+	if into != "" {
+		if err := tenants.ValidateDatabaseName(into); err != nil {
+			return res, err
+		}
+		res.Database = into
+	} else {
+		into = scratchName(req.Target.Database)
+		res.Scratch = into
+	}
+	if exists, err := tenants.DatabaseExists(ctx, server, into); err != nil {
+		return res, err
+	} else if exists {
+		return res, fmt.Errorf("database %s already exists on %s: pick another name", into, req.Target.Server)
+	}
+	charset, collation := databaseCharset(ctx, server, req.Target.Database)
+	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+tenants.QuoteIdent(into)+" CHARACTER SET "+charset+" COLLATE "+collation); err != nil {
+		return res, fmt.Errorf("create database %s: %w", into, err)
+	}
+	cleanup := func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		_ = tenants.DropDatabase(cctx, server, into)
+	}
+	if err := s.loadInto(ctx, req.Target.Server, into, s.Path(req.Backup), track, &res); err != nil {
+		cleanup()
+		return res, err
+	}
+	if req.NewDatabase == "" {
+		track.step(StepSwap, "")
+		err := s.swap(ctx, req.Target.Server, into, req.Target.Database)
+		cleanup()
+		if err != nil {
+			return res, err
+		}
+	}
+	res.Elapsed = time.Since(start)
+	track.step(StepFinish, "")
+	return res, nil
+}
+
+func (s *Service) loadInto(ctx context.Context, server, database, path string, track *tracker, res *RestoreResult) error {
+	mc, err := s.tenants.Servers().MySQLConfig(server, database)
+	if err != nil {
+		return err
+	}
+	db, err := openPool(mc, s.cfg.Workers)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l := &loader{db: db, workers: s.cfg.Workers, track: track}
+	track.step(StepLoad, "schema")
+	err = l.load(ctx, path)
+	res.Statements, res.Bytes = l.statements.Load(), track.bytes()
+	if err != nil {
+		return fmt.Errorf("restore into %s: %w", database, err)
+	}
+	return ctx.Err()
+}
+
+// scratchName is <db>__restore_<random>, shortened to MySQL's 64 characters.
+func scratchName(db string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	suffix := "__restore_" + hex.EncodeToString(b)
+	if len(db)+len(suffix) > tenants.MaxDatabaseName {
+		db = db[:tenants.MaxDatabaseName-len(suffix)]
+	}
+	return db + suffix
+}
+
+// databaseCharset returns a database's charset and collation (validated
+// names from information_schema), or utf8mb4 defaults.
+func databaseCharset(ctx context.Context, server *sqlx.DB, db string) (string, string) {
+	var cs, co string
+	err := server.QueryRowxContext(ctx, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", db).Scan(&cs, &co)
+	if err != nil || !safeName.MatchString(cs) || !safeName.MatchString(co) {
+		return "utf8mb4", "utf8mb4_unicode_ci"
+	}
+	return cs, co
+}

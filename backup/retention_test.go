@@ -1,0 +1,119 @@
+package backup
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func synthetic(r *rand.Rand, n int) []Backup {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]Backup, n)
+	for i := range out {
+		status := StatusComplete
+		switch r.IntN(10) {
+		case 0:
+			status = StatusFailed
+		case 1:
+			status = StatusRunning
+		}
+		out[i] = Backup{
+			ID: int64(i + 1), TenantID: []string{"a", "b", "c"}[r.IntN(3)], Status: status,
+			StartedAt: base.Add(time.Duration(r.Int64N(int64(400 * 24 * time.Hour)))),
+		}
+	}
+	return out
+}
+
+func TestPlanInvariants(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 500; round++ {
+		backups := synthetic(r, r.IntN(60))
+		p := Policy{Last: r.IntN(4), Daily: r.IntN(8), Weekly: r.IntN(5), Monthly: r.IntN(13)}
+		if r.IntN(3) == 0 {
+			p.Within = time.Duration(r.IntN(90)) * 24 * time.Hour
+		}
+		if p.Empty() {
+			p.Last = 1
+		}
+		plan, err := Plan(backups, p)
+		require.NoError(t, err)
+		// kept + removed = all, each exactly once.
+		require.Len(t, plan, len(backups))
+		seen := map[int64]bool{}
+		newest := map[string]Backup{}
+		for _, b := range backups {
+			if cur, ok := newest[b.TenantID]; b.Status == StatusComplete && (!ok || b.StartedAt.After(cur.StartedAt)) {
+				newest[b.TenantID] = b
+			}
+		}
+		kept := map[string]int{}
+		for _, d := range plan {
+			require.False(t, seen[d.Backup.ID])
+			seen[d.Backup.ID] = true
+			require.NotEmpty(t, d.Reasons)
+			if d.Keep && d.Backup.Status == StatusComplete {
+				kept[d.Backup.TenantID]++
+			}
+			if d.Backup.Status == StatusRunning {
+				require.True(t, d.Keep, "running backups are never removed")
+			}
+		}
+		for tenant, b := range newest {
+			for _, d := range plan {
+				if d.Backup.ID == b.ID {
+					require.True(t, d.Keep, "newest complete backup of %s kept", tenant)
+				}
+			}
+			// No rule keeps more than its count (+1 for the newest).
+			require.LessOrEqual(t, kept[tenant], p.Last+p.Daily+p.Weekly+p.Monthly+1+withinCount(backups, tenant, b, p))
+		}
+	}
+}
+
+func withinCount(all []Backup, tenant string, newest Backup, p Policy) int {
+	if p.Within <= 0 {
+		return 0
+	}
+	n := 0
+	for _, b := range all {
+		if b.TenantID == tenant && b.Status == StatusComplete && !b.StartedAt.Before(newest.StartedAt.Add(-p.Within)) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPlanEmptyPolicyRefused(t *testing.T) {
+	_, err := Plan(synthetic(rand.New(rand.NewPCG(3, 4)), 10), Policy{})
+	require.ErrorIs(t, err, ErrEmptyPolicy)
+}
+
+func TestPlanResticMeanings(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	var backups []Backup
+	for i, at := range []time.Time{day(1, 1), day(1, 9), day(2, 3), day(9, 5), day(9, 6), day(10, 1), day(16, 2)} {
+		backups = append(backups, Backup{ID: int64(i + 1), TenantID: "t", Status: StatusComplete, StartedAt: at})
+	}
+	keptIDs := func(p Policy) []int64 {
+		plan, err := Plan(backups, p)
+		require.NoError(t, err)
+		var ids []int64
+		for _, d := range plan {
+			if d.Keep {
+				ids = append(ids, d.Backup.ID)
+			}
+		}
+		return ids
+	}
+	require.Equal(t, []int64{7, 6}, keptIDs(Policy{Last: 2}))
+	// Daily: the newest of each of the last 3 days that have backups.
+	require.Equal(t, []int64{7, 6, 5}, keptIDs(Policy{Daily: 3}))
+	// Weekly (ISO weeks: Mar 1 is in week 9, Mar 2-8 in 10, 9-15 in 11, 16 in 12).
+	require.Equal(t, []int64{7, 6, 3, 2}, keptIDs(Policy{Weekly: 4}))
+	require.Equal(t, []int64{7}, keptIDs(Policy{Monthly: 1}))
+	// Within 7 days of the newest (Mar 16 02:00): from Mar 9 02:00 on.
+	require.Equal(t, []int64{7, 6, 5, 4}, keptIDs(Policy{Within: 7 * 24 * time.Hour}))
+}

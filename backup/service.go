@@ -1,0 +1,276 @@
+package backup
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenancy-dev/tenancy/config"
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// Version is written into every file's header.
+const Version = "1"
+
+// Service makes, lists, verifies, restores and expires tenant backups.
+type Service struct {
+	tenants *tenants.Service
+	cfg     config.Backup
+	cat     catalog
+
+	// wrapWrite, when set (by tests), wraps every backup file's writer:
+	// the seam through which a disk write failure is injected.
+	wrapWrite func(io.Writer) io.Writer
+	// chunkBytes is the size of a large table's key range (tests shrink it).
+	chunkBytes int64
+}
+
+// Open returns the backup service over the tenant service, creating the
+// catalog table when it is absent (unless read-only).
+func Open(ctx context.Context, svc *tenants.Service) (*Service, error) {
+	if !svc.ReadOnly() {
+		if _, err := InitCatalog(ctx, svc.Central()); err != nil {
+			return nil, err
+		}
+	}
+	return &Service{tenants: svc, cfg: svc.Config().Backup, cat: catalog{svc.Central()}, chunkBytes: 16 << 20}, nil
+}
+
+// CreateRequest says what to back up and how.
+type CreateRequest struct {
+	Tenant tenants.Tenant
+	// Kind is full (default) or structure.
+	Kind string
+	// Compression defaults to [backup] compression.
+	Compression string
+}
+
+// fileName is <tenant-id>_<YYYY-MM-DD_HH-MM-SS>_<kind>.sql[.zst|.gz].
+func fileName(tenantID string, at time.Time, kind, compression string) string {
+	return fmt.Sprintf("%s_%s_%s.sql%s", tenantID, at.UTC().Format("2006-01-02_15-04-05"), kind, extension(compression))
+}
+
+// Path returns a backup's file on disk.
+func (s *Service) Path(b Backup) string {
+	if filepath.IsAbs(b.File) {
+		return b.File
+	}
+	return filepath.Join(s.cfg.Dir, b.File)
+}
+
+// Create backs up one tenant. The file appears under its final name and
+// the catalog row turns complete only once everything is on disk; on any
+// failure, cancellation included, neither is left looking complete. With
+// [backup] cleanup_after_backup, the retention policy runs after it.
+func (s *Service) Create(ctx context.Context, req CreateRequest, progress func(Progress)) (Backup, error) {
+	b, err := s.create(ctx, req, progress)
+	if err != nil || !s.cfg.CleanupAfter {
+		return b, err
+	}
+	if p := PolicyFrom(s.cfg.Retention); !p.Empty() {
+		if _, err := s.Cleanup(ctx, b.TenantID, p, false); err != nil {
+			return b, fmt.Errorf("backup %s is complete but the cleanup after it failed: %w", b.File, err)
+		}
+	}
+	return b, nil
+}
+
+// Result is one tenant's outcome in CreateMany.
+type Result struct {
+	Tenant tenants.Tenant
+	Backup Backup
+	Err    error
+}
+
+// CreateMany backs up tenants, [backup] parallel_tenants at a time. One
+// tenant's failure does not stop the others.
+func (s *Service) CreateMany(ctx context.Context, list []tenants.Tenant, kind, compression string, progress func(tenantID string, p Progress)) []Result {
+	out := make([]Result, len(list))
+	var g errgroup.Group
+	g.SetLimit(s.cfg.ParallelTenants)
+	for i, t := range list {
+		g.Go(func() error {
+			var fn func(Progress)
+			if progress != nil {
+				fn = func(p Progress) { progress(t.ID, p) }
+			}
+			b, err := s.Create(ctx, CreateRequest{Tenant: t, Kind: kind, Compression: compression}, fn)
+			out[i] = Result{Tenant: t, Backup: b, Err: err}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func (s *Service) create(ctx context.Context, req CreateRequest, progress func(Progress)) (Backup, error) {
+	t := req.Tenant
+	if s.tenants.ReadOnly() {
+		return Backup{}, tenants.ErrReadOnly
+	}
+	if req.Kind == "" {
+		req.Kind = KindFull
+	}
+	if req.Kind != KindFull && req.Kind != KindStructure {
+		return Backup{}, fmt.Errorf("%q is not a backup kind: use full or structure", req.Kind)
+	}
+	if req.Compression == "" {
+		req.Compression = s.cfg.Compression
+	}
+	if err := checkCompression(req.Compression); err != nil {
+		return Backup{}, err
+	}
+	if err := tenants.ValidateSafeName("tenant id", t.ID, 255); err != nil {
+		return Backup{}, fmt.Errorf("back up tenant %s: its id cannot name a folder: %w", t.ID, err)
+	}
+	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
+	if err != nil {
+		return Backup{}, err
+	}
+	defer lock.Release()
+	dir := filepath.Join(s.cfg.Dir, t.ID)
+	if _, err := removeLeftovers(dir); err != nil {
+		return Backup{}, err
+	}
+	if err := s.cat.failInterrupted(ctx, t.ID); err != nil {
+		return Backup{}, err
+	}
+	started := time.Now().UTC().Truncate(time.Second)
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, fileName(t.ID, started, req.Kind, req.Compression))); err != nil {
+			break
+		}
+		started = started.Add(time.Second) // one a second: the name holds seconds
+	}
+	b := Backup{
+		TenantID: t.ID, Kind: req.Kind, Compression: req.Compression, Engine: s.cfg.Engine,
+		File:   filepath.Join(t.ID, fileName(t.ID, started, req.Kind, req.Compression)),
+		Server: t.Server, Database: t.Database, StartedAt: started,
+	}
+	if err := s.cat.insertRunning(ctx, &b); err != nil {
+		return Backup{}, err
+	}
+	if err := s.write(ctx, &b, progress); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if merr := s.cat.markFailed(cctx, b.ID, err); merr != nil {
+			err = fmt.Errorf("%w (and %v)", err, merr)
+		}
+		return Backup{}, fmt.Errorf("back up tenant %s: %w", t.ID, err)
+	}
+	if err := s.cat.markComplete(context.WithoutCancel(ctx), &b); err != nil {
+		return b, err
+	}
+	err = rewriteMetadata(s.cfg.Dir, t.ID, func(list []Backup) []Backup { return append(list, b) })
+	if err != nil {
+		return b, fmt.Errorf("backup %s is complete but its metadata.json could not be written: %w", b.File, err)
+	}
+	return b, nil
+}
+
+// write dumps into the atomic file and commits it.
+func (s *Service) write(ctx context.Context, b *Backup, progress func(Progress)) error {
+	f, err := createAtomic(s.Path(*b), s.wrapWrite)
+	if err != nil {
+		return err
+	}
+	track := newTracker(progress)
+	var st dumpStats
+	if b.Engine == "mysqldump" {
+		st, err = s.mysqldump(ctx, *b, f)
+	} else {
+		st, err = s.native(ctx, *b, f, track)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		f.Abort()
+		return err
+	}
+	track.step(StepFinish, "")
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	b.Size, b.SHA256, b.FinishedAt = f.Size(), f.Sum(), &now
+	b.Tables, b.Rows, b.RawBytes, b.SnapshotMode = st.Tables, st.Rows, st.Bytes, st.Mode
+	if len(st.Skipped) > 0 {
+		b.SnapshotMode += "; not readable, so not included: " + strings.Join(st.Skipped, ", ")
+	}
+	return nil
+}
+
+func (s *Service) native(ctx context.Context, b Backup, out io.Writer, track *tracker) (dumpStats, error) {
+	mc, err := s.tenants.Servers().MySQLConfig(b.Server, b.Database)
+	if err != nil {
+		return dumpStats{}, err
+	}
+	db, err := openPool(mc, s.cfg.Workers)
+	if err != nil {
+		return dumpStats{}, err
+	}
+	defer db.Close()
+	job := &dumpJob{
+		db: db, database: b.Database, kind: b.Kind, compression: b.Compression,
+		workers: s.cfg.Workers, chunkBytes: s.chunkBytes, out: out, track: track,
+		head: header{Tool: "tenancy", Version: Version, Server: b.Server, Tenant: b.TenantID,
+			Database: b.Database, Kind: b.Kind, Time: b.StartedAt},
+	}
+	return job.run(ctx)
+}
+
+// openPool opens a private pool for dump or restore connections: times
+// as text (parseTime off) and never multiStatements.
+func openPool(mc *mysql.Config, conns int) (*sql.DB, error) {
+	mc = mc.Clone()
+	mc.ParseTime = false
+	mc.MultiStatements = false
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(conns + 1)
+	db.SetMaxIdleConns(conns + 1)
+	return db, nil
+}
+
+// List returns the catalog's backups, of one tenant when tenantID is set.
+func (s *Service) List(ctx context.Context, tenantID string) ([]Backup, error) {
+	return s.cat.list(ctx, tenantID)
+}
+
+// Find resolves BACKUP: a catalog id, or a file path (absolute, relative
+// to the working folder, or relative to [backup] dir). A file the catalog
+// does not know is returned with only File set.
+func (s *Service) Find(ctx context.Context, ref string) (Backup, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return s.cat.get(ctx, id)
+	}
+	path := ref
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(s.cfg.Dir, ref)
+		if _, err := os.Stat(path); err != nil {
+			return Backup{}, fmt.Errorf("backup %s: neither a catalog id nor a file (%v)", ref, err)
+		}
+	}
+	abs, _ := filepath.Abs(path)
+	root, _ := filepath.Abs(s.cfg.Dir)
+	if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		b, ok, err := s.cat.byFile(ctx, rel)
+		if err != nil || ok {
+			return b, err
+		}
+	}
+	return Backup{File: abs, Compression: compressionOf(abs), Status: StatusComplete}, nil
+}

@@ -1,0 +1,197 @@
+package backup
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+)
+
+// splitter reads a SQL dump one statement at a time, as the mariadb client
+// does: it honours quotes, comments (keeping executable /*! */ ones) and
+// the client's DELIMITER command. Comment lines starting "-- tenancy:" at a
+// statement boundary are returned as markers.
+type splitter struct {
+	r     *bufio.Reader
+	delim []byte
+	buf   []byte
+}
+
+func newSplitter(r io.Reader) *splitter {
+	return &splitter{r: bufio.NewReaderSize(r, 1<<20), delim: []byte(";")}
+}
+
+// piece is one statement, or one marker line.
+type piece struct {
+	SQL    string
+	Marker string
+}
+
+// next returns the next piece, or io.EOF after the last one.
+func (s *splitter) next() (piece, error) {
+	for {
+		b, err := s.r.Peek(1)
+		if err != nil {
+			return piece{}, err
+		}
+		switch c := b[0]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			_, _ = s.r.Discard(1)
+		case c == '#':
+			if _, err := s.line(); err != nil {
+				return piece{}, err
+			}
+		case s.peekIs("-- ", "--\t", "--\n", "--\r"):
+			line, err := s.line()
+			if err != nil && !errors.Is(err, io.EOF) {
+				return piece{}, err
+			}
+			if m, ok := strings.CutPrefix(line, "-- tenancy:"); ok {
+				return piece{Marker: strings.TrimRight(m, "\r")}, nil
+			}
+			if err != nil {
+				return piece{}, err
+			}
+		case s.peekIs("/*") && !s.peekIs("/*!"):
+			_, _ = s.r.Discard(1)
+			s.buf = s.buf[:0]
+			if err := s.blockComment(false); err != nil {
+				return piece{}, err
+			}
+		case s.peekFold("DELIMITER "):
+			line, err := s.line()
+			if err != nil && !errors.Is(err, io.EOF) {
+				return piece{}, err
+			}
+			d := strings.TrimSpace(line[len("DELIMITER "):])
+			if d == "" {
+				return piece{}, errors.New("DELIMITER without a delimiter")
+			}
+			s.delim = []byte(d)
+		default:
+			return s.statement()
+		}
+	}
+}
+
+// statement reads up to the delimiter outside quotes and comments.
+func (s *splitter) statement() (piece, error) {
+	s.buf = s.buf[:0]
+	var quote byte
+	for {
+		c, err := s.r.ReadByte()
+		if errors.Is(err, io.EOF) {
+			if q := strings.TrimSpace(string(s.buf)); q != "" {
+				if quote != 0 {
+					return piece{}, errors.New("the file ends inside a quoted string")
+				}
+				return piece{SQL: q}, nil
+			}
+			return piece{}, io.EOF
+		}
+		if err != nil {
+			return piece{}, err
+		}
+		if quote != 0 {
+			s.buf = append(s.buf, c)
+			switch c {
+			case '\\':
+				if quote != '`' {
+					n, err := s.r.ReadByte()
+					if err != nil {
+						return piece{}, err
+					}
+					s.buf = append(s.buf, n)
+				}
+			case quote:
+				quote = 0
+			}
+			continue
+		}
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '-' && s.peekIs("- ", "-\t", "-\n", "-\r"):
+			if _, err := s.line(); err != nil && !errors.Is(err, io.EOF) {
+				return piece{}, err
+			}
+			s.buf = append(s.buf, '\n')
+			continue
+		case c == '#':
+			if _, err := s.line(); err != nil && !errors.Is(err, io.EOF) {
+				return piece{}, err
+			}
+			s.buf = append(s.buf, '\n')
+			continue
+		case c == '/' && s.peekIs("*"):
+			keep := s.peekIs("*!")
+			if keep {
+				s.buf = append(s.buf, c)
+			}
+			if err := s.blockComment(keep); err != nil {
+				return piece{}, err
+			}
+			if !keep {
+				s.buf = append(s.buf, ' ')
+			}
+			continue
+		}
+		s.buf = append(s.buf, c)
+		if bytes.HasSuffix(s.buf, s.delim) {
+			q := strings.TrimSpace(string(s.buf[:len(s.buf)-len(s.delim)]))
+			if q == "" {
+				continue
+			}
+			return piece{SQL: q}, nil
+		}
+	}
+}
+
+// blockComment consumes /* ... */ (the '/' already read), appending it
+// to the statement when keep is set.
+func (s *splitter) blockComment(keep bool) error {
+	star, err := s.r.ReadByte()
+	if err != nil {
+		return err
+	}
+	if keep {
+		s.buf = append(s.buf, star)
+	}
+	var prev byte
+	for {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return errors.New("the file ends inside a /* comment */")
+			}
+			return err
+		}
+		if keep {
+			s.buf = append(s.buf, c)
+		}
+		if prev == '*' && c == '/' {
+			return nil
+		}
+		prev = c
+	}
+}
+
+func (s *splitter) line() (string, error) {
+	l, err := s.r.ReadString('\n')
+	return strings.TrimSuffix(l, "\n"), err
+}
+
+func (s *splitter) peekIs(prefixes ...string) bool {
+	for _, p := range prefixes {
+		if b, _ := s.r.Peek(len(p)); string(b) == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *splitter) peekFold(prefix string) bool {
+	b, _ := s.r.Peek(len(prefix))
+	return strings.EqualFold(string(b), prefix)
+}

@@ -1,0 +1,130 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// VerifyResult is what re-reading a backup file found.
+type VerifyResult struct {
+	Backup Backup `json:"backup"`
+	// Native is false for a file made by mariadb-dump/mysqldump.
+	Native   bool   `json:"native"`
+	Size     int64  `json:"size"`
+	RawBytes int64  `json:"raw_bytes"`
+	SHA256   string `json:"sha256"`
+	Footer   string `json:"footer"`
+}
+
+// tailKeep is how much of the decompressed end is kept to find the footer.
+const tailKeep = 4096
+
+// Verify re-reads a backup: its checksum and size against the catalog,
+// the whole decompressed stream, and the completion footer. A file that
+// passes is marked verified in the catalog.
+func (s *Service) Verify(ctx context.Context, b Backup) (VerifyResult, error) {
+	res, err := verifyFile(ctx, s.Path(b), b)
+	if err != nil {
+		return res, err
+	}
+	if b.ID != 0 && !s.tenants.ReadOnly() {
+		now := time.Now().UTC()
+		if err := s.cat.markVerified(ctx, b.ID, now); err != nil {
+			return res, err
+		}
+		res.Backup.VerifiedAt = &now
+	}
+	return res, nil
+}
+
+func verifyFile(ctx context.Context, path string, b Backup) (VerifyResult, error) {
+	res := VerifyResult{Backup: b}
+	fail := func(format string, args ...any) (VerifyResult, error) {
+		return res, fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{path}, args...)...)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return res, fmt.Errorf("verify %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	counted := &countingReader{r: io.TeeReader(f, h), ctx: ctx}
+	dec, err := newDecompressor(counted, compressionOf(path))
+	if err != nil {
+		return fail("not a %s stream: %v", compressionOf(path), err)
+	}
+	defer dec.Close()
+	tail := &tailWriter{}
+	raw, err := io.Copy(tail, dec)
+	if err != nil {
+		return fail("decompress: %v", err)
+	}
+	if _, err := io.Copy(io.Discard, counted); err != nil {
+		return fail("read: %v", err)
+	}
+	res.Size, res.RawBytes, res.SHA256 = counted.n, raw, hex.EncodeToString(h.Sum(nil))
+	if b.SHA256 != "" && b.SHA256 != res.SHA256 {
+		return fail("checksum is %s but the catalog recorded %s", res.SHA256, b.SHA256)
+	}
+	if b.Size != 0 && b.Size != res.Size {
+		return fail("size is %d bytes but the catalog recorded %d", res.Size, b.Size)
+	}
+	last := lastLine(tail.buf)
+	res.Footer = last
+	if _, _, n, ok := parseFooter(last); ok {
+		res.Native = true
+		if want := raw - int64(len(last)) - 1; n != want {
+			return fail("the footer counts %d bytes before it but the file holds %d", n, want)
+		}
+		return res, nil
+	}
+	if bytes.HasPrefix([]byte(last), []byte(mysqldumpFooter)) {
+		return res, nil
+	}
+	return fail("no completion footer at the end (last line %q)", last)
+}
+
+func lastLine(b []byte) string {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	return string(b)
+}
+
+// tailWriter keeps the last tailKeep bytes written to it.
+type tailWriter struct{ buf []byte }
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	if len(p) >= tailKeep {
+		t.buf = append(t.buf[:0], p[len(p)-tailKeep:]...)
+		return len(p), nil
+	}
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > tailKeep {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailKeep:]...)
+	}
+	return len(p), nil
+}
+
+// countingReader counts bytes and stops when ctx is cancelled.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	ctx context.Context
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

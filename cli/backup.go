@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+func newBackupCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Back up, list, verify, restore and expire tenant databases",
+	}
+	cmd.AddCommand(newBackupCreateCmd(app), newBackupListCmd(app), newBackupVerifyCmd(app),
+		newBackupRestoreCmd(app), newBackupCleanupCmd(app))
+	return cmd
+}
+
+func backupService(ctx context.Context, app *App) (*tenants.Service, *backup.Service, error) {
+	svc, err := app.Service(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	bs, err := backup.Open(ctx, svc)
+	return svc, bs, err
+}
+
+// backupSummary is the final --json line of `backup create`.
+type backupSummary struct {
+	Event   string          `json:"event"`
+	Backups []backup.Backup `json:"backups"`
+	Failed  []failedBackup  `json:"failed"`
+	Elapsed time.Duration   `json:"elapsed_ns"`
+}
+
+type failedBackup struct {
+	Tenant string `json:"tenant"`
+	Error  string `json:"error"`
+}
+
+func newBackupCreateCmd(app *App) *cobra.Command {
+	var all, structure, asJSON bool
+	var compression string
+	cmd := &cobra.Command{
+		Use:   "create REF... | --all",
+		Short: "Back up tenants' databases (consistent, parallel, compressed)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if all == (len(args) > 0) {
+				return usagef("name tenants to back up, or give --all (not both)")
+			}
+			if compression != "" && compression != backup.CompressZstd && compression != backup.CompressGzip && compression != backup.CompressNone {
+				return usagef("--compression must be zstd, gzip or none, not %q", compression)
+			}
+			ctx := cmd.Context()
+			svc, bs, err := backupService(ctx, app)
+			if err != nil {
+				return err
+			}
+			var list []tenants.Tenant
+			if all {
+				list, err = svc.List(ctx, tenants.ListOptions{})
+			} else {
+				list, err = svc.FindMany(ctx, args)
+			}
+			if err != nil {
+				return err
+			}
+			kind := backup.KindFull
+			if structure {
+				kind = backup.KindStructure
+			}
+			out := cmd.OutOrStdout()
+			view := newProgressView(app.Stderr, isTerminal(app.Stderr), asJSON, len(list))
+			if asJSON {
+				view = newProgressView(out, false, true, len(list))
+			}
+			start := time.Now()
+			results := bs.CreateMany(ctx, list, kind, compression, func(id string, p backup.Progress) {
+				view.report(id, p)
+				if p.Step == backup.StepFinish {
+					view.finish()
+				}
+			})
+			sum := backupSummary{Event: "summary", Backups: []backup.Backup{}, Failed: []failedBackup{}, Elapsed: time.Since(start)}
+			for _, r := range results {
+				if r.Err != nil {
+					sum.Failed = append(sum.Failed, failedBackup{Tenant: r.Tenant.ID, Error: r.Err.Error()})
+					continue
+				}
+				sum.Backups = append(sum.Backups, r.Backup)
+			}
+			view.finish()
+			if asJSON {
+				view.emit(sum)
+			} else {
+				printCreated(out, bs, results, sum.Elapsed)
+			}
+			if len(sum.Failed) > 0 {
+				return fmt.Errorf("%d of %d backups failed; nothing partial was kept", len(sum.Failed), len(results))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&all, "all", false, "back up every tenant ([backup] parallel_tenants at a time)")
+	f.BoolVar(&structure, "structure-only", false, "back up the schema and objects only, no rows")
+	f.StringVar(&compression, "compression", "", "zstd, gzip or none (default: [backup] compression)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON event per line and a final summary")
+	return cmd
+}
+
+func printCreated(w io.Writer, bs *backup.Service, results []backup.Result, elapsed time.Duration) {
+	var bytes int64
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintf(w, "✗ %s (%s): %v\n", r.Tenant.Name, r.Tenant.ID, r.Err)
+			continue
+		}
+		b := r.Backup
+		bytes += b.RawBytes
+		dur := b.FinishedAt.Sub(b.StartedAt).Round(time.Millisecond)
+		fmt.Fprintf(w, "✓ %s: backup %d, %s, %d tables, %d rows, %s (%s raw), %s\n", r.Tenant.Name, b.ID, bs.Path(b), b.Tables, b.Rows, humanBytes(b.Size), humanBytes(b.RawBytes), dur)
+	}
+	if len(results) > 1 {
+		secs := elapsed.Seconds()
+		fmt.Fprintf(w, "%d tenant(s) in %s: %.1f tenants/minute, %.1f MB/s raw\n", len(results), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
+	}
+}
+
+func newBackupListCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [REF]",
+		Short: "List backups from the catalog",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			svc, bs, err := backupService(ctx, app)
+			if err != nil {
+				return err
+			}
+			id := ""
+			if len(args) == 1 {
+				t, err := svc.Find(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				id = t.ID
+			}
+			list, err := bs.List(ctx, id)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if list == nil {
+					list = []backup.Backup{}
+				}
+				return printJSON(cmd.OutOrStdout(), list)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tCOMPRESSION\tSTATUS\tVERIFIED\tFILE")
+			for _, b := range list {
+				verified := "-"
+				if b.VerifiedAt != nil {
+					verified = b.VerifiedAt.UTC().Format("2006-01-02 15:04")
+				}
+				status := b.Status
+				if b.Error != "" {
+					status += ": " + firstLine(b.Error, 50)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.TenantID, b.StartedAt.UTC().Format("2006-01-02 15:04:05"), b.Kind, humanBytes(b.Size), b.Compression, status, verified, b.File)
+			}
+			tw.Flush()
+			fmt.Fprintf(cmd.OutOrStdout(), "%d backup(s)\n", len(list))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func firstLine(s string, max int) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+func newBackupVerifyCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify BACKUP",
+		Short: "Re-read a backup: checksum, decompression, completion footer (BACKUP is a catalog id or a file)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, bs, err := backupService(ctx, app)
+			if err != nil {
+				return err
+			}
+			b, err := bs.Find(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := bs.Verify(ctx, b)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), res)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "OK %s: %s compressed, %s of SQL, sha256 %s, footer %q\n", bs.Path(b), humanBytes(res.Size), humanBytes(res.RawBytes), res.SHA256, res.Footer)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// errNoTenant is returned when a file outside the catalog names no tenant.
+var errNoTenant = errors.New("this file is not in the catalog, so it names no tenant: add --into REF (and --new-database NAME to load it beside that tenant's database)")

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/testdb"
+)
+
+func TestBackupCommands(t *testing.T) {
+	env := testdb.NewCentral(t)
+	svc := env.Service(t)
+	var ids []string
+	for _, name := range []string{"alpha", "beta"} {
+		tn, err := svc.Create(context.Background(), tenants.CreateRequest{Name: name}, nil)
+		require.NoError(t, err)
+		ids = append(ids, tn.ID)
+	}
+	_, _, err := runEnv(t, env, "backup", "create")
+	require.ErrorAs(t, err, &usageError{})
+
+	out, _, err := runEnv(t, env, "backup", "create", "--all", "--json")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var sum backupSummary
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &sum))
+	require.Equal(t, "summary", sum.Event)
+	require.Len(t, sum.Backups, 2)
+	require.Empty(t, sum.Failed)
+	require.Contains(t, lines[0], `"event":"progress"`)
+
+	out, _, err = runEnv(t, env, "backup", "create", "alpha", "--structure-only", "--compression", "gzip")
+	require.NoError(t, err)
+	require.Contains(t, out, "_structure.sql.gz")
+
+	out, _, err = runEnv(t, env, "backup", "list", "alpha")
+	require.NoError(t, err)
+	require.Contains(t, out, "2 backup(s)")
+
+	first := sum.Backups[0]
+	out, _, err = runEnv(t, env, "backup", "verify", first.File)
+	require.NoError(t, err)
+	require.Contains(t, out, "OK ")
+
+	_, _, err = runEnv(t, env, "backup", "restore", "1")
+	require.ErrorContains(t, err, "add --yes")
+	out, _, err = runEnv(t, env, "backup", "restore", "1", "--yes")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "Restored")
+
+	_, _, err = runEnv(t, env, "backup", "cleanup")
+	require.ErrorAs(t, err, &usageError{})
+	out, _, err = runEnv(t, env, "backup", "cleanup", "--keep-last", "1", "--dry-run")
+	require.NoError(t, err)
+	require.Contains(t, out, "Would remove 1 of 3 backup(s)")
+	out, _, err = runEnv(t, env, "backup", "cleanup", "alpha", "--keep-last", "1")
+	require.NoError(t, err)
+	require.Contains(t, out, "Removed 1 of 2 backup(s)")
+	out, _, err = runEnv(t, env, "backup", "list", "--json")
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(out, `"tenant_id"`), ids)
+}
