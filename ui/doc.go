@@ -66,7 +66,9 @@
 // `:backups acme` now opens your screen with arg "acme"; other screens open
 // it with common.Open("backups", ref, nil). ScreenCommand is Screen plus a
 // Command of the same name; use Screen alone for screens that are only
-// opened by other screens. The root needs no other change.
+// opened by other screens. Work that starts with the dashboard (a poller
+// filling a header slot) registers with r.Startup(func(*common.Context)
+// tea.Cmd); the root runs it from Init. The root needs no other change.
 //
 // Tests follow ui/tenantlist: Update unit tests (key in, state and
 // command out) and golden views at 80x24 and 120x40 through
