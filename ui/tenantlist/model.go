@@ -21,11 +21,11 @@ import (
 // Name is the screen's registry name.
 const Name = "tenants"
 
-// loadedMsg carries a registry listing.
+// loadedMsg carries a registry listing, prepared for the table.
 type loadedMsg struct {
-	id  int
-	ts  []tenants.Tenant
-	err error
+	id      int
+	listing listing
+	err     error
 }
 
 // clearMarksMsg forgets the marks after a bulk delete.
@@ -91,9 +91,14 @@ func (m *Model) load() tea.Cmd {
 	id := m.c.NextID()
 	m.loadID = id
 	task := "tenants-" + strconv.Itoa(id)
+	key, desc := tenants.SortKeys[m.sortIdx], m.desc
 	work := m.c.Run(func(ctx context.Context) tea.Msg {
 		ts, err := m.c.Service.List(ctx, tenants.ListOptions{})
-		return tea.BatchMsg{common.EndTask(task), func() tea.Msg { return loadedMsg{id: id, ts: ts, err: err} }}
+		var l listing
+		if err == nil {
+			l = prepare(ts, key, desc)
+		}
+		return tea.BatchMsg{common.EndTask(task), func() tea.Msg { return loadedMsg{id: id, listing: l, err: err} }}
 	})
 	return tea.Batch(common.StartTask(task, "loading tenants"), work)
 }
@@ -111,10 +116,23 @@ func (m *Model) tick() tea.Cmd {
 // SetTenants replaces the loaded tenants (what a listing reply does),
 // keeping the cursor on the same tenant when it is still shown.
 func (m *Model) SetTenants(ts []tenants.Tenant) {
-	m.keepCursor(func() { m.rows.set(ts, tenants.SortKeys[m.sortIdx], m.desc) })
-	m.nat = measure(ts)
+	m.setListing(prepare(ts, tenants.SortKeys[m.sortIdx], m.desc))
+}
+
+// setListing shows a prepared listing (sorted again if the sort changed
+// while it loaded) and forgets marks of tenants that are gone.
+func (m *Model) setListing(l listing) {
+	if key := tenants.SortKeys[m.sortIdx]; l.key != key || l.desc != m.desc {
+		l = prepare(l.ts, key, m.desc)
+	}
+	ts := l.ts
+	m.keepCursor(func() { m.rows.adopt(l) })
+	m.nat = l.nat
 	m.layout = fitColumns(m.width, m.nat)
 	m.loaded, m.err = true, nil
+	if len(m.marks) == 0 {
+		return
+	}
 	alive := make(map[string]bool, len(ts))
 	for _, t := range ts {
 		alive[t.ID] = true
@@ -149,8 +167,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.err = msg.err
 			return m, common.FlashError(fmt.Errorf("refresh tenants: %w", msg.err))
 		}
-		m.SetTenants(msg.ts)
-		return m, func() tea.Msg { return common.TenantCountMsg{N: len(msg.ts)} }
+		m.setListing(msg.listing)
+		n := len(msg.listing.ts)
+		return m, func() tea.Msg { return common.TenantCountMsg{N: n} }
 	case tickMsg:
 		if msg.gen != m.tickGen {
 			return m, nil
@@ -193,7 +212,7 @@ func (m *Model) selection() []tenants.Tenant {
 }
 
 func (m *Model) resort() {
-	m.keepCursor(func() { m.rows.resort(tenants.SortKeys[m.sortIdx], m.desc) })
+	m.keepCursor(func() { m.rows.adopt(prepare(m.rows.ts, tenants.SortKeys[m.sortIdx], m.desc)) })
 }
 
 func (m *Model) pageSize() int { return max(m.height-2, 1) }
