@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +108,29 @@ func TestDefaultDir(t *testing.T) {
 	d, err = DefaultDir()
 	require.NoError(t, err)
 	require.Equal(t, "/home/u/.local/state/tenancy/demo", d)
+}
+
+func TestLockSerialises(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	unlock, err := lock(dir)
+	require.NoError(t, err)
+	got := make(chan struct{})
+	go func() {
+		second, err := lock(dir)
+		if err == nil {
+			second()
+		}
+		close(got)
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second lock was taken while the first was held")
+	case <-time.After(200 * time.Millisecond):
+	}
+	unlock()
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second lock was not taken after the first was released")
+	}
 }
