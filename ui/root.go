@@ -204,6 +204,12 @@ func (m *Model) fullHelp() string {
 		}
 		b.WriteString("  " + m.c.Styles.Bold.Render(padRight(name, 18)) + " " + m.c.Styles.Subtle.Render(c.Help) + "\n")
 	}
+	if len(m.footer.recent) > 0 {
+		b.WriteString("\n" + m.c.Styles.Title.Render("Last messages") + "\n")
+		for i := len(m.footer.recent) - 1; i >= 0; i-- {
+			b.WriteString(lipgloss.NewStyle().Width(m.c.Width-2).Render("  "+m.footer.recent[i]) + "\n")
+		}
+	}
 	b.WriteString("\n" + m.c.Styles.Subtle.Render("press any key to close"))
 	return b.String()
 }

@@ -119,6 +119,12 @@ func TestStackAndFlash(t *testing.T) {
 	require.Len(t, m.stack, 1, "the home screen is never popped")
 	m.Update(common.FlashMsg{Text: "deleted tenant Globex"})
 	require.Contains(t, uitest.Plain(m.Render()), "✓ deleted tenant Globex")
+	long := "refresh tenants: dial tcp 127.0.0.1:3306: connect: connection refused, and this sentence goes on past the width"
+	m.Update(common.FlashMsg{Text: long, Error: true})
+	require.Contains(t, uitest.Plain(m.Render()), "…", "the footer cuts a long message")
+	press(m, "?")
+	require.Contains(t, strings.Join(strings.Fields(uitest.Plain(m.Render())), " "), "connection refused, and this sentence goes on past the width", "the help shows it whole")
+	press(m, "esc")
 	m.Update(flashExpiredMsg{id: m.footer.flashID})
 	require.NotContains(t, uitest.Plain(m.Render()), "deleted tenant Globex")
 	m.Update(common.TaskMsg{ID: "x", Text: "loading tenants"})

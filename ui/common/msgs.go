@@ -28,7 +28,8 @@ type FlashMsg struct {
 	TTL   time.Duration
 }
 
-// DefaultFlashTTL is how long a flash message stays.
+// DefaultFlashTTL is how long a flash message stays; errors stay twice
+// as long (and the last ones are listed in the ? help).
 const DefaultFlashTTL = 4 * time.Second
 
 // TaskMsg starts (Done false) or ends (Done true) a task shown with a

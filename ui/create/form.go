@@ -30,6 +30,15 @@ func (f *fields) request() tenants.CreateRequest {
 		Database: strings.TrimSpace(f.database), Server: f.server, Status: f.status, DBUser: &user, Seed: f.seed}
 }
 
+// theme is huh's Charm theme with the chosen Yes/No button also bold and
+// underlined: under NO_COLOR a background colour alone would not show it.
+func theme(isDark bool) *huh.Styles {
+	t := huh.ThemeCharm(isDark)
+	t.Focused.FocusedButton = t.Focused.FocusedButton.Bold(true).Underline(true)
+	t.Blurred.FocusedButton = t.Blurred.FocusedButton.Bold(true).Underline(true)
+	return t
+}
+
 func validateDomains(s string) error {
 	for _, d := range strings.Split(s, ",") {
 		if d = strings.TrimSpace(d); d == "" {
@@ -91,6 +100,6 @@ func newForm(c *common.Context, f *fields) *huh.Form {
 			huh.NewConfirm().Key("user").Title("Own database user?").Affirmative("Yes").Negative("No").Value(&f.user),
 			huh.NewConfirm().Key("seed").Title("Load the seed data?").Affirmative("Yes").Negative("No").Value(&f.seed),
 		),
-	).WithShowHelp(true).WithTheme(huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(c.Styles.IsDark) }))
+	).WithShowHelp(true).WithTheme(huh.ThemeFunc(func(bool) *huh.Styles { return theme(c.Styles.IsDark) }))
 	return form
 }
