@@ -45,8 +45,10 @@ func TestFormSuggestsDatabase(t *testing.T) {
 	require.Equal(t, "central", req.Server)
 	m.f.domains = " acme.localhost, www.acme.localhost ,"
 	require.Equal(t, []string{"acme.localhost", "www.acme.localhost"}, m.f.request().Domains)
-	require.Error(t, validateDomains("bad_domain!"))
-	require.NoError(t, validateDomains("ok.localhost, "))
+	require.Error(t, m.f.validateDomains("bad_domain!"))
+	require.NoError(t, m.f.validateDomains("ok.localhost, "))
+	m.Update(ownersMsg{f: m.f, owners: map[string]string{"acme.localhost": "Acme Corp"}})
+	require.EqualError(t, m.f.validateDomains("new.localhost, ACME.localhost"), "domain acme.localhost already belongs to tenant Acme Corp")
 }
 
 func TestEscLeavesForm(t *testing.T) {

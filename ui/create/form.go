@@ -15,6 +15,9 @@ type fields struct {
 	id, name, domains, database, server string
 	status                              tenants.Status
 	user, seed                          bool
+	// owners maps the domains already taken to their tenant's name, once
+	// loaded, so the form says so at the field (the service checks again).
+	owners map[string]string
 }
 
 // request turns the answers into a service request.
@@ -39,13 +42,17 @@ func theme(isDark bool) *huh.Styles {
 	return t
 }
 
-func validateDomains(s string) error {
+func (f *fields) validateDomains(s string) error {
 	for _, d := range strings.Split(s, ",") {
 		if d = strings.TrimSpace(d); d == "" {
 			continue
 		}
-		if _, err := tenants.NormalizeDomain(d); err != nil {
+		norm, err := tenants.NormalizeDomain(d)
+		if err != nil {
 			return err
+		}
+		if owner, ok := f.owners[norm]; ok {
+			return fmt.Errorf("domain %s already belongs to tenant %s", norm, owner)
 		}
 	}
 	return nil
@@ -90,7 +97,7 @@ func newForm(c *common.Context, f *fields) *huh.Form {
 					return nil
 				}),
 			huh.NewInput().Key("domains").Title("Domains").Description("comma-separated, may be empty").
-				Placeholder("acme.localhost").Value(&f.domains).Validate(validateDomains),
+				Placeholder("acme.localhost").Value(&f.domains).Validate(f.validateDomains),
 			huh.NewInput().Key("database").Title("Database").Description("suggested from tenancy.database_prefix").
 				Value(&f.database).Validate(tenants.ValidateDatabaseName),
 		),

@@ -86,7 +86,33 @@ func New(c *common.Context) *Model {
 }
 
 // Init implements common.Screen.
-func (m *Model) Init() tea.Cmd { return m.form.Init() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.form.Init(), m.loadOwners()) }
+
+// ownersMsg carries the domains already taken.
+type ownersMsg struct {
+	f      *fields
+	owners map[string]string
+}
+
+func (m *Model) loadOwners() tea.Cmd {
+	if m.c.Service == nil {
+		return nil
+	}
+	f := m.f
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		ts, err := m.c.Service.List(ctx, tenants.ListOptions{})
+		if err != nil {
+			return nil // the service checks the domains again on submit
+		}
+		owners := map[string]string{}
+		for _, t := range ts {
+			for _, d := range t.Domains {
+				owners[d] = t.Name
+			}
+		}
+		return ownersMsg{f: f, owners: owners}
+	})
+}
 
 // Title implements common.Screen.
 func (m *Model) Title() string { return "New tenant" }
@@ -97,6 +123,11 @@ func (m *Model) Capturing() bool { return m.phase == editing }
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case ownersMsg:
+		if msg.f == m.f {
+			m.f.owners = msg.owners
+		}
+		return m, nil
 	case progressMsg:
 		if msg.id != m.runID {
 			return m, nil
