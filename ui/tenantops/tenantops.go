@@ -6,7 +6,6 @@ package tenantops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -118,26 +117,6 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 		return tea.BatchMsg{common.EndTask(task), common.Push(dialog)}
 	})
 	return tea.Batch(common.StartTask(task, "reading what would be dropped"), read)
-}
-
-// Delete deletes the tenants one by one (each is all-or-nothing in the
-// service) and reports how far it got.
-func Delete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cmd {
-	id := "delete-" + strconv.Itoa(c.NextID())
-	work := c.Run(func(ctx context.Context) tea.Msg {
-		for i, t := range ts {
-			if err := c.Service.Delete(ctx, t, tenants.DeleteOptions{}, nil); err != nil {
-				if errors.Is(err, context.Canceled) {
-					err = fmt.Errorf("cancelled")
-				}
-				return tea.BatchMsg{common.EndTask(id), common.TenantsChanged(),
-					common.FlashError(fmt.Errorf("delete tenant %s: %w (%d of %d deleted; the failed one is left as it was)", t.Name, err, i, len(ts)))}
-			}
-		}
-		return tea.BatchMsg{common.EndTask(id), common.TenantsChanged(), after,
-			common.Flash("deleted " + describe(ts) + " and " + plural(len(ts), "its database", "their databases"))}
-	})
-	return tea.Batch(common.StartTask(id, "deleting "+describe(ts)), work)
 }
 
 func describe(ts []tenants.Tenant) string {

@@ -65,7 +65,14 @@ func TestConfirmDeleteThenDelete(t *testing.T) {
 	dlg.Update(uitest.Key("enter"))
 	_, cmd := dlg.Update(uitest.Key("enter"))
 	msgs = uitest.Msgs(cmd)
+	require.Len(t, msgs, 2, "back from the dialog, then the progress dialog")
+	require.Equal(t, common.BackMsg{}, msgs[0])
+	progress := msgs[1].(common.PushMsg).Screen
+	progress.SetSize(120, 38)
+	require.Contains(t, uitest.Plain(progress.View()), "Deleting tenant One")
+	msgs = uitest.Drive(progress, progress.Init())
 	require.Contains(t, msgs, tea.Msg(common.FlashMsg{Text: "deleted tenant One and its database"}))
+	require.Contains(t, msgs, tea.Msg(common.BackMsg{}), "the progress dialog closes itself")
 	_, err := c.Service.Find(context.Background(), ts[0].ID)
 	require.ErrorIs(t, err, tenants.ErrNotFound)
 }
@@ -76,4 +83,22 @@ func TestReadOnlyRefuses(t *testing.T) {
 	require.True(t, msgs[0].(common.FlashMsg).Error)
 	msgs = uitest.Msgs(tenantops.SetStatus(c, uitest.Tenants(1), tenants.StatusActive))
 	require.True(t, msgs[0].(common.FlashMsg).Error)
+}
+
+func TestDeleteStopsBetweenTenants(t *testing.T) {
+	c, ts := setup(t, 3)
+	progress := uitest.Msgs(tenantops.Delete(c, ts, nil))[0].(common.PushMsg).Screen
+	progress.Update(uitest.Key("esc")) // before the run starts: nothing is deleted
+	msgs := uitest.Drive(progress, progress.Init())
+	var flash common.FlashMsg
+	for _, m := range msgs {
+		if f, ok := m.(common.FlashMsg); ok {
+			flash = f
+		}
+	}
+	require.True(t, flash.Error)
+	require.Contains(t, flash.Text, "stopped at your request (0 of 3 deleted")
+	all, err := c.Service.List(context.Background(), tenants.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, all, 3)
 }
