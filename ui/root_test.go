@@ -182,3 +182,18 @@ func TestGoldenScreens(t *testing.T) {
 		uitest.Golden(t, fmt.Sprintf("root_help_%dx%d", w, h), m.Render())
 	}
 }
+
+func TestHeaderDropsLeastImportantFirst(t *testing.T) {
+	m := root(t, true, 120, 40)
+	m.Update(common.SlotMsg{Slot: "cache", Text: "cache ok"})
+	wide := uitest.Plain(m.header.view(120, []string{"Tenants"}))
+	require.Contains(t, wide, "cache ok")
+	require.Contains(t, wide, "central 127.0.0.1:3306/central")
+	narrow := uitest.Plain(m.header.view(70, []string{"Tenants"}))
+	require.NotContains(t, narrow, "cache ok", "slots go first")
+	require.Contains(t, narrow, "READ-ONLY", "read-only always shows")
+	require.Contains(t, narrow, "30 tenants")
+	for _, w := range []int{20, 40, 70, 120} {
+		require.LessOrEqual(t, len([]rune(uitest.Plain(m.header.view(w, []string{"Tenants", "Acme Corp"})))), w)
+	}
+}
