@@ -35,7 +35,11 @@ func newDemoCmd(app *App) *cobra.Command {
 				return nil
 			}
 			app.ConfigPath = sb.ConfigPath
-			return runDashboard(cmd, app)
+			if err := runDashboard(cmd, app); err != nil {
+				return err
+			}
+			fmt.Fprintf(app.Stderr, "The demo servers keep running for the next `tenancy demo`; `tenancy demo stop` stops them (config: %s).\n", sb.ConfigPath)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "stop and delete the sandbox, then build it again")

@@ -77,12 +77,15 @@ func (s *Sandbox) startMySQL(port int) error {
 		"--log-error=" + s.mysqlLog(),
 		"--bind-address=127.0.0.1",
 		"--port=" + strconv.Itoa(port),
-		"--skip-name-resolve",
 		"--innodb-buffer-pool-size=64M",
 		"--max-connections=200",
 	}
 	if s.bins.Kind == MySQL {
+		// --initialize-insecure makes only root@localhost, which a TCP
+		// client from 127.0.0.1 matches only with name resolution on.
 		args = append(args, "--mysqlx=OFF")
+	} else {
+		args = append(args, "--skip-name-resolve") // install-db made root@127.0.0.1 too
 	}
 	if u := runUser(); u != "" {
 		args = append(args, "--user="+u)

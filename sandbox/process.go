@@ -12,25 +12,24 @@ import (
 	"time"
 )
 
-// startDetached starts a server in its own session, its output appended to
-// logPath, so that it keeps running after tenancy exits (the sandbox is
-// reused by later runs and stopped by `tenancy demo stop`). It returns the pid.
+// startDetached starts a server in a session of its own, its output
+// appended to logPath, so that it keeps running after tenancy exits (the
+// sandbox is reused by later runs and stopped by `tenancy demo stop`). A
+// shell starts it in the background and exits at once, so the server is
+// reparented to init: tenancy never has to reap it. It returns the pid.
 func startDetached(logPath string, name string, args ...string) (int, error) {
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("open log %s: %w", logPath, err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	script := `"$0" "$@" </dev/null >>"$TENANCY_DEMO_LOG" 2>&1 & echo $!`
+	cmd := exec.Command("/bin/sh", append([]string{"-c", script, name}, args...)...)
+	cmd.Env = append(os.Environ(), "TENANCY_DEMO_LOG="+logPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	out, err := cmd.Output()
+	if err != nil {
 		return 0, fmt.Errorf("start %s: %w", name, err)
 	}
-	pid := cmd.Process.Pid
-	// Not waited for: the server outlives this process. If it dies first it
-	// stays a zombie until tenancy exits, which alive() reports as gone.
-	_ = cmd.Process.Release()
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return 0, fmt.Errorf("start %s: the shell printed %q, not its pid", name, out)
+	}
 	return pid, nil
 }
 

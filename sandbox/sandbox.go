@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -99,9 +100,14 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if opts.Fresh {
 		report("removing the old sandbox in " + dir)
-		if err := Stop(dir); err != nil {
+		if err := stopServers(dir); err != nil {
 			return nil, err
 		}
 		if err := os.RemoveAll(dir); err != nil {
@@ -198,6 +204,15 @@ func Stop(dir string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return stopServers(dir)
+}
+
+func stopServers(dir string) error {
 	s := &Sandbox{Dir: dir}
 	var errs []error
 	for _, pidFile := range []string{s.redisPIDFile(), s.mysqlPIDFile()} {
@@ -206,6 +221,24 @@ func Stop(dir string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// lock serialises tenancy processes working on the sandbox in dir (two
+// `tenancy demo` started at once would both build it). The lock file sits
+// beside the directory, which --fresh deletes.
+func lock(dir string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	}
+	f, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open demo lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil // closing releases the lock
 }
 
 // Running reports whether the sandbox in dir has a server that answers.

@@ -11,6 +11,8 @@
 //	ui/detail      one tenant
 //	ui/create      the create form and its live progress
 //	ui/confirm     confirmation dialogs (typed name, grace period)
+//	ui/tenantops   tenant actions shared by screens (status, typed delete)
+//	ui/uitest      test helpers: contexts, keys, fixtures, golden views
 //
 // # The screen contract
 //
@@ -28,7 +30,8 @@
 // Rules the root relies on:
 //
 //   - Keys go to the top screen only, after the root took its global ones
-//     (ctrl+c always; q, ?, : unless Capturing). Every other message goes
+//     (ctrl+c always; q, ?, : unless the top screen is Capturing or a
+//     Dialog). Every other message goes
 //     to every screen on the stack, so a screen ignores replies that are
 //     not its own: tag requests with Context.NextID and check the tag.
 //   - All I/O runs in commands built with Context.Run(func(ctx) tea.Msg):
@@ -66,9 +69,12 @@
 // `:backups acme` now opens your screen with arg "acme"; other screens open
 // it with common.Open("backups", ref, nil). ScreenCommand is Screen plus a
 // Command of the same name; use Screen alone for screens that are only
-// opened by other screens. The root needs no other change.
+// opened by other screens. Work that starts with the dashboard (a poller
+// filling a header slot) registers with r.Startup(func(*common.Context)
+// tea.Cmd); the root runs it from Init. The root needs no other change.
 //
 // Tests follow ui/tenantlist: Update unit tests (key in, state and
-// command out) and golden views at 80x24 and 120x40 through
-// uitest.Golden (regenerate with `go test ./ui/... -update`).
+// command out, with uitest.Context, uitest.Key and uitest.Msgs) and golden
+// views at 80x24 and 120x40 through uitest.Golden (regenerate with
+// `go test ./ui/... -update`).
 package ui

@@ -24,7 +24,13 @@ type footer struct {
 	flash   common.FlashMsg
 	flashID int
 	tasks   map[string]string
+	// recent keeps the last messages whole, for the ? help (the footer
+	// cuts long ones to the width).
+	recent []string
 }
+
+// keepRecent is how many messages the help lists.
+const keepRecent = 5
 
 type flashExpiredMsg struct{ id int }
 
@@ -45,8 +51,19 @@ func (f *footer) update(msg tea.Msg) tea.Cmd {
 	case common.FlashMsg:
 		f.flash = msg
 		f.flashID++
+		mark := "✓ "
+		if msg.Error {
+			mark = "✗ "
+		}
+		f.recent = append(f.recent, f.c.Now().Format("15:04:05 ")+mark+oneLine(msg.Text))
+		if len(f.recent) > keepRecent {
+			f.recent = f.recent[1:]
+		}
 		ttl := msg.TTL
-		if ttl == 0 {
+		switch {
+		case ttl == 0 && msg.Error:
+			ttl = 2 * common.DefaultFlashTTL
+		case ttl == 0:
 			ttl = common.DefaultFlashTTL
 		}
 		id := f.flashID

@@ -34,9 +34,7 @@ func newPalette(c *common.Context, reg *common.Registry) palette {
 func (p *palette) open() tea.Cmd {
 	p.active = true
 	p.input.Reset()
-	st := p.input.Styles()
-	st.Focused.Prompt = p.c.Styles.PalettePrompt
-	p.input.SetStyles(st)
+	p.input.SetStyles(p.c.Styles.Input())
 	return p.input.Focus()
 }
 

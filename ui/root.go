@@ -99,7 +99,8 @@ func (m *Model) resize(w, h int) {
 }
 
 // key routes a key press: force-quit always; then the palette or full help
-// when open; then the global keys unless the top screen takes free text.
+// when open; then the global keys unless the top screen takes free text or
+// is a dialog (where q or : must not act behind the user's back).
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	if key.Matches(msg, k.ForceQuit) {
@@ -113,7 +114,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	top := m.top()
-	if !top.Capturing() {
+	_, dialog := top.(common.Dialog)
+	if !top.Capturing() && !dialog {
 		switch {
 		case key.Matches(msg, k.Quit):
 			return tea.Quit
@@ -180,7 +182,7 @@ func (m *Model) body() string {
 
 func (m *Model) footerHelp() []key.Binding {
 	k := m.c.Keys
-	if m.top().Capturing() {
+	if _, dialog := m.top().(common.Dialog); dialog || m.top().Capturing() {
 		return m.top().ShortHelp()
 	}
 	return append(m.top().ShortHelp(), k.Help, k.Quit)
@@ -201,6 +203,12 @@ func (m *Model) fullHelp() string {
 			name += " " + c.Args
 		}
 		b.WriteString("  " + m.c.Styles.Bold.Render(padRight(name, 18)) + " " + m.c.Styles.Subtle.Render(c.Help) + "\n")
+	}
+	if len(m.footer.recent) > 0 {
+		b.WriteString("\n" + m.c.Styles.Title.Render("Last messages") + "\n")
+		for i := len(m.footer.recent) - 1; i >= 0; i-- {
+			b.WriteString(lipgloss.NewStyle().Width(m.c.Width-2).Render("  "+m.footer.recent[i]) + "\n")
+		}
 	}
 	b.WriteString("\n" + m.c.Styles.Subtle.Render("press any key to close"))
 	return b.String()

@@ -119,6 +119,12 @@ func TestStackAndFlash(t *testing.T) {
 	require.Len(t, m.stack, 1, "the home screen is never popped")
 	m.Update(common.FlashMsg{Text: "deleted tenant Globex"})
 	require.Contains(t, uitest.Plain(m.Render()), "✓ deleted tenant Globex")
+	long := "refresh tenants: dial tcp 127.0.0.1:3306: connect: connection refused, and this sentence goes on past the width"
+	m.Update(common.FlashMsg{Text: long, Error: true})
+	require.Contains(t, uitest.Plain(m.Render()), "…", "the footer cuts a long message")
+	press(m, "?")
+	require.Contains(t, strings.Join(strings.Fields(uitest.Plain(m.Render())), " "), "connection refused, and this sentence goes on past the width", "the help shows it whole")
+	press(m, "esc")
 	m.Update(flashExpiredMsg{id: m.footer.flashID})
 	require.NotContains(t, uitest.Plain(m.Render()), "deleted tenant Globex")
 	m.Update(common.TaskMsg{ID: "x", Text: "loading tenants"})
@@ -127,6 +133,16 @@ func TestStackAndFlash(t *testing.T) {
 	require.NotContains(t, uitest.Plain(m.Render()), "loading tenants")
 	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 98% hit"})
 	require.Contains(t, uitest.Plain(m.Render()), "cache 98% hit")
+}
+
+func TestDialogTakesNoGlobalKeys(t *testing.T) {
+	m := root(t, false, 80, 24)
+	m.Update(common.PushMsg{Screen: confirm.New(m.c, confirm.Options{Title: "Block?", Action: "Block"})})
+	require.False(t, isQuit(press(m, "q")), "q does not quit from behind a dialog")
+	press(m, ":", "?")
+	require.False(t, m.palette.active)
+	require.False(t, m.showHelp)
+	require.Len(t, m.stack, 2)
 }
 
 func TestRegistryRejectsDuplicates(t *testing.T) {
@@ -162,5 +178,22 @@ func TestGoldenScreens(t *testing.T) {
 		m.Update(common.BackMsg{})
 		press(m, ":")
 		uitest.Golden(t, fmt.Sprintf("root_palette_%dx%d", w, h), m.Render())
+		press(m, "esc", "?")
+		uitest.Golden(t, fmt.Sprintf("root_help_%dx%d", w, h), m.Render())
+	}
+}
+
+func TestHeaderDropsLeastImportantFirst(t *testing.T) {
+	m := root(t, true, 120, 40)
+	m.Update(common.SlotMsg{Slot: "cache", Text: "cache ok"})
+	wide := uitest.Plain(m.header.view(120, []string{"Tenants"}))
+	require.Contains(t, wide, "cache ok")
+	require.Contains(t, wide, "central 127.0.0.1:3306/central")
+	narrow := uitest.Plain(m.header.view(70, []string{"Tenants"}))
+	require.NotContains(t, narrow, "cache ok", "slots go first")
+	require.Contains(t, narrow, "READ-ONLY", "read-only always shows")
+	require.Contains(t, narrow, "30 tenants")
+	for _, w := range []int{20, 40, 70, 120} {
+		require.LessOrEqual(t, len([]rune(uitest.Plain(m.header.view(w, []string{"Tenants", "Acme Corp"})))), w)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 // OpenMsg asks the root to build the named screen and push it.
@@ -30,7 +28,8 @@ type FlashMsg struct {
 	TTL   time.Duration
 }
 
-// DefaultFlashTTL is how long a flash message stays.
+// DefaultFlashTTL is how long a flash message stays; errors stay twice
+// as long (and the last ones are listed in the ? help).
 const DefaultFlashTTL = 4 * time.Second
 
 // TaskMsg starts (Done false) or ends (Done true) a task shown with a
@@ -50,9 +49,6 @@ type TenantsChangedMsg struct{}
 
 // TenantCountMsg tells the header how many tenants the registry holds.
 type TenantCountMsg struct{ N int }
-
-// OpenTenantMsg asks for the detail screen of a tenant already loaded.
-type OpenTenantMsg struct{ Tenant tenants.Tenant }
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 

@@ -73,6 +73,7 @@ func (m *Model) IsDialog() {}
 // Init focuses the text field when one is required.
 func (m *Model) Init() tea.Cmd {
 	if m.opts.Require != "" {
+		m.input.SetStyles(m.c.Styles.Input())
 		return m.input.Focus()
 	}
 	return nil

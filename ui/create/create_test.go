@@ -45,8 +45,10 @@ func TestFormSuggestsDatabase(t *testing.T) {
 	require.Equal(t, "central", req.Server)
 	m.f.domains = " acme.localhost, www.acme.localhost ,"
 	require.Equal(t, []string{"acme.localhost", "www.acme.localhost"}, m.f.request().Domains)
-	require.Error(t, validateDomains("bad_domain!"))
-	require.NoError(t, validateDomains("ok.localhost, "))
+	require.Error(t, m.f.validateDomains("bad_domain!"))
+	require.NoError(t, m.f.validateDomains("ok.localhost, "))
+	m.Update(ownersMsg{f: m.f, owners: map[string]string{"acme.localhost": "Acme Corp"}})
+	require.EqualError(t, m.f.validateDomains("new.localhost, ACME.localhost"), "domain acme.localhost already belongs to tenant Acme Corp")
 }
 
 func TestEscLeavesForm(t *testing.T) {
@@ -100,16 +102,19 @@ func TestFailureSaysStepAndRollback(t *testing.T) {
 		require.Contains(t, view, "Step migrations failed")
 		require.Contains(t, view, "rolled back")
 		uitest.Golden(t, fmt.Sprintf("create_failed_%dx%d", size[0], size[1]), m.View())
-		_, cmd = m.Update(uitest.Key("enter"))
-		require.Nil(t, cmd, "nothing to open after a failure")
+		m.f.name = "Acme Corp 2"
+		m.Update(uitest.Key("enter"))
+		require.Equal(t, editing, m.phase, "enter goes back to the form after a failure")
+		require.Equal(t, "Acme Corp 2", m.f.name, "with the values typed")
+		require.Contains(t, uitest.Plain(m.View()), "Acme Corp 2")
 	}
 }
 
 func TestFormGolden(t *testing.T) {
 	for _, size := range uitest.Sizes {
 		m := screen(t, size[0], size[1]-2)
-		m.f.id = "00000000-0000-4000-8000-000000000000" // the view shows the suggested name
-		m.form = newFormWithID(m.c, m.f, m.f.id)
+		m.f = newFields(m.c, "00000000-0000-4000-8000-000000000000") // the view shows the suggested name
+		m.form = newForm(m.c, m.f)
 		m.SetSize(size[0], size[1]-2)
 		m.form.Init()
 		uitest.Golden(t, fmt.Sprintf("create_form_%dx%d", size[0], size[1]), m.View())

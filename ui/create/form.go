@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
-	"github.com/google/uuid"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
@@ -16,6 +15,9 @@ type fields struct {
 	id, name, domains, database, server string
 	status                              tenants.Status
 	user, seed                          bool
+	// owners maps the domains already taken to their tenant's name, once
+	// loaded, so the form says so at the field (the service checks again).
+	owners map[string]string
 }
 
 // request turns the answers into a service request.
@@ -31,13 +33,26 @@ func (f *fields) request() tenants.CreateRequest {
 		Database: strings.TrimSpace(f.database), Server: f.server, Status: f.status, DBUser: &user, Seed: f.seed}
 }
 
-func validateDomains(s string) error {
+// theme is huh's Charm theme with the chosen Yes/No button also bold and
+// underlined: under NO_COLOR a background colour alone would not show it.
+func theme(isDark bool) *huh.Styles {
+	t := huh.ThemeCharm(isDark)
+	t.Focused.FocusedButton = t.Focused.FocusedButton.Bold(true).Underline(true)
+	t.Blurred.FocusedButton = t.Blurred.FocusedButton.Bold(true).Underline(true)
+	return t
+}
+
+func (f *fields) validateDomains(s string) error {
 	for _, d := range strings.Split(s, ",") {
 		if d = strings.TrimSpace(d); d == "" {
 			continue
 		}
-		if _, err := tenants.NormalizeDomain(d); err != nil {
+		norm, err := tenants.NormalizeDomain(d)
+		if err != nil {
 			return err
+		}
+		if owner, ok := f.owners[norm]; ok {
+			return fmt.Errorf("domain %s already belongs to tenant %s", norm, owner)
 		}
 	}
 	return nil
@@ -55,22 +70,19 @@ func serverNames(c *common.Context) []string {
 	return names
 }
 
-// newForm builds the form. The id is chosen now so that the suggested
-// database name (prefix + id + suffix, as the service would pick) is the
-// one created unless edited.
-func newForm(c *common.Context, f *fields) *huh.Form {
-	return newFormWithID(c, f, uuid.NewString())
+// newFields returns the form's defaults. The id is chosen now so that the
+// suggested database name (prefix + id + suffix, as the service would
+// pick) is the one created unless edited.
+func newFields(c *common.Context, id string) *fields {
+	tc := c.Config.Tenancy
+	return &fields{id: id, database: tc.DatabasePrefix + id + tc.DatabaseSuffix, server: serverNames(c)[0],
+		status: tenants.StatusActive, user: tc.CreateDatabaseUser, seed: true}
 }
 
-func newFormWithID(c *common.Context, f *fields, id string) *huh.Form {
-	tc := c.Config.Tenancy
-	f.id = id
-	f.database = tc.DatabasePrefix + f.id + tc.DatabaseSuffix
-	f.status = tenants.StatusActive
-	f.user = tc.CreateDatabaseUser
-	f.seed = true
+// newForm builds the form over f's current values (defaults, or what was
+// typed before a failed attempt).
+func newForm(c *common.Context, f *fields) *huh.Form {
 	names := serverNames(c)
-	f.server = names[0]
 	statuses := make([]huh.Option[tenants.Status], 0, len(tenants.Statuses))
 	for _, s := range tenants.Statuses {
 		statuses = append(statuses, huh.NewOption(string(s), s))
@@ -85,7 +97,7 @@ func newFormWithID(c *common.Context, f *fields, id string) *huh.Form {
 					return nil
 				}),
 			huh.NewInput().Key("domains").Title("Domains").Description("comma-separated, may be empty").
-				Placeholder("acme.localhost").Value(&f.domains).Validate(validateDomains),
+				Placeholder("acme.localhost").Value(&f.domains).Validate(f.validateDomains),
 			huh.NewInput().Key("database").Title("Database").Description("suggested from tenancy.database_prefix").
 				Value(&f.database).Validate(tenants.ValidateDatabaseName),
 		),
@@ -95,6 +107,6 @@ func newFormWithID(c *common.Context, f *fields, id string) *huh.Form {
 			huh.NewConfirm().Key("user").Title("Own database user?").Affirmative("Yes").Negative("No").Value(&f.user),
 			huh.NewConfirm().Key("seed").Title("Load the seed data?").Affirmative("Yes").Negative("No").Value(&f.seed),
 		),
-	).WithShowHelp(true).WithTheme(huh.ThemeFunc(func(bool) *huh.Styles { return huh.ThemeCharm(c.Styles.IsDark) }))
+	).WithShowHelp(true).WithTheme(huh.ThemeFunc(func(bool) *huh.Styles { return theme(c.Styles.IsDark) }))
 	return form
 }

@@ -14,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/google/uuid"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
@@ -79,13 +80,39 @@ type Model struct {
 
 // New returns the screen with an empty form.
 func New(c *common.Context) *Model {
-	f := &fields{}
+	f := newFields(c, uuid.NewString())
 	return &Model{c: c, f: f, form: newForm(c, f), steps: map[tenants.Step]stepState{},
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
 // Init implements common.Screen.
-func (m *Model) Init() tea.Cmd { return m.form.Init() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.form.Init(), m.loadOwners()) }
+
+// ownersMsg carries the domains already taken.
+type ownersMsg struct {
+	f      *fields
+	owners map[string]string
+}
+
+func (m *Model) loadOwners() tea.Cmd {
+	if m.c.Service == nil {
+		return nil
+	}
+	f := m.f
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		ts, err := m.c.Service.List(ctx, tenants.ListOptions{})
+		if err != nil {
+			return nil // the service checks the domains again on submit
+		}
+		owners := map[string]string{}
+		for _, t := range ts {
+			for _, d := range t.Domains {
+				owners[d] = t.Name
+			}
+		}
+		return ownersMsg{f: f, owners: owners}
+	})
+}
 
 // Title implements common.Screen.
 func (m *Model) Title() string { return "New tenant" }
@@ -96,6 +123,11 @@ func (m *Model) Capturing() bool { return m.phase == editing }
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case ownersMsg:
+		if msg.f == m.f {
+			m.f.owners = msg.owners
+		}
+		return m, nil
 	case progressMsg:
 		if msg.id != m.runID {
 			return m, nil
@@ -153,9 +185,20 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Back()
 		case key.Matches(msg, k.Open) && m.err == nil:
 			return tea.Sequence(common.Back(), common.Open("detail", m.result.ID, m.result))
+		case key.Matches(msg, k.Open):
+			return m.edit() // fix what failed and try again
 		}
 	}
 	return nil
+}
+
+// edit goes back to the form with the values typed, after a failure.
+func (m *Model) edit() tea.Cmd {
+	m.phase, m.err = editing, nil
+	clear(m.steps)
+	m.form = newForm(m.c, m.f)
+	m.SetSize(m.width, m.height)
+	return m.form.Init()
 }
 
 func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
@@ -210,9 +253,6 @@ func (m *Model) SetSize(w, h int) {
 	m.form = m.form.WithWidth(min(w-2, 80)).WithHeight(max(h-2, 5))
 }
 
-// Failed returns the creation's error, if it failed.
-func (m *Model) Failed() error { return m.err }
-
 // stepError unwraps the service's step error.
 func stepError(err error) *tenants.StepError {
 	var se *tenants.StepError
@@ -238,7 +278,9 @@ func (m *Model) ShortHelp() []key.Binding {
 		open.SetHelp("enter", "open tenant")
 		return []key.Binding{open, k.Back}
 	}
-	return []key.Binding{k.Back}
+	retry := k.Open
+	retry.SetHelp("enter", "edit and retry")
+	return []key.Binding{retry, k.Back}
 }
 
 // FullHelp implements help.KeyMap.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -36,7 +38,7 @@ func (m *Model) View() string {
 		} else if ok && s.state == tenants.StepSkipped {
 			line += " skipped"
 		}
-		b.WriteString(style.Render(line) + "\n")
+		b.WriteString(style.Render(ansi.Truncate(line, max(m.width-1, 20), "…")) + "\n")
 	}
 	b.WriteString("\n")
 	switch {
@@ -58,7 +60,7 @@ func (m *Model) failure() string {
 	st := m.c.Styles
 	se := stepError(m.err)
 	if se == nil {
-		return st.FlashError.Render("Not created: "+m.err.Error()) + "\n" + st.Subtle.Render("nothing was changed · esc goes back")
+		return st.FlashError.Render("Not created: "+m.err.Error()) + "\n" + st.Subtle.Render("nothing was changed · enter edits the form · esc goes back")
 	}
 	var b strings.Builder
 	b.WriteString(st.FlashError.Render(fmt.Sprintf("Step %s failed: %v", se.Step, se.Err)) + "\n")
@@ -68,6 +70,6 @@ func (m *Model) failure() string {
 	} else {
 		b.WriteString(st.StepDone.Render("Everything already done was rolled back: nothing is left behind.") + "\n")
 	}
-	b.WriteString(st.Subtle.Render("esc goes back"))
+	b.WriteString(st.Subtle.Render("enter edits the form and retries · esc goes back"))
 	return b.String()
 }

@@ -209,6 +209,7 @@ func (m *Model) ask(kind promptKind, prompt, value string) tea.Cmd {
 	m.input.Prompt = prompt
 	m.input.SetValue(value)
 	m.input.CursorEnd()
+	m.input.SetStyles(m.c.Styles.Input())
 	return m.input.Focus()
 }
 
@@ -262,7 +263,7 @@ func (m *Model) View() string {
 	}
 	more := ""
 	if !m.vp.AtBottom() {
-		more = fmt.Sprintf("↓ more below (%.0f%%)", m.vp.ScrollPercent()*100)
+		more = "↓ more below (j, pgdn)"
 	}
 	return m.vp.View() + "\n" + m.c.Styles.Subtle.Render(more)
 }
@@ -273,7 +274,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return []key.Binding{k.Open, k.Back}
 	}
-	return []key.Binding{k.Back, k.Down, k.Activate, k.Deactivate, k.Block, k.Delete}
+	return []key.Binding{k.Back, k.AddDomain, k.Delete, k.Activate, k.Block}
 }
 
 // FullHelp implements help.KeyMap.

@@ -19,6 +19,8 @@ type KeyMap struct {
 	Open, Back, Filter, Sort, SortDir, Mark key.Binding
 	Refresh, Help, Palette, Quit, ForceQuit key.Binding
 	NextField, PrevField                    key.Binding
+	// Jump collects a [#] to go to (then enter).
+	Jump key.Binding
 
 	// Write actions, disabled in read-only mode.
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
@@ -86,6 +88,7 @@ func defaults() *KeyMap {
 		ForceQuit:    b("ctrl+c", "quit", "ctrl+c"),
 		NextField:    b("tab", "next", "tab", "right"),
 		PrevField:    b("shift+tab", "previous", "shift+tab", "left"),
+		Jump:         b("0-9 enter", "go to [#]", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Create:       b("c", "create", "c"),
 		Delete:       b("d", "delete", "d"),
 		Activate:     b("a", "activate", "a"),
@@ -104,7 +107,7 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"page_up": &k.PageUp, "page_down": &k.PageDown, "open": &k.Open, "back": &k.Back,
 		"filter": &k.Filter, "sort": &k.Sort, "sort_direction": &k.SortDir, "mark": &k.Mark,
 		"refresh": &k.Refresh, "help": &k.Help, "palette": &k.Palette, "quit": &k.Quit,
-		"force_quit": &k.ForceQuit, "next_field": &k.NextField, "previous_field": &k.PrevField,
+		"force_quit": &k.ForceQuit, "next_field": &k.NextField, "previous_field": &k.PrevField, "jump": &k.Jump,
 		"create": &k.Create, "delete": &k.Delete, "activate": &k.Activate,
 		"deactivate": &k.Deactivate, "block": &k.Block,
 		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain, "perf": &k.Perf,
@@ -113,9 +116,4 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 
 func (k *KeyMap) writes() []*key.Binding {
 	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf}
-}
-
-// Global are the bindings the root handles on every screen.
-func (k *KeyMap) Global() []key.Binding {
-	return []key.Binding{k.Help, k.Palette, k.Quit, k.ForceQuit}
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/ui/keys"
 	_ "github.com/tenancy-dev/tenancy/ui/uitest" // its -update flag, shared by `go test ./ui/... -update`
 )
@@ -34,4 +35,13 @@ func TestReadOnlyDisablesWrites(t *testing.T) {
 		require.False(t, b.Enabled(), b.Help().Desc)
 	}
 	require.True(t, k.Filter.Enabled())
+}
+
+func TestConfigKeysSection(t *testing.T) {
+	cfg, err := config.Parse("[central]\ndsn = \"root@tcp(127.0.0.1:3306)/c\"\n[ui.keys]\ndelete = [\"D\"]\nquit = [\"q\", \"ctrl+q\"]\n")
+	require.NoError(t, err)
+	k, err := keys.New(cfg.UI.Keys, false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"D"}, k.Delete.Keys())
+	require.Equal(t, []string{"q", "ctrl+q"}, k.Quit.Keys())
 }

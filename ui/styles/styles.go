@@ -8,6 +8,7 @@ package styles
 import (
 	"image/color"
 
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -22,7 +23,7 @@ type Styles struct {
 	ReadOnly                        lipgloss.Style
 	Footer, FlashInfo, FlashError   lipgloss.Style
 
-	TableHeader, Row, Cursor, Marked, MarkedCursor lipgloss.Style
+	TableHeader, Cursor, Marked, MarkedCursor lipgloss.Style
 
 	Active, Inactive, Blocked, UnknownStatus lipgloss.Style
 
@@ -66,7 +67,6 @@ func New(isDark bool) *Styles {
 	s.FlashError = lipgloss.NewStyle().Foreground(red).Bold(true)
 
 	s.TableHeader = lipgloss.NewStyle().Bold(true).Foreground(subtle)
-	s.Row = lipgloss.NewStyle()
 	s.Cursor = lipgloss.NewStyle().Reverse(true).Bold(true)
 	s.Marked = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	s.MarkedCursor = lipgloss.NewStyle().Reverse(true).Bold(true).Foreground(accent)
@@ -95,6 +95,14 @@ func New(isDark bool) *Styles {
 	s.Palette = lipgloss.NewStyle().Foreground(fg)
 	s.PalettePrompt = lipgloss.NewStyle().Foreground(accent).Bold(true)
 	return s
+}
+
+// Input returns the text field styles for this background (set them
+// when a field gets the focus: the background may have been learnt since).
+func (s *Styles) Input() textinput.Styles {
+	st := textinput.DefaultStyles(s.IsDark)
+	st.Focused.Prompt = s.PalettePrompt
+	return st
 }
 
 // Status returns the style for a tenant status.

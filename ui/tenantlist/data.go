@@ -17,19 +17,32 @@ type rows struct {
 	needle string
 }
 
-// set replaces the tenants, sorted by key.
-func (r *rows) set(ts []tenants.Tenant, key tenants.SortKey, desc bool) {
-	tenants.Sort(ts, key, desc)
-	r.ts = ts
-	r.hay = make([]string, len(ts))
-	for i, t := range ts {
-		r.hay[i] = haystack(t)
-	}
-	r.apply()
+// listing is a registry listing made ready for the table: sorted, its
+// search text lowered and its columns measured. Listings are prepared on
+// the loading goroutine, so a refresh of a huge fleet does not stall keys.
+type listing struct {
+	ts   []tenants.Tenant
+	hay  []string
+	nat  natural
+	key  tenants.SortKey
+	desc bool
 }
 
-// resort orders the loaded tenants again.
-func (r *rows) resort(key tenants.SortKey, desc bool) { r.set(r.ts, key, desc) }
+// prepare sorts ts by key and builds what the table needs.
+func prepare(ts []tenants.Tenant, key tenants.SortKey, desc bool) listing {
+	tenants.Sort(ts, key, desc)
+	l := listing{ts: ts, hay: make([]string, len(ts)), nat: measure(ts), key: key, desc: desc}
+	for i, t := range ts {
+		l.hay[i] = haystack(t)
+	}
+	return l
+}
+
+// adopt shows a prepared listing, with the current filter applied.
+func (r *rows) adopt(l listing) {
+	r.ts, r.hay = l.ts, l.hay
+	r.apply()
+}
 
 // haystack is what the filter searches: name, id, database and domains
 // (the fields tenants.Filter matches), lower-cased.

@@ -16,17 +16,16 @@ import (
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
-	"github.com/tenancy-dev/tenancy/ui/tenantops"
 )
 
 // Name is the screen's registry name.
 const Name = "tenants"
 
-// loadedMsg carries a registry listing.
+// loadedMsg carries a registry listing, prepared for the table.
 type loadedMsg struct {
-	id  int
-	ts  []tenants.Tenant
-	err error
+	id      int
+	listing listing
+	err     error
 }
 
 // clearMarksMsg forgets the marks after a bulk delete.
@@ -50,6 +49,8 @@ type Model struct {
 	sortIdx   int
 	desc      bool
 	jump      string
+
+	statusCells statusCells
 
 	loadID  int // id of the listing in flight (0: none)
 	loaded  bool
@@ -90,9 +91,14 @@ func (m *Model) load() tea.Cmd {
 	id := m.c.NextID()
 	m.loadID = id
 	task := "tenants-" + strconv.Itoa(id)
+	key, desc := tenants.SortKeys[m.sortIdx], m.desc
 	work := m.c.Run(func(ctx context.Context) tea.Msg {
 		ts, err := m.c.Service.List(ctx, tenants.ListOptions{})
-		return tea.BatchMsg{common.EndTask(task), func() tea.Msg { return loadedMsg{id: id, ts: ts, err: err} }}
+		var l listing
+		if err == nil {
+			l = prepare(ts, key, desc)
+		}
+		return tea.BatchMsg{common.EndTask(task), func() tea.Msg { return loadedMsg{id: id, listing: l, err: err} }}
 	})
 	return tea.Batch(common.StartTask(task, "loading tenants"), work)
 }
@@ -110,14 +116,23 @@ func (m *Model) tick() tea.Cmd {
 // SetTenants replaces the loaded tenants (what a listing reply does),
 // keeping the cursor on the same tenant when it is still shown.
 func (m *Model) SetTenants(ts []tenants.Tenant) {
-	keep := ""
-	if m.cursor < m.rows.len() {
-		keep = m.rows.at(m.cursor).ID
+	m.setListing(prepare(ts, tenants.SortKeys[m.sortIdx], m.desc))
+}
+
+// setListing shows a prepared listing (sorted again if the sort changed
+// while it loaded) and forgets marks of tenants that are gone.
+func (m *Model) setListing(l listing) {
+	if key := tenants.SortKeys[m.sortIdx]; l.key != key || l.desc != m.desc {
+		l = prepare(l.ts, key, m.desc)
 	}
-	m.rows.set(ts, tenants.SortKeys[m.sortIdx], m.desc)
-	m.nat = measure(ts)
+	ts := l.ts
+	m.keepCursor(func() { m.rows.adopt(l) })
+	m.nat = l.nat
 	m.layout = fitColumns(m.width, m.nat)
 	m.loaded, m.err = true, nil
+	if len(m.marks) == 0 {
+		return
+	}
 	alive := make(map[string]bool, len(ts))
 	for _, t := range ts {
 		alive[t.ID] = true
@@ -127,6 +142,16 @@ func (m *Model) SetTenants(ts []tenants.Tenant) {
 			delete(m.marks, id)
 		}
 	}
+}
+
+// keepCursor runs a change to the rows and puts the cursor back on the
+// tenant it was on, if that one is still shown.
+func (m *Model) keepCursor(change func()) {
+	keep := ""
+	if m.cursor < m.rows.len() {
+		keep = m.rows.at(m.cursor).ID
+	}
+	change()
 	m.moveTo(m.rows.find(keep))
 }
 
@@ -142,8 +167,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.err = msg.err
 			return m, common.FlashError(fmt.Errorf("refresh tenants: %w", msg.err))
 		}
-		m.SetTenants(msg.ts)
-		return m, func() tea.Msg { return common.TenantCountMsg{N: len(msg.ts)} }
+		m.setListing(msg.listing)
+		n := len(msg.listing.ts)
+		return m, func() tea.Msg { return common.TenantCountMsg{N: n} }
 	case tickMsg:
 		if msg.gen != m.tickGen {
 			return m, nil
@@ -163,38 +189,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		m.filtering = false
-		m.filter.Blur()
-		m.filter.SetValue("")
-		m.applyFilter()
-		return nil
-	case "enter":
-		m.filtering = false
-		m.filter.Blur()
-		return nil
-	case "up", "down", "pgup", "pgdown":
-		return m.key(msg)
-	}
-	var cmd tea.Cmd
-	before := m.filter.Value()
-	m.filter, cmd = m.filter.Update(msg)
-	if m.filter.Value() != before {
-		m.applyFilter()
-	}
-	return cmd
-}
-
 // applyFilter refilters and keeps the cursor on its tenant if still shown.
 func (m *Model) applyFilter() {
-	keep := ""
-	if m.cursor < m.rows.len() {
-		keep = m.rows.at(m.cursor).ID
-	}
-	m.rows.filter(m.filter.Value())
-	m.moveTo(m.rows.find(keep))
+	m.keepCursor(func() { m.rows.filter(m.filter.Value()) })
 }
 
 // selection is the marked tenants, else the one under the cursor.
@@ -214,107 +211,8 @@ func (m *Model) selection() []tenants.Tenant {
 	return out
 }
 
-func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.Keys
-	if s := msg.String(); len(s) == 1 && s[0] >= '0' && s[0] <= '9' && len(m.jump) < 9 {
-		m.jump += s
-		return nil
-	}
-	switch {
-	case msg.String() == "backspace" && m.jump != "":
-		m.jump = m.jump[:len(m.jump)-1]
-	case key.Matches(msg, k.Back):
-		switch {
-		case m.jump != "":
-			m.jump = ""
-		case m.filter.Value() != "":
-			m.filter.SetValue("")
-			m.applyFilter()
-		case len(m.marks) > 0:
-			clear(m.marks)
-		}
-	case key.Matches(msg, k.Open):
-		if m.jump != "" {
-			return m.jumpTo()
-		}
-		if m.cursor < m.rows.len() {
-			t := *m.rows.at(m.cursor)
-			return common.Open("detail", t.ID, t)
-		}
-	case key.Matches(msg, k.Up):
-		m.moveTo(m.cursor - 1)
-	case key.Matches(msg, k.Down):
-		m.moveTo(m.cursor + 1)
-	case key.Matches(msg, k.Top):
-		m.moveTo(0)
-	case key.Matches(msg, k.Bottom):
-		m.moveTo(m.rows.len() - 1)
-	case key.Matches(msg, k.PageUp):
-		m.moveTo(m.cursor - m.pageSize())
-	case key.Matches(msg, k.PageDown):
-		m.moveTo(m.cursor + m.pageSize())
-	case key.Matches(msg, k.Filter):
-		m.filtering = true
-		return m.filter.Focus()
-	case key.Matches(msg, k.Sort):
-		m.sortIdx = (m.sortIdx + 1) % len(tenants.SortKeys)
-		m.resort()
-	case key.Matches(msg, k.SortDir):
-		m.desc = !m.desc
-		m.resort()
-	case key.Matches(msg, k.Mark):
-		if m.cursor < m.rows.len() {
-			id := m.rows.at(m.cursor).ID
-			if m.marks[id] {
-				delete(m.marks, id)
-			} else {
-				m.marks[id] = true
-			}
-			m.moveTo(m.cursor + 1)
-		}
-	case key.Matches(msg, k.Refresh):
-		return m.load()
-	case key.Matches(msg, k.Create):
-		return common.Open("create", "", nil)
-	case key.Matches(msg, k.Delete):
-		return tenantops.ConfirmDelete(m.c, m.selection(), m.clearMarks())
-	case key.Matches(msg, k.Activate):
-		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusActive)
-	case key.Matches(msg, k.Deactivate):
-		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusInactive)
-	case key.Matches(msg, k.Block):
-		return tenantops.ConfirmBlock(m.c, m.selection())
-	case key.Matches(msg, k.Perf):
-		if sel := m.selection(); len(sel) > 0 {
-			return common.Open("perf", "", sel)
-		}
-	}
-	return nil
-}
-
-// clearMarks forgets the marks once a bulk delete succeeded.
-func (m *Model) clearMarks() tea.Cmd {
-	return func() tea.Msg { return clearMarksMsg{} }
-}
-
-func (m *Model) jumpTo() tea.Cmd {
-	n, _ := strconv.Atoi(m.jump)
-	m.jump = ""
-	i := m.rows.findIndex(n)
-	if i < 0 {
-		return common.FlashError(fmt.Errorf("no tenant [%d] is shown (esc clears the filter)", n))
-	}
-	m.moveTo(i)
-	return nil
-}
-
 func (m *Model) resort() {
-	keep := ""
-	if m.cursor < m.rows.len() {
-		keep = m.rows.at(m.cursor).ID
-	}
-	m.rows.resort(tenants.SortKeys[m.sortIdx], m.desc)
-	m.moveTo(m.rows.find(keep))
+	m.keepCursor(func() { m.rows.adopt(prepare(m.rows.ts, tenants.SortKeys[m.sortIdx], m.desc)) })
 }
 
 func (m *Model) pageSize() int { return max(m.height-2, 1) }
@@ -366,7 +264,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
-		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Refresh, k.Back},
+		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Jump, k.Refresh, k.Back},
 		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf},
 	}
 }

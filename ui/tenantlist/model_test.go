@@ -162,11 +162,11 @@ func TestRefreshKeepsCursorOnTenant(t *testing.T) {
 	ts := uitest.Tenants(30)
 	ts = append(ts[:1], ts[2:]...) // [1] deleted elsewhere
 	m.loadID = 7
-	m.Update(loadedMsg{id: 7, ts: ts})
+	m.Update(loadedMsg{id: 7, listing: prepare(ts, tenants.SortIndex, false)})
 	require.Equal(t, id, m.rows.at(m.cursor).ID)
 	require.Equal(t, 4, m.cursor)
 	// A stale listing is ignored.
-	m.Update(loadedMsg{id: 3, ts: uitest.Tenants(2)})
+	m.Update(loadedMsg{id: 3, listing: prepare(uitest.Tenants(2), tenants.SortIndex, false)})
 	require.Equal(t, 29, len(m.rows.ts))
 	// A failed refresh keeps the table and flashes.
 	m.loadID = 9
@@ -174,6 +174,16 @@ func TestRefreshKeepsCursorOnTenant(t *testing.T) {
 	msgs := uitest.Msgs(cmd)
 	require.True(t, msgs[0].(common.FlashMsg).Error)
 	require.Equal(t, 29, len(m.rows.ts))
+}
+
+func TestListingSortedBeforeSortChangeIsResorted(t *testing.T) {
+	m := newList(t, 12, false, 120, 38)
+	m.loadID = 4
+	stale := prepare(uitest.Tenants(12), tenants.SortIndex, false) // asked for before s
+	press(m, "s")                                                  // now by name
+	m.Update(loadedMsg{id: 4, listing: stale})
+	require.Equal(t, "Acme Corp", m.rows.at(0).Name)
+	require.Equal(t, "Wonka Industries", m.rows.at(11).Name)
 }
 
 func TestNarrowWidthsDropColumns(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -60,7 +59,7 @@ func measure(ts []tenants.Tenant) natural {
 	for _, t := range ts {
 		n[colIndex] = max(n[colIndex], len(strconv.Itoa(t.Index))+2)
 		n[colTenantID] = max(n[colTenantID], len(t.ID))
-		n[colName] = max(n[colName], lipgloss.Width(t.Name))
+		n[colName] = max(n[colName], width(t.Name))
 		n[colDomain] = max(n[colDomain], len(t.PrimaryDomain())+domainsSuffix(t))
 		n[colStatus] = max(n[colStatus], len(t.Status))
 		n[colDatabase] = max(n[colDatabase], len(t.Database))
@@ -125,12 +124,24 @@ func fitColumns(width int, nat natural) layout {
 	return l
 }
 
-// cell renders one value cut to w.
+// cell renders one plain value cut or padded to w cells.
 func cell(s string, w int) string {
-	if lipgloss.Width(s) > w {
+	n := width(s)
+	if n > w {
 		return ansi.Truncate(s, w, "…")
 	}
-	return s + strings.Repeat(" ", w-lipgloss.Width(s))
+	return s + strings.Repeat(" ", w-n)
+}
+
+// width is the cells a plain value takes: its length when ASCII (names,
+// ids and domains nearly always are), else its grapheme width.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // headerLine renders the column titles, marking the sort column.
@@ -154,16 +165,19 @@ func headerLine(l layout, st *styles.Styles, sortCol colID, desc bool) string {
 }
 
 // rowLine renders one tenant; the status keeps its colour unless the row
-// is the cursor (reversed as a whole).
-func rowLine(t *tenants.Tenant, l layout, st *styles.Styles, now time.Time, cursor, marked bool) string {
-	mark := "  "
+// is the cursor (reversed as a whole). Plain rows are not passed through
+// a style at all, and status cells come from the cache: a frame renders
+// dozens of rows.
+func rowLine(t *tenants.Tenant, l layout, st *styles.Styles, cache *statusCells, now time.Time, cursor, marked bool) string {
+	var before, after strings.Builder
+	status := ""
 	if marked {
-		mark = "● "
+		before.WriteString("● ")
+	} else {
+		before.WriteString("  ")
 	}
-	var b strings.Builder
-	b.WriteString(mark)
+	b := &before
 	first := true
-	statusAt, statusW := -1, 0
 	for c := colID(0); c < numCols; c++ {
 		if l[c] == 0 {
 			continue
@@ -177,27 +191,47 @@ func rowLine(t *tenants.Tenant, l layout, st *styles.Styles, now time.Time, curs
 			v = v[:l[c]] // a prefix of the id is what people type: no ellipsis
 		}
 		if c == colStatus {
-			statusAt, statusW = b.Len(), l[c]
+			status = cell(v, l[c])
+			b = &after
+			continue
 		}
 		b.WriteString(cell(v, l[c]))
 	}
-	line := b.String()
 	switch {
 	case cursor && marked:
-		return st.MarkedCursor.Render(line)
+		return st.MarkedCursor.Render(before.String() + status + after.String())
 	case cursor:
-		return st.Cursor.Render(line)
+		return st.Cursor.Render(before.String() + status + after.String())
+	case marked:
+		return st.Marked.Render(before.String()) + cache.paint(st, t.Status, status) + st.Marked.Render(after.String())
 	}
-	base := st.Row
-	if marked {
-		base = st.Marked
+	return before.String() + cache.paint(st, t.Status, status) + after.String()
+}
+
+// statusCells caches styled status cells by status, width and background.
+type statusCells struct {
+	m map[statusKey]string
+}
+
+type statusKey struct {
+	status string // the padded cell
+	dark   bool
+}
+
+func (c *statusCells) paint(st *styles.Styles, status tenants.Status, padded string) string {
+	if padded == "" {
+		return ""
 	}
-	if statusAt < 0 {
-		return base.Render(line)
+	k := statusKey{padded, st.IsDark}
+	if s, ok := c.m[k]; ok {
+		return s
 	}
-	// Status cells are ASCII, so byte offsets are cell offsets here.
-	status := line[statusAt : statusAt+statusW]
-	return base.Render(line[:statusAt]) + st.Status(t.Status).Render(status) + base.Render(line[statusAt+statusW:])
+	if c.m == nil || len(c.m) > 64 { // unknown statuses cannot grow it without bound
+		c.m = map[statusKey]string{}
+	}
+	s := st.Status(status).Render(padded)
+	c.m[k] = s
+	return s
 }
 
 func value(t *tenants.Tenant, c colID, now time.Time) string {
@@ -224,13 +258,13 @@ func value(t *tenants.Tenant, c colID, now time.Time) string {
 	case colServer:
 		return t.Server
 	case colLastAccess:
-		return Ago(t.LastAccessedAt, now)
+		return ago(t.LastAccessedAt, now)
 	}
 	return ""
 }
 
-// Ago says how long ago t was, in the largest whole unit ("3d ago").
-func Ago(t *time.Time, now time.Time) string {
+// ago says how long ago t was, in the largest whole unit ("3d ago").
+func ago(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "never"
 	}

@@ -50,7 +50,7 @@ func (m *Model) View() string {
 	for i := m.offset; i < end; i++ {
 		t := m.rows.at(i)
 		b.WriteByte('\n')
-		b.WriteString(rowLine(t, m.layout, st, now, i == m.cursor, m.marks[t.ID]))
+		b.WriteString(rowLine(t, m.layout, st, &m.statusCells, now, i == m.cursor, m.marks[t.ID]))
 	}
 	return b.String()
 }

@@ -6,7 +6,6 @@ package tenantops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,7 +72,8 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 	if len(ts) == 0 {
 		return nil
 	}
-	return c.Run(func(ctx context.Context) tea.Msg {
+	task := "sizes-" + strconv.Itoa(c.NextID())
+	read := c.Run(func(ctx context.Context) tea.Msg {
 		var lines []string
 		var total int64
 		sized := 0
@@ -98,7 +98,11 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 			}
 			lines = append(lines, "Domains   "+orDash(strings.Join(t.Domains, ", ")))
 		} else {
-			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s in the first %d), users and domains:", len(ts), humanize.IBytes(uint64(total)), sized))
+			size := humanize.IBytes(uint64(total))
+			if sized < len(ts) {
+				size += fmt.Sprintf(" in the first %d", sized)
+			}
+			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s), users and domains:", len(ts), size))
 			lines = append(lines, list(ts, 8)...)
 		}
 		lines = append(lines, "", "This cannot be undone.")
@@ -106,31 +110,13 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 		if len(ts) > 1 {
 			require = strconv.Itoa(len(ts))
 		}
-		return common.PushMsg{Screen: confirm.New(c, confirm.Options{
+		dialog := confirm.New(c, confirm.Options{
 			Title: "Delete " + describe(ts) + "?", Lines: lines, Require: require,
 			Action: "Delete", Danger: true, OnConfirm: Delete(c, ts, after),
-		})}
+		})
+		return tea.BatchMsg{common.EndTask(task), common.Push(dialog)}
 	})
-}
-
-// Delete deletes the tenants one by one (each is all-or-nothing in the
-// service) and reports how far it got.
-func Delete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cmd {
-	id := "delete-" + strconv.Itoa(c.NextID())
-	work := c.Run(func(ctx context.Context) tea.Msg {
-		for i, t := range ts {
-			if err := c.Service.Delete(ctx, t, tenants.DeleteOptions{}, nil); err != nil {
-				if errors.Is(err, context.Canceled) {
-					err = fmt.Errorf("cancelled")
-				}
-				return tea.BatchMsg{common.EndTask(id), common.TenantsChanged(),
-					common.FlashError(fmt.Errorf("delete tenant %s: %w (%d of %d deleted; the failed one is left as it was)", t.Name, err, i, len(ts)))}
-			}
-		}
-		return tea.BatchMsg{common.EndTask(id), common.TenantsChanged(), after,
-			common.Flash("deleted " + describe(ts) + " and " + plural(len(ts), "its database", "their databases"))}
-	})
-	return tea.Batch(common.StartTask(id, "deleting "+describe(ts)), work)
+	return tea.Batch(common.StartTask(task, "reading what would be dropped"), read)
 }
 
 func describe(ts []tenants.Tenant) string {

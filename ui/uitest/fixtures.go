@@ -6,9 +6,11 @@ import (
 	"reflect"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 var fixtureNames = []string{"Acme Corp", "Globex", "Initech", "Umbrella Corp", "Hooli", "Stark Industries",
@@ -91,4 +93,30 @@ func sequence(msg tea.Msg) ([]tea.Cmd, bool) {
 		out[i], _ = v.Index(i).Interface().(tea.Cmd)
 	}
 	return out, true
+}
+
+// Drive is a small event loop for one screen: it runs cmd, feeds the
+// screen its own replies (running the commands they return), and returns
+// the messages meant for the root (those of package common) in the order
+// they came. Spinner ticks are dropped so the loop ends. Use it to test a
+// screen's I/O against a real service.
+func Drive(s common.Screen, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		for _, msg := range Msgs(next) {
+			switch {
+			case reflect.TypeOf(msg) == reflect.TypeFor[spinner.TickMsg]():
+			case reflect.TypeOf(msg).PkgPath() == reflect.TypeFor[common.BackMsg]().PkgPath():
+				out = append(out, msg)
+			default:
+				var c tea.Cmd
+				s, c = s.Update(msg)
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out
 }
