@@ -84,10 +84,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// push puts s on top and tells the screens beneath (their DialogGuard
+// stops swallowing keys: the keys now go to s).
 func (m *Model) push(s common.Screen) tea.Cmd {
 	s.SetSize(m.c.Width, m.c.Height)
+	cmds := []tea.Cmd{s.Init()}
+	for i := range m.stack {
+		var cmd tea.Cmd
+		m.stack[i], cmd = m.stack[i].Update(common.PushedMsg{})
+		cmds = append(cmds, cmd)
+	}
 	m.stack = append(m.stack, s)
-	return s.Init()
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) resize(w, h int) {

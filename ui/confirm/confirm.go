@@ -6,6 +6,7 @@
 package confirm
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
@@ -23,8 +25,17 @@ const Grace = 400 * time.Millisecond
 // Options describe one confirmation.
 type Options struct {
 	Title string
-	// Lines say what will happen (what is dropped, changed).
+	// Lines say what will happen (what is dropped, changed); each wraps
+	// at word boundaries to the dialog's width.
 	Lines []string
+	// Fields are labelled values (database, size, domains); a value too
+	// long for the label's line goes whole on the line below it.
+	Fields []Field
+	// Items are listed one a line, cut with … to the width; as many as
+	// fit the terminal are shown, then "… and N more".
+	Items []string
+	// Note closes the description ("This cannot be undone.").
+	Note string
 	// Require, when set, must be typed exactly to enable the action.
 	Require string
 	// Action labels the confirm button ("Delete", "Block").
@@ -34,6 +45,9 @@ type Options struct {
 	// OnConfirm is the work to run when confirmed.
 	OnConfirm tea.Cmd
 }
+
+// Field is one labelled value of a dialog.
+type Field struct{ Label, Value string }
 
 // focus is where enter acts.
 type focus int
@@ -53,6 +67,7 @@ type Model struct {
 	focus  focus
 	opened time.Time
 	width  int
+	height int
 }
 
 // New opens a dialog now.
@@ -86,7 +101,11 @@ func (m *Model) Title() string { return m.opts.Title }
 func (m *Model) Capturing() bool { return m.opts.Require != "" }
 
 // SetSize implements common.Screen.
-func (m *Model) SetSize(w, _ int) { m.width = w }
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Change edits what the dialog says (the sizes of what would be dropped,
+// once read); the grace period and the focus are kept.
+func (m *Model) Change(edit func(*Options)) { edit(&m.opts) }
 
 // Enabled reports whether the action may be confirmed.
 func (m *Model) Enabled() bool {
@@ -152,22 +171,66 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, cmd
 }
 
-// View implements common.Screen.
+// View implements common.Screen. It fits the size given to SetSize
+// (at least 60x18): the padding goes first, then items of the list.
 func (m *Model) View() string {
 	st := m.c.Styles
-	w := min(max(m.width-8, 30), 72)
+	w := min(max(m.width-4, 30), 72)
 	inner := w - 6
+	height := m.height
+	if height <= 0 {
+		height = 1 << 20
+	}
+	dialog := st.Dialog.Width(w)
+	tight := false
+	body := m.body(inner, len(m.opts.Items), tight)
+	fits := func() bool { return lipgloss.Height(dialog.Render(body)) <= height }
+	if !fits() {
+		dialog = dialog.PaddingTop(0).PaddingBottom(0)
+	}
+	for n := len(m.opts.Items) - 1; n >= 0 && !fits(); n-- {
+		body = m.body(inner, n, tight)
+	}
+	if !fits() {
+		tight = true
+		body = m.body(inner, 0, tight)
+	}
+	return dialog.Render(body)
+}
+
+// body renders the dialog's content at inner cells, listing the first
+// shown items (and how many more there are); tight drops the blank lines.
+func (m *Model) body(inner, shown int, tight bool) string {
+	st := m.c.Styles
 	var b strings.Builder
 	title := st.DialogTitle
 	if m.opts.Danger {
 		title = st.Danger
 	}
-	b.WriteString(title.Render(m.opts.Title) + "\n\n")
+	wrap := lipgloss.NewStyle().Width(inner)
+	gap := "\n"
+	if tight {
+		gap = ""
+	}
+	b.WriteString(wrap.Inherit(title).Render(m.opts.Title) + "\n" + gap)
 	for _, l := range m.opts.Lines {
-		b.WriteString(lipgloss.NewStyle().Width(inner).Render(l) + "\n")
+		b.WriteString(wrap.Render(l) + "\n")
+	}
+	for _, f := range m.opts.Fields {
+		b.WriteString(field(f, inner) + "\n")
+	}
+	for i, it := range m.opts.Items {
+		if i == shown {
+			b.WriteString(st.Subtle.Render(fmt.Sprintf("  … and %d more", len(m.opts.Items)-shown)) + "\n")
+			break
+		}
+		b.WriteString(ansi.Truncate(it, inner, "…") + "\n")
+	}
+	if m.opts.Note != "" {
+		b.WriteString(gap + wrap.Render(m.opts.Note) + "\n")
 	}
 	if m.opts.Require != "" {
-		b.WriteString("\nType " + st.Bold.Render(m.opts.Require) + " to enable " + m.opts.Action + ":\n")
+		b.WriteString(gap + wrap.Render("Type "+st.Bold.Render(m.opts.Require)+" to enable "+m.opts.Action+":") + "\n")
 		m.input.SetWidth(inner - 3)
 		b.WriteString(m.input.View() + "\n")
 	}
@@ -184,13 +247,27 @@ func (m *Model) View() string {
 	if !m.Enabled() {
 		act = st.ButtonDisabled
 	}
-	b.WriteString("\n" + cancel.Render("Cancel") + "  " + act.Render(m.opts.Action) + "\n")
+	b.WriteString(gap + cancel.Render("Cancel") + "  " + act.Render(m.opts.Action) + "\n")
 	hint := "tab switches · enter chooses · esc cancels"
 	if m.focus == onInput {
 		hint = "type " + m.opts.Require + ", then enter · esc cancels"
 	}
-	b.WriteString(st.Subtle.Render(hint))
-	return st.Dialog.Width(w).Render(b.String())
+	b.WriteString(st.Subtle.Render(ansi.Truncate(hint, inner, "…")))
+	return b.String()
+}
+
+// labelWidth aligns the values of fields.
+const labelWidth = 10
+
+// field renders a labelled value on one line when it fits, else the
+// label alone and the value, whole, indented below: a database name
+// must not break in the middle.
+func field(f Field, inner int) string {
+	label := fmt.Sprintf("%-*s", labelWidth, f.Label)
+	if lipgloss.Width(label+f.Value) <= inner {
+		return label + f.Value
+	}
+	return strings.TrimRight(label, " ") + "\n" + lipgloss.NewStyle().Width(inner).Render("  "+f.Value)
 }
 
 // ShortHelp implements help.KeyMap.

@@ -65,6 +65,7 @@ type Model struct {
 	loadErr error
 	reqID   int
 
+	guard  common.DialogGuard
 	vp     viewport.Model
 	prompt promptKind
 	input  textinput.Model
@@ -133,6 +134,9 @@ func (m *Model) Tenant() tenants.Tenant { return m.t }
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if m.guard.Swallow(m.c, msg) {
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case tenantMsg:
 		if msg.id != m.reqID {
@@ -190,9 +194,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Deactivate):
 		return tenantops.SetStatus(m.c, one, tenants.StatusInactive)
 	case key.Matches(msg, k.Block):
-		return tenantops.ConfirmBlock(m.c, one)
+		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, one))
 	case key.Matches(msg, k.Delete):
-		return tenantops.ConfirmDelete(m.c, one, common.Back())
+		return m.guard.Open(m.c, tenantops.ConfirmDelete(m.c, one, common.Back()))
 	case key.Matches(msg, k.AddDomain):
 		return m.ask(addDomain, "add domain: ", "")
 	case key.Matches(msg, k.RemoveDomain):

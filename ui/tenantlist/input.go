@@ -100,13 +100,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Create):
 		return common.Open("create", "", nil)
 	case key.Matches(msg, k.Delete):
-		return tenantops.ConfirmDelete(m.c, m.selection(), m.clearMarks())
+		return m.guard.Open(m.c, tenantops.ConfirmDelete(m.c, m.selection(), m.clearMarks()))
 	case key.Matches(msg, k.Activate):
 		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusActive)
 	case key.Matches(msg, k.Deactivate):
 		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusInactive)
 	case key.Matches(msg, k.Block):
-		return tenantops.ConfirmBlock(m.c, m.selection())
+		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, m.selection()))
 	case key.Matches(msg, k.Perf):
 		if sel := m.selection(); len(sel) > 0 {
 			return common.Open("perf", "", sel)

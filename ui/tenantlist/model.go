@@ -51,6 +51,7 @@ type Model struct {
 	jump      string
 
 	statusCells statusCells
+	guard       common.DialogGuard
 
 	loadID  int // id of the listing in flight (0: none)
 	loaded  bool
@@ -157,6 +158,9 @@ func (m *Model) keepCursor(change func()) {
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if m.guard.Swallow(m.c, msg) {
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.id != m.loadID {

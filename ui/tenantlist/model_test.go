@@ -228,3 +228,16 @@ func TestGoldenViews(t *testing.T) {
 	empty.SetTenants(nil)
 	uitest.Golden(t, "tenants_empty_80x24", empty.View())
 }
+
+func TestKeysWaitForTheDeleteDialog(t *testing.T) {
+	m := newList(t, 5, false, 80, 22)
+	cmd := press(m, "d")
+	require.NotNil(t, cmd, "the dialog's push (tenantops tests what it holds)")
+	for _, k := range []string{"enter", "enter", "c", "j", "space"} {
+		require.Nil(t, press(m, k), "%s typed ahead of the dialog does nothing", k)
+	}
+	require.Equal(t, "Acme Corp", cursorName(t, m))
+	require.Empty(t, m.marks)
+	m.Update(common.PushedMsg{})
+	require.NotNil(t, press(m, "enter"), "keys act again once the dialog was on screen")
+}

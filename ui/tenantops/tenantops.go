@@ -54,17 +54,22 @@ func ConfirmBlock(c *common.Context, ts []tenants.Tenant) tea.Cmd {
 	if c.ReadOnly || len(ts) == 0 {
 		return SetStatus(c, ts, tenants.StatusBlocked)
 	}
-	lines := []string{"Blocked tenants are refused by the resolver until activated again:"}
-	lines = append(lines, list(ts, 8)...)
 	return common.Push(confirm.New(c, confirm.Options{
-		Title: "Block " + describe(ts) + "?", Lines: lines, Action: "Block", Danger: true,
+		Title: "Block " + describe(ts) + "?", Lines: []string{"Blocked tenants are refused by the resolver until activated again:"},
+		Items: list(ts), Action: "Block", Danger: true,
 		OnConfirm: SetStatus(c, ts, tenants.StatusBlocked),
 	}))
 }
 
-// ConfirmDelete reads what would be dropped, then opens the typed
-// confirmation: the tenant's name for one, the count for several. after
-// runs once the deletion succeeded (the detail screen closes itself).
+// maxSized bounds the databases whose size is read: reading the sizes
+// of a huge marked set would keep the dialog waiting.
+const maxSized = 20
+
+// ConfirmDelete opens the typed confirmation at once (the grace period
+// starts now, and no key reaches the screen beneath while the sizes are
+// read), then fills in the size of what would be dropped. One tenant
+// types its name, several their count. after runs once the deletion
+// succeeded (the detail screen closes itself).
 func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cmd {
 	if c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
@@ -72,51 +77,110 @@ func ConfirmDelete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cm
 	if len(ts) == 0 {
 		return nil
 	}
-	task := "sizes-" + strconv.Itoa(c.NextID())
+	d := newDeleteDialog(c, ts, after)
+	id := d.id
 	read := c.Run(func(ctx context.Context) tea.Msg {
-		var lines []string
-		var total int64
-		sized := 0
+		var s sizes
 		for i, t := range ts {
-			if i < 20 { // reading sizes of a huge marked set would stall the dialog
-				if info, err := c.Service.DatabaseInfo(ctx, t); err == nil && info.Exists {
-					total += info.Bytes
-					sized++
-				}
+			if i == maxSized {
+				break
+			}
+			if info, err := c.Service.DatabaseInfo(ctx, t); err == nil && info.Exists {
+				s.total += info.Bytes
+				s.known++
 			}
 		}
-		if len(ts) == 1 {
-			t := ts[0]
-			lines = append(lines, fmt.Sprintf("Tenant    [%d] %s (%s)", t.Index, t.Name, t.ID))
-			db := fmt.Sprintf("Database  %s on %s", t.Database, t.Server)
-			if sized == 1 {
-				db += " (" + humanize.IBytes(uint64(total)) + ")"
-			}
-			lines = append(lines, db)
-			if t.DBUser != "" {
-				lines = append(lines, "User      "+t.DBUser)
-			}
-			lines = append(lines, "Domains   "+orDash(strings.Join(t.Domains, ", ")))
-		} else {
-			size := humanize.IBytes(uint64(total))
-			if sized < len(ts) {
-				size += fmt.Sprintf(" in the first %d", sized)
-			}
-			lines = append(lines, fmt.Sprintf("%d tenants, their databases (%s), users and domains:", len(ts), size))
-			lines = append(lines, list(ts, 8)...)
-		}
-		lines = append(lines, "", "This cannot be undone.")
-		require := ts[0].Name
-		if len(ts) > 1 {
-			require = strconv.Itoa(len(ts))
-		}
-		dialog := confirm.New(c, confirm.Options{
-			Title: "Delete " + describe(ts) + "?", Lines: lines, Require: require,
-			Action: "Delete", Danger: true, OnConfirm: Delete(c, ts, after),
-		})
-		return tea.BatchMsg{common.EndTask(task), common.Push(dialog)}
+		return sizesMsg{id: id, sizes: s}
 	})
-	return tea.Batch(common.StartTask(task, "reading what would be dropped"), read)
+	return tea.Batch(common.Push(d), read)
+}
+
+func newDeleteDialog(c *common.Context, ts []tenants.Tenant, after tea.Cmd) *deleteDialog {
+	require := ts[0].Name
+	if len(ts) > 1 {
+		require = strconv.Itoa(len(ts))
+	}
+	d := &deleteDialog{id: c.NextID(), ts: ts}
+	d.Model = confirm.New(c, confirm.Options{
+		Title: "Delete " + describe(ts) + "?", Require: require, Note: "This cannot be undone.",
+		Action: "Delete", Danger: true, OnConfirm: Delete(c, ts, after),
+	})
+	d.explain(nil)
+	return d
+}
+
+// sizes is what is known of the databases' size.
+type sizes struct {
+	total int64
+	known int // how many databases were measured
+}
+
+type sizesMsg struct {
+	id    int
+	sizes sizes
+}
+
+// deleteDialog is the typed confirmation that learns the sizes after it
+// opened.
+type deleteDialog struct {
+	*confirm.Model
+	id int
+	ts []tenants.Tenant
+}
+
+// Update implements common.Screen.
+func (d *deleteDialog) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if m, ok := msg.(sizesMsg); ok {
+		if m.id == d.id {
+			d.explain(&m.sizes)
+		}
+		return d, nil
+	}
+	_, cmd := d.Model.Update(msg)
+	return d, cmd
+}
+
+// explain says what would be dropped; s is nil while the sizes are read.
+func (d *deleteDialog) explain(s *sizes) {
+	ts := d.ts
+	size := "reading size…"
+	if s != nil {
+		size = sizeText(*s, len(ts))
+	}
+	d.Change(func(o *confirm.Options) {
+		if len(ts) > 1 {
+			o.Lines = []string{fmt.Sprintf("%d tenants, their databases (%s), users and domains:", len(ts), size)}
+			o.Items = list(ts)
+			return
+		}
+		t := ts[0]
+		o.Fields = []confirm.Field{
+			{Label: "Tenant", Value: fmt.Sprintf("[%d] %s", t.Index, t.Name)},
+			{Label: "ID", Value: t.ID},
+			{Label: "Database", Value: t.Database},
+			{Label: "Server", Value: t.Server},
+			{Label: "Size", Value: size},
+		}
+		if t.DBUser != "" {
+			o.Fields = append(o.Fields, confirm.Field{Label: "User", Value: t.DBUser})
+		}
+		o.Fields = append(o.Fields, confirm.Field{Label: "Domains", Value: orDash(strings.Join(t.Domains, ", "))})
+	})
+}
+
+// sizeText says the size of n databases, and how much of it is known.
+func sizeText(s sizes, n int) string {
+	switch {
+	case s.known == 0 && n == 1:
+		return "unknown (the database is missing or unreadable)"
+	case s.known == 0:
+		return "size unknown"
+	case n == 1:
+		return humanize.IBytes(uint64(s.total))
+	case s.known == n:
+		return humanize.IBytes(uint64(s.total)) + " in total"
+	}
+	return fmt.Sprintf("%s for the %d measured of %d", humanize.IBytes(uint64(s.total)), s.known, n)
 }
 
 func describe(ts []tenants.Tenant) string {
@@ -133,14 +197,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// list names up to n tenants, one a line.
-func list(ts []tenants.Tenant, n int) []string {
-	var out []string
-	for i, t := range ts {
-		if i == n {
-			out = append(out, fmt.Sprintf("  … and %d more", len(ts)-n))
-			break
-		}
+// list names the tenants, one a line (the dialog shows what fits).
+func list(ts []tenants.Tenant) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
 		out = append(out, fmt.Sprintf("  [%d] %s  %s", t.Index, t.Name, t.Database))
 	}
 	return out

@@ -11,7 +11,6 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/testdb"
 	"github.com/tenancy-dev/tenancy/ui/common"
-	"github.com/tenancy-dev/tenancy/ui/confirm"
 	"github.com/tenancy-dev/tenancy/ui/keys"
 	"github.com/tenancy-dev/tenancy/ui/styles"
 	"github.com/tenancy-dev/tenancy/ui/tenantops"
@@ -50,14 +49,17 @@ func TestConfirmDeleteThenDelete(t *testing.T) {
 	now := time.Now()
 	c.Now = func() time.Time { return now }
 	msgs := uitest.Msgs(tenantops.ConfirmDelete(c, ts, nil))
-	require.Len(t, msgs, 3, "task start, task end, the dialog")
-	dlg := msgs[2].(common.PushMsg).Screen.(*confirm.Model)
+	require.Len(t, msgs, 2, "the dialog at once, then the size")
+	dlg := msgs[0].(common.PushMsg).Screen
+	require.Implements(t, (*common.Dialog)(nil), dlg)
 	dlg.Init()
 	dlg.SetSize(120, 38)
 	view := uitest.Plain(dlg.View())
 	require.Contains(t, view, "Delete tenant One?")
 	require.Contains(t, view, ts[0].Database)
-	require.Contains(t, view, "KiB)", "the database size is read")
+	require.Contains(t, view, "reading size…", "the dialog opens before the size is read")
+	dlg.Update(msgs[1])
+	require.Regexp(t, `Size +\d+ KiB`, uitest.Plain(dlg.View()), "the database size is filled in")
 	now = now.Add(time.Second)
 	for _, k := range uitest.Type("One") {
 		dlg.Update(k)
