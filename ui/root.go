@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -106,6 +107,9 @@ func (m *Model) resize(w, h int) {
 	}
 }
 
+// errReadOnlyKey answers a write key in read-only mode.
+var errReadOnlyKey = errors.New("read-only: writes are disabled (--read-only)")
+
 // key routes a key press: force-quit always; then the palette or full help
 // when open; then the global keys unless the top screen takes free text or
 // is a dialog (where q or : must not act behind the user's back).
@@ -132,6 +136,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Palette):
 			return m.palette.open()
+		case k.Refused(msg):
+			return common.FlashError(errReadOnlyKey)
 		}
 	}
 	var cmd tea.Cmd

@@ -106,6 +106,12 @@ func TestReadOnly(t *testing.T) {
 	_, cmd := m.Update(common.OpenMsg{Name: "create"})
 	require.Contains(t, uitest.Msgs(cmd)[0].(common.FlashMsg).Text, "read-only")
 	require.Len(t, m.stack, 1)
+	for _, k := range []string{"a", "x", "b", "c", "d", "space"} {
+		msgs := uitest.Msgs(press(m, k))
+		require.Equal(t, []tea.Msg{common.FlashMsg{Text: "read-only: writes are disabled (--read-only)", Error: true}}, msgs, "key %s", k)
+	}
+	press(m, "?")
+	require.NotContains(t, uitest.Plain(m.Render()), "mark", "no bulk-write hints in read-only")
 }
 
 func TestStackAndFlash(t *testing.T) {

@@ -22,8 +22,13 @@ type KeyMap struct {
 	// Jump collects a [#] to go to (then enter).
 	Jump key.Binding
 
-	// Write actions, disabled in read-only mode.
+	// Write actions, disabled in read-only mode (Mark too: marks only
+	// gather tenants for bulk writes).
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
+
+	// refused are the write bindings as they were before read-only mode
+	// disabled them, to tell the user why such a key does nothing.
+	refused []key.Binding
 }
 
 // New returns the default key map with overrides applied (action name ->
@@ -57,6 +62,7 @@ func New(overrides map[string][]string, readOnly bool) (*KeyMap, error) {
 	}
 	if readOnly {
 		for _, b := range k.writes() {
+			k.refused = append(k.refused, *b)
 			b.SetEnabled(false)
 		}
 	}
@@ -115,5 +121,9 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 }
 
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf}
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Mark}
 }
+
+// Refused reports whether msg is a write action's key that read-only
+// mode disabled.
+func (k *KeyMap) Refused(msg fmt.Stringer) bool { return key.Matches(msg, k.refused...) }
