@@ -2,6 +2,7 @@ package detail
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -65,9 +66,42 @@ func TestKeys(t *testing.T) {
 	press(m, "esc")
 	require.False(t, m.Capturing())
 	press(m, "-")
-	require.Contains(t, uitest.Plain(m.View()), "remove domain: www.t5.localhost", "remove suggests the last domain")
+	require.Contains(t, uitest.Plain(m.View()), "remove domain:  t5.localhost  [www.t5.localhost]", "remove offers the domains, the last chosen")
 	press(m, "esc")
 	require.NotNil(t, press(m, "d"), "delete asks through the dialog")
+}
+
+func helpText(m *Model) string {
+	var parts []string
+	for _, b := range m.ShortHelp() {
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	return strings.Join(parts, " • ")
+}
+
+func TestDomainPrompts(t *testing.T) {
+	m := screen(t, false, 80, 22)
+	press(m, "-")
+	require.Equal(t, "←/→ choose • enter remove • esc cancel", helpText(m))
+	press(m, "s", "h", "o", "p")
+	require.Contains(t, uitest.Plain(m.View()), "[www.t5.localhost]", "typing does not edit the choice")
+	press(m, "left")
+	require.Contains(t, uitest.Plain(m.View()), "[t5.localhost]")
+	press(m, "tab")
+	require.Contains(t, uitest.Plain(m.View()), "[www.t5.localhost]")
+	press(m, "esc")
+
+	press(m, "+")
+	require.Equal(t, "enter confirm • esc cancel", helpText(m))
+	for _, k := range uitest.Type("Bad_Domain!") {
+		m.Update(k)
+	}
+	msgs := uitest.Msgs(press(m, "enter"))
+	require.Len(t, msgs, 1)
+	flash := msgs[0].(common.FlashMsg)
+	require.True(t, flash.Error)
+	require.True(t, strings.HasPrefix(flash.Text, `domain "bad_domain!" is not a valid host name`), flash.Text)
+	require.False(t, m.Capturing())
 }
 
 func TestReadOnlyHasNoActions(t *testing.T) {

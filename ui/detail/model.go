@@ -69,6 +69,7 @@ type Model struct {
 	vp     viewport.Model
 	prompt promptKind
 	input  textinput.Model
+	choice int // the domain to remove
 	width  int
 	height int
 }
@@ -198,57 +199,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Delete):
 		return m.guard.Open(m.c, tenantops.ConfirmDelete(m.c, one, common.Back()))
 	case key.Matches(msg, k.AddDomain):
-		return m.ask(addDomain, "add domain: ", "")
+		return m.askDomain()
 	case key.Matches(msg, k.RemoveDomain):
 		if len(m.t.Domains) == 0 {
 			return common.FlashError(fmt.Errorf("tenant %s has no domain to remove", m.t.Name))
 		}
-		return m.ask(removeDomain, "remove domain: ", m.t.Domains[len(m.t.Domains)-1])
+		m.prompt, m.choice = removeDomain, len(m.t.Domains)-1
 	}
 	return nil
-}
-
-func (m *Model) ask(kind promptKind, prompt, value string) tea.Cmd {
-	m.prompt = kind
-	m.input.Prompt = prompt
-	m.input.SetValue(value)
-	m.input.CursorEnd()
-	m.input.SetStyles(m.c.Styles.Input())
-	return m.input.Focus()
-}
-
-func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		m.prompt = noPrompt
-		m.input.Blur()
-		return nil
-	case "enter":
-		kind, domain, t := m.prompt, m.input.Value(), m.t
-		m.prompt = noPrompt
-		m.input.Blur()
-		return m.changeDomain(kind, t, domain)
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	return cmd
-}
-
-func (m *Model) changeDomain(kind promptKind, t tenants.Tenant, domain string) tea.Cmd {
-	return m.c.Run(func(ctx context.Context) tea.Msg {
-		var err error
-		verb := "added"
-		if kind == addDomain {
-			_, err = m.c.Service.AddDomain(ctx, t, domain)
-		} else {
-			verb = "removed"
-			_, err = m.c.Service.RemoveDomain(ctx, t, domain)
-		}
-		if err != nil {
-			return common.FlashMsg{Text: fmt.Sprintf("domain %s: %v", domain, err), Error: true}
-		}
-		return tea.BatchMsg{common.Flash(verb + " domain " + domain), common.TenantsChanged()}
-	})
 }
 
 // SetSize implements common.Screen.
@@ -262,8 +220,11 @@ func (m *Model) SetSize(w, h int) {
 
 // View implements common.Screen.
 func (m *Model) View() string {
-	if m.prompt != noPrompt {
+	switch m.prompt {
+	case addDomain:
 		return m.vp.View() + "\n" + m.input.View()
+	case removeDomain:
+		return m.vp.View() + "\n" + m.choices()
 	}
 	more := ""
 	if !m.vp.AtBottom() {
@@ -276,9 +237,9 @@ func (m *Model) View() string {
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.Keys
 	if m.prompt != noPrompt {
-		return []key.Binding{k.Open, k.Back}
+		return m.promptHelp()
 	}
-	return []key.Binding{k.Back, k.AddDomain, k.Delete, k.Activate, k.Block}
+	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Activate, k.Deactivate, k.Block}
 }
 
 // FullHelp implements help.KeyMap.
