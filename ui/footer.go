@@ -93,7 +93,9 @@ func (f *footer) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (f footer) view(width int, bindings []key.Binding) string {
+// view renders the footer at width: the flash message, else the screen's
+// bindings that fit (whole, in order) followed by tail (? help, q quit).
+func (f footer) view(width int, bindings, tail []key.Binding) string {
 	st := f.c.Styles
 	right := ""
 	if len(f.tasks) > 0 {
@@ -111,16 +113,62 @@ func (f footer) view(width int, bindings []key.Binding) string {
 	var left string
 	switch {
 	case f.flash.Text != "" && f.flash.Error:
-		left = st.FlashError.Render(ansi.Truncate("✗ "+oneLine(f.flash.Text), avail, "…"))
+		left = flashLine(st.FlashError, "✗ "+oneLine(f.flash.Text), avail)
 	case f.flash.Text != "":
-		left = st.FlashInfo.Render(ansi.Truncate("✓ "+oneLine(f.flash.Text), avail, "…"))
+		left = flashLine(st.FlashInfo, "✓ "+oneLine(f.flash.Text), avail)
 	default:
-		h := f.help
-		h.SetWidth(avail)
-		left = h.ShortHelpView(bindings)
+		left = f.shortHelp(bindings, tail, avail)
 	}
 	gap := max(width-lipgloss.Width(left)-lipgloss.Width(right), 0)
 	return left + strings.Repeat(" ", gap) + right
+}
+
+// moreHint follows a flash cut to the width: the ? help lists it whole.
+const moreHint = "  ? more"
+
+func flashLine(style lipgloss.Style, text string, avail int) string {
+	if lipgloss.Width(text) <= avail {
+		return style.Render(text)
+	}
+	if avail < 20 {
+		return style.Render(ansi.Truncate(text, avail, "…"))
+	}
+	return style.Render(ansi.Truncate(text, avail-len(moreHint), "…")) + moreHint
+}
+
+// shortHelp lists bindings while they fit whole, then tail; a binding
+// that does not fit is left out, never cut.
+func (f footer) shortHelp(bindings, tail []key.Binding, width int) string {
+	hs := f.help.Styles
+	sep := hs.ShortSeparator.Render(" • ")
+	item := func(b key.Binding) string {
+		h := b.Help()
+		return hs.ShortKey.Render(h.Key) + " " + hs.ShortDesc.Render(h.Desc)
+	}
+	join := func(items []string) string { return strings.Join(items, sep) }
+	var end []string
+	for _, b := range tail {
+		if b.Enabled() {
+			end = append(end, item(b))
+		}
+	}
+	var items []string
+	for _, b := range bindings {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		next := append(append(append([]string(nil), items...), item(b)), end...)
+		if lipgloss.Width(join(next)) > width {
+			break
+		}
+		items = append(items, item(b))
+	}
+	for n := len(end); n > 0; n-- {
+		if out := join(append(items, end[:n]...)); lipgloss.Width(out) <= width {
+			return out
+		}
+	}
+	return join(items)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

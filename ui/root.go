@@ -2,11 +2,13 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/styles"
@@ -23,6 +25,7 @@ type Model struct {
 	footer   footer
 	palette  palette
 	showHelp bool
+	helpTop  int // first line of the full help shown (it scrolls)
 	width    int
 	height   int
 }
@@ -122,7 +125,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.palette.update(msg)
 	}
 	if m.showHelp {
-		m.showHelp = false
+		switch {
+		case key.Matches(msg, k.Down):
+			m.helpTop++
+		case key.Matches(msg, k.PageDown):
+			m.helpTop += m.c.Height - 1
+		case key.Matches(msg, k.Up):
+			m.helpTop--
+		case key.Matches(msg, k.PageUp):
+			m.helpTop -= m.c.Height - 1
+		default:
+			m.showHelp = false
+		}
+		m.helpTop = max(m.helpTop, 0)
 		return nil
 	}
 	top := m.top()
@@ -132,7 +147,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Quit):
 			return tea.Quit
 		case key.Matches(msg, k.Help):
-			m.showHelp = true
+			m.showHelp, m.helpTop = true, 0
 			return nil
 		case key.Matches(msg, k.Palette):
 			return m.palette.open()
@@ -171,7 +186,8 @@ func (m *Model) Render() string {
 		sug := m.palette.suggestions(m.width)
 		body = overlay(body, sug, 1, m.c.Height-lipgloss.Height(sug), m.c.Width, m.c.Height)
 	} else {
-		foot = m.footer.view(m.width, m.footerHelp())
+		bindings, tail := m.footerHelp()
+		foot = m.footer.view(m.width, bindings, tail)
 	}
 	return m.header.view(m.width, crumbs) + "\n" + body + "\n" + foot
 }
@@ -181,7 +197,7 @@ func (m *Model) Render() string {
 func (m *Model) body() string {
 	w, h := m.c.Width, m.c.Height
 	if m.showHelp {
-		return fit(m.fullHelp(), w, h)
+		return m.helpPage(w, h)
 	}
 	top := m.top()
 	if _, ok := top.(common.Dialog); ok && len(m.stack) > 1 {
@@ -194,36 +210,87 @@ func (m *Model) body() string {
 	return fit(top.View(), w, h)
 }
 
-func (m *Model) footerHelp() []key.Binding {
+// footerHelp is the top screen's bindings, and the global ones that end
+// the footer when they apply.
+func (m *Model) footerHelp() (bindings, tail []key.Binding) {
 	k := m.c.Keys
 	if _, dialog := m.top().(common.Dialog); dialog || m.top().Capturing() {
-		return m.top().ShortHelp()
+		return m.top().ShortHelp(), nil
 	}
-	return append(m.top().ShortHelp(), k.Help, k.Quit)
+	return m.top().ShortHelp(), []key.Binding{k.Help, k.Quit}
 }
 
+// helpPage shows the part of the full help scrolled to, with a last
+// line that says how to see the rest when it is taller than the screen.
+func (m *Model) helpPage(w, h int) string {
+	lines := strings.Split(m.fullHelp(), "\n")
+	if len(lines) <= h {
+		m.helpTop = 0
+		return fit(strings.Join(lines, "\n"), w, h)
+	}
+	m.helpTop = min(m.helpTop, len(lines)-(h-1))
+	page := append(lines[m.helpTop:m.helpTop+h-1:m.helpTop+h-1],
+		m.c.Styles.Subtle.Render(fmt.Sprintf("lines %d-%d of %d · j/k pgdn/pgup scroll · any other key closes",
+			m.helpTop+1, m.helpTop+h-1, len(lines))))
+	return fit(strings.Join(page, "\n"), w, h)
+}
+
+// fullHelp lists the last messages whole (the footer cuts them), the
+// keys in columns that wrap to the width, and the palette commands.
 func (m *Model) fullHelp() string {
 	k := m.c.Keys
-	groups := append(m.top().FullHelp(), []key.Binding{k.Help, k.Palette, k.Quit, k.ForceQuit})
-	h := m.footer.help
-	h.SetWidth(m.c.Width)
+	st := m.c.Styles
 	var b strings.Builder
-	b.WriteString(m.c.Styles.Title.Render(m.top().Title()+" — keys") + "\n\n")
-	b.WriteString(h.FullHelpView(groups))
-	b.WriteString("\n\n" + m.c.Styles.Title.Render("Commands (press :)") + "\n")
+	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + "\n\n")
+	if len(m.footer.recent) > 0 {
+		b.WriteString(st.Title.Render("Last messages") + "\n")
+		for i := len(m.footer.recent) - 1; i >= 0; i-- {
+			b.WriteString(lipgloss.NewStyle().PaddingLeft(2).Width(m.c.Width).Render(m.footer.recent[i]) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	groups := append(m.top().FullHelp(), []key.Binding{k.Help, k.Palette, k.Quit, k.ForceQuit})
+	b.WriteString(m.keyColumns(groups) + "\n\n")
+	b.WriteString(st.Title.Render("Commands (press :)") + "\n")
 	for _, c := range m.reg.Commands(m.c.ReadOnly) {
 		name := ":" + c.Name
 		if c.Args != "" {
 			name += " " + c.Args
 		}
-		b.WriteString("  " + m.c.Styles.Bold.Render(padRight(name, 18)) + " " + m.c.Styles.Subtle.Render(c.Help) + "\n")
+		line := "  " + st.Bold.Render(padRight(name, 18)) + " " + st.Subtle.Render(c.Help)
+		b.WriteString(ansi.Truncate(line, m.c.Width, "…") + "\n")
 	}
-	if len(m.footer.recent) > 0 {
-		b.WriteString("\n" + m.c.Styles.Title.Render("Last messages") + "\n")
-		for i := len(m.footer.recent) - 1; i >= 0; i-- {
-			b.WriteString(lipgloss.NewStyle().Width(m.c.Width-2).Render("  "+m.footer.recent[i]) + "\n")
-		}
-	}
-	b.WriteString("\n" + m.c.Styles.Subtle.Render("press any key to close"))
+	b.WriteString("\n" + st.Subtle.Render("press any key to close"))
 	return b.String()
+}
+
+// keyColumns renders each group of bindings as a column and flows the
+// columns onto as many rows as the width needs.
+func (m *Model) keyColumns(groups [][]key.Binding) string {
+	h := m.footer.help
+	h.SetWidth(0)
+	const gap = "    "
+	var rows, row []string
+	rowWidth := 0
+	for _, g := range groups {
+		col := h.FullHelpView([][]key.Binding{g})
+		if col == "" {
+			continue
+		}
+		w := lipgloss.Width(col)
+		if len(row) > 0 && rowWidth+len(gap)+w > m.c.Width {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowWidth = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			rowWidth += len(gap)
+		}
+		row = append(row, col)
+		rowWidth += w
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n\n")
 }

@@ -47,8 +47,8 @@ func TestGlobalKeys(t *testing.T) {
 	press(m, "?")
 	require.True(t, m.showHelp)
 	require.Contains(t, uitest.Plain(m.Render()), ":goto REF")
-	press(m, "j")
-	require.False(t, m.showHelp, "any key closes the help")
+	press(m, "enter")
+	require.False(t, m.showHelp, "any key but the scroll keys closes the help")
 	require.True(t, isQuit(press(m, "q")))
 	require.True(t, isQuit(press(m, "ctrl+c")))
 }
@@ -202,4 +202,46 @@ func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 	for _, w := range []int{20, 40, 70, 120} {
 		require.LessOrEqual(t, len([]rune(uitest.Plain(m.header.view(w, []string{"Tenants", "Acme Corp"})))), w)
 	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(uitest.Plain(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestFooterHelpFitsWhole(t *testing.T) {
+	for _, w := range []int{60, 80, 120} {
+		m := root(t, false, w, 24)
+		tn := uitest.Tenants(3)[2]
+		m.Update(common.OpenMsg{Name: "detail", Arg: tn.ID, Data: tn})
+		foot := lastLine(m.Render())
+		require.True(t, strings.HasSuffix(foot, "? help • q quit"), "width %d: %q", w, foot)
+		require.NotContains(t, foot, "…")
+		require.LessOrEqual(t, len([]rune(foot)), w)
+		for _, item := range strings.Split(foot, " • ") {
+			require.Contains(t, []string{"esc back", "+ add domain", "- remove domain", "d delete", "a activate",
+				"x deactivate", "b block", "? help", "q quit"}, item, "width %d: whole items only", w)
+		}
+	}
+}
+
+func TestHelpAtSixtyColumns(t *testing.T) {
+	m := root(t, false, 60, 20)
+	long := "domain \"bad_domain!\" is not a valid host name: each dot-separated part needs 1-63 letters, digits or inner hyphens"
+	m.Update(common.FlashMsg{Text: long, Error: true})
+	foot := lastLine(m.Render())
+	require.True(t, strings.HasSuffix(foot, "…  ? more"), foot)
+	press(m, "?")
+	view := uitest.Plain(m.Render())
+	require.Contains(t, strings.Join(strings.Fields(view), " "), long, "the help shows the message whole")
+	require.Contains(t, view, "0-9 enter go to [#]")
+	lines := strings.Split(view, "\n")
+	require.Contains(t, lines[len(lines)-2], "j/k pgdn/pgup scroll", "the help says it scrolls")
+	press(m, "pgdown")
+	require.True(t, m.showHelp, "pgdown scrolls the help")
+	view = uitest.Plain(m.Render())
+	require.Contains(t, view, "ctrl+c quit", "the global column wraps instead of being cut")
+	require.Contains(t, view, ":resolve DOMAIN")
+	press(m, "x")
+	require.False(t, m.showHelp)
 }
