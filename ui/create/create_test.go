@@ -3,9 +3,11 @@ package create
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -38,8 +40,12 @@ func report(m *Model, step tenants.Step, state tenants.StepState, msg string) {
 func TestFormSuggestsDatabase(t *testing.T) {
 	m := screen(t, 80, 22)
 	require.True(t, m.Capturing())
-	require.Equal(t, "tenant"+m.f.id, m.f.database, "prefix + id as the service would name it")
+	require.Empty(t, m.f.database, "the suggestion is a placeholder, not a value")
+	require.Contains(t, uitest.Plain(m.View()), "suggested: tenant"+m.f.id)
+	require.NotContains(t, uitest.Plain(m.View()), "Acme", "placeholders cannot pass for demo values")
+	require.Contains(t, uitest.Plain(m.View()), "e.g. Northwind Traders")
 	req := m.f.request()
+	require.Equal(t, "tenant"+m.f.id, req.Database, "prefix + id as the service would name it")
 	require.Equal(t, m.f.id, req.ID)
 	require.True(t, req.Seed)
 	require.Equal(t, "central", req.Server)
@@ -118,5 +124,25 @@ func TestFormGolden(t *testing.T) {
 		m.SetSize(size[0], size[1]-2)
 		m.form.Init()
 		uitest.Golden(t, fmt.Sprintf("create_form_%dx%d", size[0], size[1]), m.View())
+	}
+}
+
+func TestLongErrorsWrapWhole(t *testing.T) {
+	long := `domain "bad_domain!" is not a valid host name: each dot-separated part needs 1-63 letters, digits or inner hyphens, once`
+	for _, w := range []int{60, 80} {
+		m := screen(t, w, 22)
+		startRun(m, "Acme Corp")
+		report(m, tenants.StepRecords, tenants.StepFailed, long)
+		err := &tenants.StepError{Step: tenants.StepRecords, Err: errors.New(long), RolledBack: true}
+		m.Update(doneMsg{id: 5, err: err})
+		view := uitest.Plain(m.View())
+		for _, l := range strings.Split(view, "\n") {
+			require.LessOrEqual(t, lipgloss.Width(l), w, "width %d: %q", w, l)
+		}
+		require.NotContains(t, view, "…")
+		require.Regexp(t, `\n {15}\S`, view, "the step's message wraps under itself")
+		require.Equal(t, 2, strings.Count(strings.Join(strings.Fields(view), " "), "inner hyphens, once"), "the step and the summary show it whole")
+		m.err = fmt.Errorf("create tenant: %s", long)
+		require.NotContains(t, uitest.Plain(m.failure()), "create tenant:", "no repeated prefix")
 	}
 }

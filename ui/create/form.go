@@ -13,8 +13,11 @@ import (
 // fields are the form's values (huh writes through pointers to them).
 type fields struct {
 	id, name, domains, database, server string
-	status                              tenants.Status
-	user, seed                          bool
+	// suggested is the database name used when none is typed (prefix + id
+	// + suffix, as the service would pick), shown as the placeholder.
+	suggested  string
+	status     tenants.Status
+	user, seed bool
 	// owners maps the domains already taken to their tenant's name, once
 	// loaded, so the form says so at the field (the service checks again).
 	owners map[string]string
@@ -29,8 +32,12 @@ func (f *fields) request() tenants.CreateRequest {
 		}
 	}
 	user := f.user
+	db := strings.TrimSpace(f.database)
+	if db == "" {
+		db = f.suggested
+	}
 	return tenants.CreateRequest{ID: f.id, Name: strings.TrimSpace(f.name), Domains: domains,
-		Database: strings.TrimSpace(f.database), Server: f.server, Status: f.status, DBUser: &user, Seed: f.seed}
+		Database: db, Server: f.server, Status: f.status, DBUser: &user, Seed: f.seed}
 }
 
 // theme is huh's Charm theme with the chosen Yes/No button also bold and
@@ -71,11 +78,10 @@ func serverNames(c *common.Context) []string {
 }
 
 // newFields returns the form's defaults. The id is chosen now so that the
-// suggested database name (prefix + id + suffix, as the service would
-// pick) is the one created unless edited.
+// suggested database name is the one created unless another is typed.
 func newFields(c *common.Context, id string) *fields {
 	tc := c.Config.Tenancy
-	return &fields{id: id, database: tc.DatabasePrefix + id + tc.DatabaseSuffix, server: serverNames(c)[0],
+	return &fields{id: id, suggested: tc.DatabasePrefix + id + tc.DatabaseSuffix, server: serverNames(c)[0],
 		status: tenants.StatusActive, user: tc.CreateDatabaseUser, seed: true}
 }
 
@@ -89,7 +95,8 @@ func newForm(c *common.Context, f *fields) *huh.Form {
 	}
 	form := huh.NewForm(
 		huh.NewGroup(
-			huh.NewInput().Key("name").Title("Name").Placeholder("Acme Corp").Value(&f.name).
+			// Placeholders say "e.g.": under NO_COLOR they must not pass for values.
+			huh.NewInput().Key("name").Title("Name").Placeholder("e.g. Northwind Traders").Value(&f.name).
 				Validate(func(s string) error {
 					if strings.TrimSpace(s) == "" {
 						return fmt.Errorf("a tenant needs a name")
@@ -97,9 +104,14 @@ func newForm(c *common.Context, f *fields) *huh.Form {
 					return nil
 				}),
 			huh.NewInput().Key("domains").Title("Domains").Description("comma-separated, may be empty").
-				Placeholder("acme.localhost").Value(&f.domains).Validate(f.validateDomains),
-			huh.NewInput().Key("database").Title("Database").Description("suggested from tenancy.database_prefix").
-				Value(&f.database).Validate(tenants.ValidateDatabaseName),
+				Placeholder("e.g. northwind.localhost").Value(&f.domains).Validate(f.validateDomains),
+			huh.NewInput().Key("database").Title("Database").Description("leave empty to use the suggestion").
+				Placeholder("suggested: "+f.suggested).Value(&f.database).Validate(func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return nil
+				}
+				return tenants.ValidateDatabaseName(strings.TrimSpace(s))
+			}),
 		),
 		huh.NewGroup(
 			huh.NewSelect[string]().Key("server").Title("Server").Options(huh.NewOptions(names...)...).Value(&f.server),

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/lipgloss/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -32,13 +32,14 @@ func (m *Model) View() string {
 		case s.state == tenants.StepFailed:
 			glyph, style = "✗", st.StepFailed
 		}
-		line := fmt.Sprintf(" %s %-11s", glyph, step)
+		head := fmt.Sprintf(" %s %-11s ", glyph, step)
+		msg := ""
 		if ok && s.msg != "" {
-			line += " " + s.msg
+			msg = s.msg
 		} else if ok && s.state == tenants.StepSkipped {
-			line += " skipped"
+			msg = "skipped"
 		}
-		b.WriteString(style.Render(ansi.Truncate(line, max(m.width-1, 20), "…")) + "\n")
+		b.WriteString(hanging(style, head, msg, m.width) + "\n")
 	}
 	b.WriteString("\n")
 	switch {
@@ -60,16 +61,37 @@ func (m *Model) failure() string {
 	st := m.c.Styles
 	se := stepError(m.err)
 	if se == nil {
-		return st.FlashError.Render("Not created: "+m.err.Error()) + "\n" + st.Subtle.Render("nothing was changed · enter edits the form · esc goes back")
+		msg := strings.TrimPrefix(m.err.Error(), "create tenant: ") // "Not created" says it
+		return m.wrap(st.FlashError, "Not created: "+msg) + "\n" + st.Subtle.Render("nothing was changed · enter edits the form · esc goes back")
 	}
 	var b strings.Builder
-	b.WriteString(st.FlashError.Render(fmt.Sprintf("Step %s failed: %v", se.Step, se.Err)) + "\n")
+	b.WriteString(m.wrap(st.FlashError, fmt.Sprintf("Step %s failed: %v", se.Step, se.Err)) + "\n")
 	if se.RollbackErr != nil {
-		b.WriteString(st.Danger.Render("Rolling back also failed: "+se.RollbackErr.Error()) + "\n")
-		b.WriteString("Check server for leftovers of " + m.f.request().Database + "\n")
+		b.WriteString(m.wrap(st.Danger, "Rolling back also failed: "+se.RollbackErr.Error()) + "\n")
+		b.WriteString(m.wrap(st.App, "Check server "+m.f.server+" for leftovers of "+m.f.request().Database) + "\n")
 	} else {
-		b.WriteString(st.StepDone.Render("Everything already done was rolled back: nothing is left behind.") + "\n")
+		b.WriteString(m.wrap(st.StepDone, "Everything already done was rolled back: nothing is left behind.") + "\n")
 	}
 	b.WriteString(st.Subtle.Render("enter edits the form and retries · esc goes back"))
 	return b.String()
+}
+
+// wrap renders text in style, wrapped at word boundaries to the width.
+func (m *Model) wrap(style lipgloss.Style, text string) string {
+	return style.Width(max(m.width-1, 20)).Render(text)
+}
+
+// hanging renders head then text wrapped to width, its next lines
+// indented under the text's start.
+func hanging(style lipgloss.Style, head, text string, width int) string {
+	indent := lipgloss.Width(head)
+	body := lipgloss.NewStyle().Width(max(width-1-indent, 20)).Render(text)
+	lines := strings.Split(body, "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " ")
+		if i > 0 {
+			lines[i] = strings.Repeat(" ", indent) + lines[i]
+		}
+	}
+	return style.Render(head + strings.Join(lines, "\n"))
 }
