@@ -43,7 +43,8 @@
 //     Open(name, arg, data) pushes a registered screen, Push(screen) pushes
 //     one already built (dialogs), Back() pops, Flash/FlashError show a
 //     footer message with a TTL, StartTask/EndTask show a footer spinner,
-//     SetSlot(slot, text) fills a header slot ("work", "cache"),
+//     SetSlot(slot, text) fills a header slot ("work", "cache"; a
+//     SlotMsg with Short also gives the compact form for narrow bars),
 //     TenantsChanged() makes lists reload, Quit() ends.
 //   - Styles come from Context.Styles, keys from Context.Keys (add new
 //     actions to ui/keys so they are rebindable), never literals.

@@ -12,19 +12,20 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
-// header is the top bar: breadcrumb on the left; central server, flavour,
-// tenant count, slots and read-only state on the right.
+// header is the top bar: breadcrumb on the left; on the right, by
+// importance, the read-only badge (always), the central server, the cache
+// state, other slots (work in progress), the tenant count and flavour.
 type header struct {
 	c       *common.Context
 	central string
 	flavour string
 	count   int
 	counted bool
-	slots   map[string]string
+	slots   map[string]common.SlotMsg
 }
 
 func newHeader(c *common.Context) header {
-	h := header{c: c, central: "?", slots: map[string]string{}}
+	h := header{c: c, central: "?", slots: map[string]common.SlotMsg{}}
 	if mc, err := config.ParseDSN(c.Config.Central.DSN); err == nil {
 		addr := mc.Addr
 		if mc.Net == "unix" {
@@ -46,52 +47,124 @@ func (h *header) update(msg any) {
 		if msg.Text == "" {
 			delete(h.slots, msg.Slot)
 		} else {
-			h.slots[msg.Slot] = msg.Text
+			h.slots[msg.Slot] = msg
 		}
 	}
 }
 
-// view renders the bar at width; items on the right are dropped, least
-// important first, until it fits.
+// cacheSlot is the slot the header ranks right after the central server.
+const cacheSlot = "cache"
+
+// centralShort is the width the central address is cut to, in the middle
+// (both the host and the database name stay recognisable).
+const centralShort = 26
+
+// minLeft is the breadcrumb's width kept before the right side's most
+// important fields are dropped.
+const minLeft = 20
+
+// item is one field on the right of the bar: its forms, widest first.
+type item struct {
+	forms []string
+	form  int // the one shown
+	gone  bool
+}
+
+// view renders the bar at width. When the right side does not fit, it
+// gives up, in this order: the cache's long form, the flavour, the count,
+// the "central" label, other slots, the full central address, the cache,
+// the central server; then the breadcrumb is cut. The read-only badge
+// always shows.
 func (h header) view(width int, crumbs []string) string {
 	st := h.c.Styles
-	left := st.Header.Render(" ") + st.Title.Inherit(st.Header).Render("tenancy") +
-		st.HeaderKey.Render(" › "+strings.Join(crumbs, " › ")+" ")
-	var right []string
+	central := &item{forms: []string{
+		st.HeaderKey.Render("central ") + st.HeaderValue.Render(h.central),
+		st.HeaderValue.Render(h.central),
+		st.HeaderValue.Render(middle(h.central, centralShort)),
+	}}
+	cache := &item{gone: true}
+	if sl, ok := h.slots[cacheSlot]; ok {
+		cache = &item{forms: []string{st.HeaderKey.Render(sl.Text)}}
+		if sl.Short != "" {
+			cache.forms = append(cache.forms, st.HeaderKey.Render(sl.Short))
+		}
+	}
+	others := &item{gone: true}
 	names := make([]string, 0, len(h.slots))
 	for n := range h.slots {
-		names = append(names, n)
+		if n != cacheSlot {
+			names = append(names, n)
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		right = append(right, st.HeaderKey.Render(h.slots[n]))
+	if len(names) > 0 {
+		sort.Strings(names)
+		texts := make([]string, len(names))
+		for i, n := range names {
+			texts[i] = st.HeaderKey.Render(h.slots[n].Text)
+		}
+		others = &item{forms: []string{strings.Join(texts, st.HeaderKey.Render("  "))}}
 	}
-	if h.flavour != "" {
-		right = append(right, st.HeaderKey.Render(h.flavour))
-	}
-	if h.counted {
-		right = append(right, st.HeaderValue.Render(fmt.Sprintf("%d tenants", h.count)))
-	}
-	right = append(right, st.HeaderKey.Render("central ")+st.HeaderValue.Render(h.central))
+	count := &item{gone: !h.counted, forms: []string{st.HeaderValue.Render(fmt.Sprintf("%d tenants", h.count))}}
+	flavour := &item{gone: h.flavour == "", forms: []string{st.HeaderKey.Render(h.flavour)}}
+	shown := []*item{others, flavour, count, cache, central} // left to right
 	ro := ""
 	if h.c.ReadOnly {
 		ro = st.ReadOnly.Render(" READ-ONLY ")
 	}
-	sep := st.HeaderKey.Render("  ")
-	for {
-		r := strings.Join(right, sep) + st.Header.Render(" ") + ro
-		gap := width - lipgloss.Width(left) - lipgloss.Width(r)
-		if gap >= 1 || len(right) == 0 {
-			if gap < 0 {
-				return ansi.Truncate(left+r, width, "…")
+	left := " tenancy › " + strings.Join(crumbs, " › ") + " "
+	render := func() string {
+		var parts []string
+		for _, it := range shown {
+			if !it.gone {
+				parts = append(parts, it.forms[it.form])
 			}
-			return left + st.Header.Render(strings.Repeat(" ", gap)) + r
 		}
-		// Drop the slots first, then the central address, then the rest.
-		if len(right) > 1 && len(names) > 0 {
-			right, names = right[1:], names[1:]
-			continue
+		r := strings.Join(parts, st.HeaderKey.Render("  "))
+		if r != "" {
+			r += st.Header.Render(" ")
 		}
-		right = right[:len(right)-1]
+		return r + ro
 	}
+	shorten := func(it *item) { it.form = min(it.form+1, len(it.forms)-1) }
+	drop := func(it *item) { it.gone = true }
+	// nil is the breadcrumb's turn: it is cut to minLeft before the
+	// cache and the central server go.
+	steps := []func(){
+		func() { shorten(cache) }, func() { drop(flavour) }, func() { drop(count) },
+		func() { shorten(central) }, func() { drop(others) }, func() { shorten(central) },
+		nil, func() { drop(cache) }, func() { drop(central) },
+	}
+	r := render()
+	need := lipgloss.Width(left)
+	for _, step := range steps {
+		if step == nil {
+			need = min(need, minLeft)
+		}
+		if need+1+lipgloss.Width(r) <= width {
+			break
+		}
+		if step != nil {
+			step()
+			r = render()
+		}
+	}
+	room := max(width-lipgloss.Width(r)-1, 0)
+	if lipgloss.Width(left) > room {
+		left = ansi.Truncate(left, max(room-1, 0), "…") + " "
+	}
+	l := st.Header.Render(" ") + st.Title.Inherit(st.Header).Render("tenancy") + st.HeaderKey.Render(strings.TrimPrefix(left, " tenancy"))
+	if !strings.HasPrefix(left, " tenancy") {
+		l = st.HeaderKey.Render(left)
+	}
+	gap := max(width-lipgloss.Width(l)-lipgloss.Width(r), 0)
+	return ansi.Truncate(l+st.Header.Render(strings.Repeat(" ", gap))+r, width, "")
+}
+
+// middle cuts s to n cells by replacing its middle with …
+func middle(s string, n int) string {
+	if len(s) <= n || n < 5 {
+		return s
+	}
+	head := (n - 1) / 2
+	return s[:head] + "…" + s[len(s)-(n-1-head):]
 }

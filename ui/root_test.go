@@ -191,16 +191,31 @@ func TestGoldenScreens(t *testing.T) {
 
 func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 	m := root(t, true, 120, 40)
-	m.Update(common.SlotMsg{Slot: "cache", Text: "cache ok"})
+	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 120µs", Short: "redis ✓"})
+	m.Update(common.SlotMsg{Slot: "work", Text: "backing up 3 tenants"})
 	wide := uitest.Plain(m.header.view(120, []string{"Tenants"}))
-	require.Contains(t, wide, "cache ok")
-	require.Contains(t, wide, "central 127.0.0.1:3306/central")
-	narrow := uitest.Plain(m.header.view(70, []string{"Tenants"}))
-	require.NotContains(t, narrow, "cache ok", "slots go first")
-	require.Contains(t, narrow, "READ-ONLY", "read-only always shows")
-	require.Contains(t, narrow, "30 tenants")
-	for _, w := range []int{20, 40, 70, 120} {
-		require.LessOrEqual(t, len([]rune(uitest.Plain(m.header.view(w, []string{"Tenants", "Acme Corp"})))), w)
+	for _, want := range []string{"cache 120µs", "central 127.0.0.1:3306/central", "backing up 3 tenants", "30 tenants", "READ-ONLY"} {
+		require.Contains(t, wide, want)
+	}
+	at80 := uitest.Plain(m.header.view(80, []string{"Tenants"}))
+	require.Contains(t, at80, "READ-ONLY")
+	require.Contains(t, at80, "127.0.0.1:3306/central", "the central server stays at 80 columns")
+	require.Contains(t, at80, "redis ✓", "the cache state, compact")
+	require.NotContains(t, at80, "30 tenants", "the count goes before them")
+
+	m.header.central = "unix:/home/admin/.local/state/tenancy/demo/mysql.sock/tenancy_demo"
+	detail80 := uitest.Plain(m.header.view(80, []string{"Tenants", "Wayne Enterprises"}))
+	require.Contains(t, detail80, "READ-ONLY")
+	require.Contains(t, detail80, "unix:/home/a…/tenancy_demo", "the central server, shortened")
+	require.Contains(t, detail80, "redis ✓")
+	require.NotContains(t, detail80, "backing up", "work in progress goes before the cache")
+	require.Contains(t, detail80, "tenancy › Tenants › Wayne", "the breadcrumb is cut, not dropped")
+	at60 := uitest.Plain(m.header.view(60, []string{"Tenants", "Wayne Enterprises"}))
+	require.Contains(t, at60, "unix:/home/a…/tenancy_demo  READ-ONLY", "the cache goes before the central server")
+	for _, w := range []int{20, 40, 60, 70, 80, 120} {
+		v := uitest.Plain(m.header.view(w, []string{"Tenants", "Acme Corp"}))
+		require.LessOrEqual(t, len([]rune(v)), w)
+		require.Contains(t, v, "READ-ONLY", "width %d", w)
 	}
 }
 

@@ -33,12 +33,12 @@ type state struct {
 	r       *resolver.Resolver
 	err     error
 	once    sync.Once
-	updates chan string
+	updates chan common.SlotMsg
 }
 
 // Register adds the header-slot poller and the :resolve command.
 func Register(reg *common.Registry) {
-	s := &state{ready: make(chan struct{}), updates: make(chan string, 1)}
+	s := &state{ready: make(chan struct{}), updates: make(chan common.SlotMsg, 1)}
 	reg.Startup(s.start)
 	// DOMAIN may also be a tenant reference: then each of its domains.
 	reg.Command(common.Command{Name: "resolve", Args: "DOMAIN", Help: "resolve a domain or a tenant's domains", Run: s.resolve})
@@ -57,7 +57,7 @@ func (s *state) loop(ctx context.Context, c *common.Context) {
 	r, closeResolver, err := resolver.Open(c.Service)
 	s.once.Do(func() { s.r, s.err = r, err; close(s.ready) })
 	if err != nil {
-		s.push("cache ✗ " + err.Error())
+		s.push(common.SlotMsg{Slot: Slot, Text: "cache ✗ " + err.Error(), Short: "cache ✗"})
 		return
 	}
 	defer closeResolver()
@@ -75,25 +75,28 @@ func (s *state) loop(ctx context.Context, c *common.Context) {
 	}
 }
 
-// slotText is the header's cache state.
-func slotText(ctx context.Context, r *resolver.Resolver) string {
+// slotText is the header's cache state, in full and compact.
+func slotText(ctx context.Context, r *resolver.Resolver) common.SlotMsg {
 	d, err := r.Probe(ctx)
+	m := common.SlotMsg{Slot: Slot}
 	switch {
 	case err == nil:
-		return "cache " + d.Round(10*time.Microsecond).String()
+		m.Text, m.Short = "cache "+d.Round(10*time.Microsecond).String(), "redis ✓"
 	case errors.Is(err, resolver.ErrNoRedis):
-		return "cache off"
+		m.Text, m.Short = "cache off", "cache off"
 	case r.Breaker() == resolver.BreakerClosed:
-		return "cache ✗ redis down"
+		m.Text, m.Short = "cache ✗ redis down", "redis ✗"
+	default:
+		m.Text, m.Short = "cache ✗ breaker "+r.Breaker().String(), "breaker "+r.Breaker().String()
 	}
-	return "cache ✗ breaker " + r.Breaker().String()
+	return m
 }
 
 // push replaces any update the header has not taken yet.
-func (s *state) push(text string) {
+func (s *state) push(m common.SlotMsg) {
 	for {
 		select {
-		case s.updates <- text:
+		case s.updates <- m:
 			return
 		default:
 			select {
@@ -110,8 +113,8 @@ func (s *state) next(c *common.Context) tea.Cmd {
 		select {
 		case <-ctx.Done():
 			return nil
-		case text := <-s.updates:
-			return tea.BatchMsg{common.SetSlot(Slot, text), s.next(c)}
+		case m := <-s.updates:
+			return tea.BatchMsg{func() tea.Msg { return m }, s.next(c)}
 		}
 	})
 }

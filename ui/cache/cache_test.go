@@ -32,7 +32,7 @@ func dashboard(t *testing.T, redisURL string) (*common.Context, *state, *tenants
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := common.NewContext(ctx, svc, env.Config, km, styles.New(true))
-	s := &state{ready: make(chan struct{}), updates: make(chan string, 1)}
+	s := &state{ready: make(chan struct{}), updates: make(chan common.SlotMsg, 1)}
 	cmds := s.start(c)().(tea.BatchMsg)
 	require.Len(t, cmds, 2)
 	go cmds[0]() // the poller
@@ -51,20 +51,21 @@ func dashboard(t *testing.T, redisURL string) (*common.Context, *state, *tenants
 	return c, s, svc
 }
 
-// slot runs the slot command once: the header's text and the re-armed wait.
-func slot(t *testing.T, cmd tea.Cmd) (string, tea.Cmd) {
+// slot runs the slot command once: the header's texts and the re-armed wait.
+func slot(t *testing.T, cmd tea.Cmd) (string, string, tea.Cmd) {
 	t.Helper()
 	batch, ok := cmd().(tea.BatchMsg)
 	require.True(t, ok, "a slot update and the next wait")
 	msg := batch[0]().(common.SlotMsg)
 	require.Equal(t, Slot, msg.Slot)
-	return msg.Text, batch[1]
+	return msg.Text, msg.Short, batch[1]
 }
 
 func TestSlotAndResolveWithRedis(t *testing.T) {
 	c, s, svc := dashboard(t, "redis://"+testdb.RedisAddr())
-	text, _ := slot(t, s.next(c))
+	text, short, _ := slot(t, s.next(c))
 	require.Regexp(t, `^cache [0-9.]+[µm]?s$`, text)
+	require.Equal(t, "redis ✓", short)
 
 	_, err := svc.Create(context.Background(), tenants.CreateRequest{Name: "Acme", Domains: []string{"acme.test", "www.acme.test"}, NoMigrate: true}, nil)
 	require.NoError(t, err)
@@ -88,18 +89,22 @@ func TestSlotShowsBreaker(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	require.NoError(t, l.Close()) // nothing listens there now
 	c, s, _ := dashboard(t, fmt.Sprintf("redis://127.0.0.1:%d", port))
-	text, _ := slot(t, s.next(c))
+	text, short, _ := slot(t, s.next(c))
 	require.Equal(t, "cache ✗ redis down", text)
+	require.Equal(t, "redis ✗", short)
 	r, err := s.resolver(context.Background())
 	require.NoError(t, err)
 	for range 3 { // the breaker opens after cache.breaker_failures (3) failed pings
 		slotText(context.Background(), r)
 	}
-	require.Equal(t, "cache ✗ breaker open", slotText(context.Background(), r))
+	open := slotText(context.Background(), r)
+	require.Equal(t, "cache ✗ breaker open", open.Text)
+	require.Equal(t, "breaker open", open.Short)
 }
 
 func TestSlotWithoutRedis(t *testing.T) {
 	c, s, _ := dashboard(t, "")
-	text, _ := slot(t, s.next(c))
+	text, short, _ := slot(t, s.next(c))
 	require.Equal(t, "cache off", text)
+	require.Equal(t, "cache off", short)
 }

@@ -41,8 +41,9 @@ type TaskMsg struct {
 }
 
 // SlotMsg sets a header slot (say "cache" or "work") to Text; empty
-// Text clears it. Slots render after the built-in header fields, by name.
-type SlotMsg struct{ Slot, Text string }
+// Text clears it. Short, if set, is the compact form the header falls
+// back to when narrow (say "redis ✓" for "cache 120µs").
+type SlotMsg struct{ Slot, Text, Short string }
 
 // TenantsChangedMsg says tenants were written: lists reload.
 type TenantsChangedMsg struct{}
