@@ -18,7 +18,9 @@ func registerCommands(r *common.Registry) {
 		Run: func(*common.Context, []string) tea.Cmd { return common.Open("create", "", nil) }})
 	r.Command(common.Command{Name: "goto", Args: "REF", Help: "open a tenant by id, [#], domain, database or name",
 		Run: func(c *common.Context, args []string) tea.Cmd {
-			return resolve(c, args, func(t tenants.Tenant) tea.Cmd { return common.Open("detail", t.ID, t) })
+			return resolve(c, args, func(t tenants.Tenant) tea.Cmd {
+				return tea.Batch(func() tea.Msg { return focusMsg{t.ID} }, common.Open("detail", t.ID, t))
+			})
 		}})
 	r.Command(common.Command{Name: "delete", Args: "REF", Help: "delete a tenant (asks for its name)", Write: true,
 		Run: func(c *common.Context, args []string) tea.Cmd {

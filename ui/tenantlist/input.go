@@ -124,8 +124,11 @@ func (m *Model) jumpTo() tea.Cmd {
 	n, _ := strconv.Atoi(m.jump)
 	m.jump = ""
 	i := m.rows.findIndex(n)
-	if i < 0 {
+	switch {
+	case i < 0 && m.filter.Value() != "":
 		return common.FlashError(fmt.Errorf("no tenant [%d] is shown (esc clears the filter)", n))
+	case i < 0:
+		return common.FlashError(fmt.Errorf("no tenant [%d]", n))
 	}
 	m.moveTo(i)
 	return nil

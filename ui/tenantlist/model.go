@@ -31,6 +31,10 @@ type loadedMsg struct {
 // clearMarksMsg forgets the marks after a bulk delete.
 type clearMarksMsg struct{}
 
+// focusMsg puts the cursor on a tenant (opened from the palette), so
+// that going back lands on it.
+type focusMsg struct{ id string }
+
 // tickMsg is the background refresh timer.
 type tickMsg struct{ gen int }
 
@@ -184,6 +188,11 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case clearMarksMsg:
 		clear(m.marks)
 		return m, nil
+	case focusMsg:
+		if i := m.rows.find(msg.id); i >= 0 {
+			m.moveTo(i)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		if m.filtering {
 			return m, m.filterKey(msg)
@@ -287,7 +296,10 @@ func (m *Model) status() string {
 		parts = append(parts, st.Marked.Render(fmt.Sprintf("%d marked", len(m.marks))))
 	}
 	if m.jump != "" {
-		parts = append(parts, st.Bold.Render("go to ["+m.jump+"] — enter"))
+		parts = append(parts, st.Marked.Render("go to ["+m.jump+"_]")+st.Subtle.Render(" enter goes · esc clears"))
 	}
-	return st.Subtle.Render(strings.Join(parts, " · "))
+	for i, p := range parts {
+		parts[i] = st.Subtle.Render(p)
+	}
+	return strings.Join(parts, st.Subtle.Render(" · "))
 }

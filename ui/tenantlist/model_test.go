@@ -2,6 +2,7 @@ package tenantlist
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -120,14 +121,21 @@ func TestMarksAndBulkSelection(t *testing.T) {
 
 func TestJumpByNumber(t *testing.T) {
 	m := newList(t, 200, false, 80, 22)
-	press(m, "1", "4", "2")
-	require.Contains(t, uitest.Plain(m.View()), "go to [142]")
+	press(m, "1", "4")
+	require.Contains(t, uitest.Plain(m.View()), "go to [14_] enter goes")
+	press(m, "2")
+	require.Contains(t, uitest.Plain(m.View()), "go to [142_]")
 	require.Nil(t, press(m, "enter"))
 	require.Equal(t, 142, m.rows.at(m.cursor).Index)
-	press(m, "9", "9", "9", "enter")
-	msgs := uitest.Msgs(nil)
-	require.Empty(t, msgs)
+	require.NotContains(t, uitest.Plain(m.View()), "go to")
+	msgs := uitest.Msgs(press(m, "9", "9", "9", "enter"))
+	require.Equal(t, []tea.Msg{common.FlashMsg{Text: "no tenant [999]", Error: true}}, msgs)
 	require.Equal(t, 142, m.rows.at(m.cursor).Index, "a missing row leaves the cursor")
+	press(m, "/")
+	typeText(m, "Globex")
+	press(m, "enter")
+	msgs = uitest.Msgs(press(m, "9", "9", "enter"))
+	require.Equal(t, []tea.Msg{common.FlashMsg{Text: "no tenant [99] is shown (esc clears the filter)", Error: true}}, msgs)
 	press(m, "5", "backspace", "esc")
 	require.Empty(t, m.jump)
 }
@@ -240,4 +248,29 @@ func TestKeysWaitForTheDeleteDialog(t *testing.T) {
 	require.Empty(t, m.marks)
 	m.Update(common.PushedMsg{})
 	require.NotNil(t, press(m, "enter"), "keys act again once the dialog was on screen")
+}
+
+func TestGotoFocusesTheTenant(t *testing.T) {
+	m := newList(t, 12, false, 80, 22)
+	m.Update(focusMsg{id: uitest.Tenants(12)[7].ID})
+	require.Equal(t, "Wonka Industries", cursorName(t, m))
+	m.Update(focusMsg{id: "gone"})
+	require.Equal(t, "Wonka Industries", cursorName(t, m), "an unknown tenant leaves the cursor")
+}
+
+func TestSortArrowNeverCutsTheTitle(t *testing.T) {
+	for _, w := range []int{60, 80, 120} {
+		m := newList(t, 12, false, w, 22)
+		m.sortIdx = 6 // last access, the widest title: its arrow shows whole
+		m.resort()
+		require.True(t, w == 60 || m.layout[colLastAccess] > 0, "shown from 80 columns")
+		if w > 60 {
+			require.Regexp(t, `(LAST ACCESS|ACCESSED)↑`, strings.Split(uitest.Plain(m.View()), "\n")[1], "width %d", w)
+		}
+		for m.sortIdx = 0; m.sortIdx < len(tenants.SortKeys); m.sortIdx++ {
+			m.resort()
+			head := strings.Split(uitest.Plain(m.View()), "\n")[1]
+			require.NotContains(t, head, "…", "width %d sort %s: %q", w, tenants.SortKeys[m.sortIdx], head)
+		}
+	}
 }

@@ -30,6 +30,10 @@ const (
 
 var titles = [numCols]string{"#", "ID", "NAME", "DOMAIN", "STATUS", "DATABASE", "SERVER", "LAST ACCESS"}
 
+// shortTitles replace titles that leave no room for the sort arrow when
+// their column is at its narrowest.
+var shortTitles = map[colID]string{colLastAccess: "ACCESSED"}
+
 // keepOrder is the order columns are kept in as the terminal narrows;
 // the ID is shown shortened before it is shown in full.
 var keepOrder = []colID{colIndex, colName, colStatus, colDomain, colLastAccess, colTenantID, colDatabase, colServer}
@@ -52,7 +56,7 @@ type natural [numCols]int
 func measure(ts []tenants.Tenant) natural {
 	var n natural
 	for i := range n {
-		n[i] = len(titles[i])
+		n[i] = len(titles[i]) + 1 // room for the sort arrow
 	}
 	n[colStatus] = max(n[colStatus], len("inactive"))
 	n[colLastAccess] = max(n[colLastAccess], len("never"))
@@ -153,11 +157,14 @@ func headerLine(l layout, st *styles.Styles, sortCol colID, desc bool) string {
 		}
 		t := titles[c]
 		if c == sortCol {
+			arrow := "↑"
 			if desc {
-				t += "↓"
-			} else {
-				t += "↑"
+				arrow = "↓"
 			}
+			if short, ok := shortTitles[c]; ok && width(t)+1 > l[c] {
+				t = short
+			}
+			t = strings.TrimRight(cell(t, l[c]-1), " ") + arrow // the arrow is never cut
 		}
 		parts = append(parts, cell(t, l[c]))
 	}
