@@ -230,7 +230,7 @@ func (m *Model) helpPage(w, h int) string {
 	}
 	m.helpTop = min(m.helpTop, len(lines)-(h-1))
 	page := append(lines[m.helpTop:m.helpTop+h-1:m.helpTop+h-1],
-		m.c.Styles.Subtle.Render(fmt.Sprintf("lines %d-%d of %d · j/k pgdn/pgup scroll · any other key closes",
+		m.c.Styles.Subtle.Render(fmt.Sprintf("lines %d-%d/%d · j/k pgdn/pgup scroll · other keys close",
 			m.helpTop+1, m.helpTop+h-1, len(lines))))
 	return fit(strings.Join(page, "\n"), w, h)
 }

@@ -90,7 +90,7 @@ func fitColumns(width int, nat natural) layout {
 		if c == colTenantID {
 			w = min(shortID, nat[c])
 		}
-		if c == colIndex || c == colStatus {
+		if c == colIndex || c == colStatus || c == colLastAccess {
 			w = nat[c]
 		}
 		extra := w
