@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -25,14 +26,27 @@ type footer struct {
 	flashID int
 	tasks   map[string]string
 	// recent keeps the last messages whole, for the ? help (the footer
-	// cuts long ones to the width).
-	recent []string
+	// cuts long ones to the width); a repeated one is counted, not listed again.
+	recent []recentMsg
 }
 
 // keepRecent is how many messages the help lists.
 const keepRecent = 5
 
 type flashExpiredMsg struct{ id int }
+
+// recentMsg is one line of the ? help's last messages.
+type recentMsg struct {
+	at, text string
+	times    int
+}
+
+func (r recentMsg) String() string {
+	if r.times > 1 {
+		return fmt.Sprintf("%s %s (×%d)", r.at, r.text, r.times)
+	}
+	return r.at + " " + r.text
+}
 
 func newFooter(c *common.Context) footer {
 	f := footer{c: c, help: help.New(), tasks: map[string]string{}}
@@ -55,7 +69,13 @@ func (f *footer) update(msg tea.Msg) tea.Cmd {
 		if msg.Error {
 			mark = "✗ "
 		}
-		f.recent = append(f.recent, f.c.Now().Format("15:04:05 ")+mark+oneLine(msg.Text))
+		text, at := mark+oneLine(msg.Text), f.c.Now().Format("15:04:05")
+		if n := len(f.recent); n > 0 && f.recent[n-1].text == text {
+			f.recent[n-1].at = at
+			f.recent[n-1].times++
+		} else {
+			f.recent = append(f.recent, recentMsg{at: at, text: text, times: 1})
+		}
 		if len(f.recent) > keepRecent {
 			f.recent = f.recent[1:]
 		}

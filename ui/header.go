@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 type header struct {
 	c       *common.Context
 	central string
+	short   string // central, with a long address cut at its start
 	flavour string
 	count   int
 	counted bool
@@ -32,6 +34,13 @@ func newHeader(c *common.Context) header {
 			addr = "unix:" + addr
 		}
 		h.central = addr + "/" + mc.DBName
+		h.short = h.central
+		switch {
+		case mc.Net == "unix":
+			h.short = "…/" + filepath.Base(mc.Addr) + "/" + mc.DBName
+		case len(addr) > shortAddr:
+			h.short = "…" + addr[len(addr)-shortAddr+1:] + "/" + mc.DBName
+		}
 	}
 	if c.Service != nil {
 		h.flavour = string(c.Service.Flavour())
@@ -55,13 +64,14 @@ func (h *header) update(msg any) {
 // cacheSlot is the slot the header ranks right after the central server.
 const cacheSlot = "cache"
 
-// centralShort is the width the central address is cut to, in the middle
-// (both the host and the database name stay recognisable).
-const centralShort = 26
+// shortAddr is the width a long central host:port is cut to, at its
+// start (the port and the database name stay whole); a socket path
+// shortens to its file name.
+const shortAddr = 16
 
 // minLeft is the breadcrumb's width kept before the right side's most
 // important fields are dropped.
-const minLeft = 20
+const minLeft = 19
 
 // item is one field on the right of the bar: its forms, widest first.
 type item struct {
@@ -80,7 +90,7 @@ func (h header) view(width int, crumbs []string) string {
 	central := &item{forms: []string{
 		st.HeaderKey.Render("central ") + st.HeaderValue.Render(h.central),
 		st.HeaderValue.Render(h.central),
-		st.HeaderValue.Render(middle(h.central, centralShort)),
+		st.HeaderValue.Render(h.short),
 	}}
 	cache := &item{gone: true}
 	if sl, ok := h.slots[cacheSlot]; ok {
@@ -158,13 +168,4 @@ func (h header) view(width int, crumbs []string) string {
 	}
 	gap := max(width-lipgloss.Width(l)-lipgloss.Width(r), 0)
 	return ansi.Truncate(l+st.Header.Render(strings.Repeat(" ", gap))+r, width, "")
-}
-
-// middle cuts s to n cells by replacing its middle with …
-func middle(s string, n int) string {
-	if len(s) <= n || n < 5 {
-		return s
-	}
-	head := (n - 1) / 2
-	return s[:head] + "…" + s[len(s)-(n-1-head):]
 }

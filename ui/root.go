@@ -245,7 +245,7 @@ func (m *Model) fullHelp() string {
 	if len(m.footer.recent) > 0 {
 		b.WriteString(st.Title.Render("Last messages") + "\n")
 		for i := len(m.footer.recent) - 1; i >= 0; i-- {
-			b.WriteString(lipgloss.NewStyle().PaddingLeft(2).Width(m.c.Width).Render(m.footer.recent[i]) + "\n")
+			b.WriteString(lipgloss.NewStyle().PaddingLeft(2).Width(m.c.Width).Render(m.footer.recent[i].String()) + "\n")
 		}
 		b.WriteString("\n")
 	}
