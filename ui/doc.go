@@ -52,6 +52,11 @@
 //     bindings; commands with Write: true are hidden and refused).
 //   - A Dialog (a Screen with IsDialog()) is drawn centred over the screen
 //     beneath it; ui/confirm builds the standard destructive confirmation.
+//     Push it at once (fill in what I/O learns later, as tenantops'
+//     delete does with the sizes), and pass the key's command through a
+//     common.DialogGuard so keys typed ahead of the push do not act on
+//     the screen beneath; a palette command that ends in a dialog sets
+//     Command.Dialog and the root holds keys the same way.
 //
 // # Adding a screen and a palette command
 //

@@ -55,47 +55,50 @@ func (p *palette) matches() []common.Command {
 	return out
 }
 
-func (p *palette) update(msg tea.KeyPressMsg) tea.Cmd {
+// update handles a key of the command line; dialog reports that the
+// command run ends in a dialog (the root then holds keys until it shows).
+func (p *palette) update(msg tea.KeyPressMsg) (cmd tea.Cmd, dialog bool) {
 	switch msg.String() {
 	case "esc", "ctrl+c":
 		p.close()
-		return nil
+		return nil, false
 	case "tab":
 		if m := p.matches(); len(m) > 0 && !strings.Contains(p.input.Value(), " ") {
 			p.input.SetValue(m[0].Name + " ")
 			p.input.CursorEnd()
 		}
-		return nil
+		return nil, false
 	case "enter":
 		line := strings.TrimSpace(p.input.Value())
 		p.close()
 		return p.run(line)
 	}
-	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
-	return cmd
+	return cmd, false
 }
 
 // run executes a command line; an unknown or refused command is a flash.
-func (p *palette) run(line string) tea.Cmd {
+// dialog is the command's Dialog flag.
+func (p *palette) run(line string) (cmd tea.Cmd, dialog bool) {
 	fields := strings.Fields(line)
 	if len(fields) == 0 {
-		return nil
+		return nil, false
 	}
 	name := fields[0]
-	cmd, ok := p.reg.Lookup(name)
+	c, ok := p.reg.Lookup(name)
 	if !ok {
 		if m := p.matches(); len(m) == 1 {
-			cmd, ok = m[0], true
+			c, ok = m[0], true
 		}
 	}
 	if !ok {
-		return common.FlashError(fmt.Errorf("unknown command :%s (press : then tab to see the commands)", name))
+		return common.FlashError(fmt.Errorf("unknown command :%s (press : then tab to see the commands)", name)), false
 	}
-	if cmd.Write && p.c.ReadOnly {
-		return common.FlashError(fmt.Errorf(":%s changes tenants and the dashboard is read-only", cmd.Name))
+	if c.Write && p.c.ReadOnly {
+		return common.FlashError(fmt.Errorf(":%s changes tenants and the dashboard is read-only", c.Name)), false
 	}
-	return cmd.Run(p.c, fields[1:])
+	cmd = c.Run(p.c, fields[1:])
+	return cmd, c.Dialog && cmd != nil
 }
 
 // suggestions renders the matching commands, for drawing above the footer.

@@ -25,6 +25,7 @@ type Model struct {
 	footer   footer
 	palette  palette
 	showHelp bool
+	guard    common.DialogGuard // holds keys while a palette command's dialog is on its way
 	helpTop  int // first line of the full help shown (it scrolls)
 	width    int
 	height   int
@@ -79,6 +80,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.header.update(msg)
 		return m, nil
 	}
+	m.guard.Swallow(m.c, msg) // an error flash disarms it
 	cmds := []tea.Cmd{m.footer.update(msg)}
 	for i := range m.stack {
 		var cmd tea.Cmd
@@ -91,6 +93,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // push puts s on top and tells the screens beneath (their DialogGuard
 // stops swallowing keys: the keys now go to s).
 func (m *Model) push(s common.Screen) tea.Cmd {
+	m.guard.Swallow(m.c, common.PushedMsg{})
 	s.SetSize(m.c.Width, m.c.Height)
 	cmds := []tea.Cmd{s.Init()}
 	for i := range m.stack {
@@ -121,8 +124,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return tea.Quit
 	}
+	if m.guard.Swallow(m.c, msg) {
+		return nil
+	}
 	if m.palette.active {
-		return m.palette.update(msg)
+		cmd, dialog := m.palette.update(msg)
+		if dialog {
+			m.guard.Open(m.c, cmd)
+		}
+		return cmd
 	}
 	if m.showHelp {
 		switch {

@@ -100,8 +100,8 @@ func TestReadOnly(t *testing.T) {
 	for _, c := range m.reg.Commands(true) {
 		require.False(t, c.Write, ":%s", c.Name)
 	}
-	m.palette.run("create")
-	msgs := uitest.Msgs(m.palette.run("create"))
+	refused, _ := m.palette.run("create")
+	msgs := uitest.Msgs(refused)
 	require.Contains(t, msgs[0].(common.FlashMsg).Text, "read-only")
 	_, cmd := m.Update(common.OpenMsg{Name: "create"})
 	require.Contains(t, uitest.Msgs(cmd)[0].(common.FlashMsg).Text, "read-only")
@@ -265,4 +265,18 @@ func TestHelpAtSixtyColumns(t *testing.T) {
 	require.Contains(t, view, ":resolve DOMAIN")
 	press(m, "x")
 	require.False(t, m.showHelp)
+}
+
+func TestPaletteDialogHoldsKeys(t *testing.T) {
+	m := root(t, false, 80, 24)
+	press(m, ":")
+	for _, k := range uitest.Type("delete Globex") {
+		m.Update(k)
+	}
+	require.NotNil(t, press(m, "enter"), "the lookup, then the dialog")
+	require.Nil(t, press(m, "enter"), "enter typed before the dialog opens does nothing")
+	require.Nil(t, press(m, "q"), "nor does q")
+	require.Len(t, m.stack, 1)
+	m.Update(common.FlashMsg{Text: "no tenant Globex", Error: true})
+	require.NotNil(t, press(m, "enter"), "a failed lookup gives the keys back")
 }

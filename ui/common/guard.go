@@ -31,11 +31,16 @@ func (g *DialogGuard) Open(c *Context, cmd tea.Cmd) tea.Cmd {
 }
 
 // Swallow reports whether msg is a key to drop because the dialog is not
-// on screen yet; a PushedMsg disarms the guard.
+// on screen yet; a PushedMsg disarms the guard, and so does an error
+// flash (the dialog will not come: say, its tenant was not found).
 func (g *DialogGuard) Swallow(c *Context, msg tea.Msg) bool {
-	switch msg.(type) {
+	switch msg := msg.(type) {
 	case PushedMsg:
 		g.until = time.Time{}
+	case FlashMsg:
+		if msg.Error {
+			g.until = time.Time{}
+		}
 	case tea.KeyPressMsg:
 		return c.Now().Before(g.until)
 	}

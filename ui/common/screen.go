@@ -47,6 +47,9 @@ type Command struct {
 	Name, Args, Help string
 	// Write commands are hidden and refused in read-only mode.
 	Write bool
+	// Dialog commands end in a confirmation dialog, maybe after I/O (a
+	// lookup): keys typed meanwhile are dropped (see DialogGuard).
+	Dialog bool
 	// Run returns the command's work; args are the words after the name.
 	Run func(c *Context, args []string) tea.Cmd
 }

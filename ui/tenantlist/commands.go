@@ -22,7 +22,7 @@ func registerCommands(r *common.Registry) {
 				return tea.Batch(func() tea.Msg { return focusMsg{t.ID} }, common.Open("detail", t.ID, t))
 			})
 		}})
-	r.Command(common.Command{Name: "delete", Args: "REF", Help: "delete a tenant (asks for its name)", Write: true,
+	r.Command(common.Command{Name: "delete", Args: "REF", Help: "delete a tenant (asks for its name)", Write: true, Dialog: true,
 		Run: func(c *common.Context, args []string) tea.Cmd {
 			return resolve(c, args, func(t tenants.Tenant) tea.Cmd {
 				return tenantops.ConfirmDelete(c, []tenants.Tenant{t}, nil)
