@@ -26,7 +26,7 @@ type Model struct {
 	palette  palette
 	showHelp bool
 	guard    common.DialogGuard // holds keys while a palette command's dialog is on its way
-	helpTop  int // first line of the full help shown (it scrolls)
+	helpTop  int                // first line of the full help shown (it scrolls)
 	width    int
 	height   int
 }
