@@ -18,7 +18,7 @@ import (
 
 // bigTable is about 12 MB in 120k rows, enough to be caught mid-table.
 var bigTable = []string{
-	"CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(100), b DOUBLE, c BLOB)",
+	"CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(100), b DOUBLE, c BLOB, KEY ab (a(10), b), KEY c (c(8)) COMMENT 'by blob')",
 	"INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 60), seq / 7, UNHEX(SHA1(seq)) FROM seq_1_to_120000",
 	"ANALYZE TABLE big", // the size estimates the dump plans its key ranges by
 	"CREATE TABLE small (id INT PRIMARY KEY, v VARCHAR(10))",

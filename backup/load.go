@@ -17,9 +17,10 @@ import (
 // objects in order on one connection, a native file's data section on
 // several at once (every data statement is independent).
 type loader struct {
-	db      *sql.DB // pool on the target database
-	workers int
-	track   *tracker
+	db       *sql.DB // pool on the target database
+	database string
+	workers  int
+	track    *tracker
 	// statements counts what was executed.
 	statements atomic.Int64
 }
@@ -68,7 +69,14 @@ func (l *loader) load(ctx context.Context, path string) error {
 		l.track.add("", 0, counted.n-l.track.bytes(), 0)
 		switch {
 		case p.Marker == "section data":
+			keys, err := deferKeys(ctx, seq, l.database)
+			if err != nil {
+				return err
+			}
 			if err := l.parallel(ctx, sp, counted); err != nil {
+				return err
+			}
+			if err := l.buildKeys(ctx, keys); err != nil {
 				return err
 			}
 		case p.Marker != "":
