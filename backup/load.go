@@ -26,15 +26,9 @@ type loader struct {
 }
 
 func (l *loader) conn(ctx context.Context) (*sql.Conn, error) {
-	c, err := l.db.Conn(ctx)
+	c, err := sessionConn(ctx, l.db)
 	if err != nil {
-		return nil, fmt.Errorf("open restore connection: %w", err)
-	}
-	for _, q := range sessionSetup {
-		if _, err := c.ExecContext(ctx, q); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("set up restore connection (%s): %w", q, err)
-		}
+		return nil, fmt.Errorf("restore: %w", err)
 	}
 	return c, nil
 }

@@ -38,6 +38,8 @@ func TestSplitter(t *testing.T) {
 		{"executable comments kept", "/*!40101 SET NAMES utf8mb4 */;\n", []piece{{SQL: "/*!40101 SET NAMES utf8mb4 */"}}},
 		{"delimiter", "DELIMITER ;;\nCREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a = 1; SET @b = ';'; END;;\nDELIMITER ;\nSELECT 3;",
 			[]piece{{SQL: "CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a = 1; SET @b = ';'; END"}, {SQL: "SELECT 3"}}},
+		{"dollar delimiter", "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 1; END$$\nDELIMITER ;\nSELECT 2;",
+			[]piece{{SQL: "CREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 1; END"}, {SQL: "SELECT 2"}}},
 		{"markers", "SELECT 1;\n-- tenancy:section data\nSELECT 2;\n-- tenancy:complete tables=1 rows=2 bytes=3\n",
 			[]piece{{SQL: "SELECT 1"}, {Marker: "section data"}, {SQL: "SELECT 2"}, {Marker: "complete tables=1 rows=2 bytes=3"}}},
 		{"no final delimiter", "SELECT 1", []piece{{SQL: "SELECT 1"}}},
