@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -84,19 +85,23 @@ func (l *loader) load(ctx context.Context, path string) error {
 }
 
 // parallel runs the data section's statements on l.workers connections
-// until the objects marker.
+// until the objects marker. Each table sticks to one connection (the one
+// with the least work when the table first appears): two sessions
+// appending to one B-tree fight over its last page, while one session per
+// table fills pages in key order.
 func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader) error {
 	l.track.step(StepLoad, "data")
 	g, gctx := errgroup.WithContext(ctx)
-	stmts := make(chan string, 2*l.workers)
-	for i := 0; i < l.workers; i++ {
+	queues := make([]chan string, l.workers)
+	for i := range queues {
+		queues[i] = make(chan string, 2)
 		g.Go(func() error {
 			c, err := l.conn(gctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			for q := range stmts {
+			for q := range queues[i] {
 				if err := l.exec(gctx, c, q); err != nil {
 					return err
 				}
@@ -105,7 +110,13 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 		})
 	}
 	readErr := func() error {
-		defer close(stmts)
+		defer func() {
+			for _, q := range queues {
+				close(q)
+			}
+		}()
+		owner := map[string]int{}
+		load := make([]int, l.workers)
 		for {
 			p, err := sp.next()
 			if err != nil {
@@ -118,8 +129,15 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 			if p.Marker != "" {
 				return nil
 			}
+			table := insertTable(p.SQL)
+			w, ok := owner[table]
+			if !ok {
+				w = slices.Index(load, slices.Min(load))
+				owner[table] = w
+			}
+			load[w] += len(p.SQL)
 			select {
-			case stmts <- p.SQL:
+			case queues[w] <- p.SQL:
 			case <-gctx.Done():
 				return nil
 			}
@@ -133,6 +151,25 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 	}
 	l.track.step(StepLoad, "objects")
 	return ctx.Err()
+}
+
+// insertTable returns the quoted table name of an INSERT INTO `t` ...
+// statement, or "" for anything else.
+func insertTable(q string) string {
+	rest, ok := strings.CutPrefix(q, "INSERT INTO `")
+	if !ok {
+		return ""
+	}
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == '`' {
+			if i+1 < len(rest) && rest[i+1] == '`' {
+				i++
+				continue
+			}
+			return rest[:i]
+		}
+	}
+	return ""
 }
 
 // exec runs one statement, refusing those that would leave the target
