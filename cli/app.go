@@ -20,8 +20,9 @@ type App struct {
 	ConfigPath     string
 	ReadOnly       bool
 
-	cfg *config.Config
-	svc *tenants.Service
+	cfg   *config.Config
+	svc   *tenants.Service
+	cache *cacheHook
 }
 
 // Config loads and validates the configuration once.
@@ -49,8 +50,15 @@ func (a *App) Service(ctx context.Context) (*tenants.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckReachable(ctx); err != nil {
+		return nil, err
+	}
 	svc, err := tenants.Open(ctx, cfg, tenants.Options{ReadOnly: cfg.UI.ReadOnly})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.watchCache(svc); err != nil {
+		svc.Close()
 		return nil, err
 	}
 	a.svc = svc
@@ -59,6 +67,10 @@ func (a *App) Service(ctx context.Context) (*tenants.Service, error) {
 
 // Close closes whatever was opened.
 func (a *App) Close() {
+	if a.cache != nil {
+		a.cache.close(a.Stderr)
+		a.cache = nil
+	}
 	if a.svc != nil {
 		a.svc.Close()
 		a.svc = nil

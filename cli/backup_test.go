@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -13,18 +12,6 @@ import (
 	"github.com/tenancy-dev/tenancy/testdb"
 )
 
-// run executes the CLI against the test environment's config.
-func run(t *testing.T, env *testdb.Env, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, cfg: env.Config}
-	defer app.Close()
-	root := NewRoot(app)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
-
 func TestBackupCommands(t *testing.T) {
 	env := testdb.NewCentral(t)
 	svc := env.Service(t)
@@ -34,10 +21,10 @@ func TestBackupCommands(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, tn.ID)
 	}
-	_, _, err := run(t, env, "backup", "create")
+	_, _, err := runEnv(t, env, "backup", "create")
 	require.ErrorAs(t, err, &usageError{})
 
-	out, _, err := run(t, env, "backup", "create", "--all", "--json")
+	out, _, err := runEnv(t, env, "backup", "create", "--all", "--json")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var sum backupSummary
@@ -47,34 +34,34 @@ func TestBackupCommands(t *testing.T) {
 	require.Empty(t, sum.Failed)
 	require.Contains(t, lines[0], `"event":"progress"`)
 
-	out, _, err = run(t, env, "backup", "create", "alpha", "--structure-only", "--compression", "gzip")
+	out, _, err = runEnv(t, env, "backup", "create", "alpha", "--structure-only", "--compression", "gzip")
 	require.NoError(t, err)
 	require.Contains(t, out, "_structure.sql.gz")
 
-	out, _, err = run(t, env, "backup", "list", "alpha")
+	out, _, err = runEnv(t, env, "backup", "list", "alpha")
 	require.NoError(t, err)
 	require.Contains(t, out, "2 backup(s)")
 
 	first := sum.Backups[0]
-	out, _, err = run(t, env, "backup", "verify", first.File)
+	out, _, err = runEnv(t, env, "backup", "verify", first.File)
 	require.NoError(t, err)
 	require.Contains(t, out, "OK ")
 
-	_, _, err = run(t, env, "backup", "restore", "1")
+	_, _, err = runEnv(t, env, "backup", "restore", "1")
 	require.ErrorContains(t, err, "add --yes")
-	out, _, err = run(t, env, "backup", "restore", "1", "--yes")
+	out, _, err = runEnv(t, env, "backup", "restore", "1", "--yes")
 	require.NoError(t, err, out)
 	require.Contains(t, out, "Restored")
 
-	_, _, err = run(t, env, "backup", "cleanup")
+	_, _, err = runEnv(t, env, "backup", "cleanup")
 	require.ErrorAs(t, err, &usageError{})
-	out, _, err = run(t, env, "backup", "cleanup", "--keep-last", "1", "--dry-run")
+	out, _, err = runEnv(t, env, "backup", "cleanup", "--keep-last", "1", "--dry-run")
 	require.NoError(t, err)
 	require.Contains(t, out, "Would remove 1 of 3 backup(s)")
-	out, _, err = run(t, env, "backup", "cleanup", "alpha", "--keep-last", "1")
+	out, _, err = runEnv(t, env, "backup", "cleanup", "alpha", "--keep-last", "1")
 	require.NoError(t, err)
 	require.Contains(t, out, "Removed 1 of 2 backup(s)")
-	out, _, err = run(t, env, "backup", "list", "--json")
+	out, _, err = runEnv(t, env, "backup", "list", "--json")
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(out, `"tenant_id"`), ids)
 }

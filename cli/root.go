@@ -24,7 +24,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 func Execute(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	return run(ctx, &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args)
+}
+
+func run(ctx context.Context, app *App, args []string) int {
 	root := NewRoot(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -46,10 +49,11 @@ func NewRoot(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "tenancy",
 		Short:         "Operate a fleet of per-tenant MySQL/MariaDB databases",
-		Long:          "tenancy manages the tenants of a multi-tenant SaaS that keeps one MySQL/MariaDB database per tenant,\nworking on an existing stancl/tenancy (v3) or artflow-studio/tenancy central database.",
+		Long:          "tenancy manages the tenants of a multi-tenant SaaS that keeps one MySQL/MariaDB database per tenant,\nworking on an existing stancl/tenancy (v3) or artflow-studio/tenancy central database.\nRun with no command to open the dashboard; `tenancy demo` tries it on a private sandbox.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return runDashboard(cmd, app) },
 	}
 	root.SetIn(app.Stdin)
 	root.SetOut(app.Stdout)
@@ -58,6 +62,9 @@ func NewRoot(app *App) *cobra.Command {
 	root.PersistentFlags().BoolVar(&app.ReadOnly, "read-only", false, "refuse every write and open MySQL sessions read-only")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newInitCmd(app), newTenantsCmd(app))
+	root.AddCommand(newDemoCmd(app))
+	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
+	root.AddCommand(newPerfCmd(app))
 	root.AddCommand(newBackupCmd(app))
 	wrapArgs(root)
 	return root

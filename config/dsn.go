@@ -72,13 +72,14 @@ func fromURL(raw string) (*mysql.Config, error) {
 	cfg.Net = "tcp"
 	cfg.Addr = host
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
-	for k, v := range u.Query() {
-		if len(v) > 0 {
-			cfg.Params[k] = v[0]
+	// Query parameters mean what they mean in the driver's own form.
+	if q := u.RawQuery; q != "" {
+		parsed, err := mysql.ParseDSN("/?" + q)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
+		parsed.User, parsed.Passwd, parsed.Net, parsed.Addr, parsed.DBName = cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName
+		cfg = parsed
 	}
 	return cfg, nil
 }

@@ -119,7 +119,8 @@ func decode(text string, cfg *Config, p *problems) {
 			continue // reported below as undecoded
 		}
 		if err := md.PrimitiveDecode(prim, target); err != nil {
-			p.add(name, "%s", typeMessage(err))
+			key, msg := typeProblem(name, err)
+			p.add(key, "%s", msg)
 		}
 	}
 	for _, key := range md.Undecoded() {
@@ -132,10 +133,15 @@ func decode(text string, cfg *Config, p *problems) {
 	}
 }
 
-func typeMessage(err error) string {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "toml: ")
-	return msg
+var lastKey = regexp.MustCompile(`^(?:toml: )?line (\d+) \(last key "([^"]+)"\): (?:incompatible types: )?(.*)$`)
+
+// typeProblem names a decoding error by the key it is about.
+func typeProblem(section string, err error) (key, msg string) {
+	m := lastKey.FindStringSubmatch(err.Error())
+	if m == nil {
+		return section, strings.TrimPrefix(err.Error(), "toml: ")
+	}
+	return m[2], fmt.Sprintf("wrong type on line %s: %s", m[1], strings.ReplaceAll(m[3], "destination has type", "tenancy expects"))
 }
 
 func applyEnv(cfg *Config) {

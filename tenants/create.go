@@ -3,6 +3,7 @@ package tenants
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -79,18 +80,10 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	if !p.status.Known() {
 		return p, fmt.Errorf("status %q is not one of active, inactive, blocked", p.status)
 	}
-	all, err := s.reg.All(ctx)
-	if err != nil {
+	if _, err := s.reg.Get(ctx, p.id); err == nil {
+		return p, fmt.Errorf("a tenant with id %s already exists", p.id)
+	} else if !errors.Is(err, ErrNotFound) {
 		return p, err
-	}
-	owners := map[string]string{}
-	for _, t := range all {
-		if t.ID == p.id {
-			return p, fmt.Errorf("a tenant with id %s already exists ([%d] %s)", p.id, t.Index, t.Name)
-		}
-		for _, d := range t.Domains {
-			owners[d] = t.Name
-		}
 	}
 	seen := map[string]bool{}
 	for _, raw := range req.Domains {
@@ -98,8 +91,8 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 		if err != nil {
 			return p, err
 		}
-		if owner, ok := owners[d]; ok {
-			return p, fmt.Errorf("domain %s already belongs to tenant %s", d, owner)
+		if err := s.domainFree(ctx, d); err != nil {
+			return p, err
 		}
 		if !seen[d] {
 			seen[d] = true
@@ -115,14 +108,18 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	} else if err := ValidateDatabaseName(p.database); err != nil {
 		return p, err
 	}
-	for _, t := range all {
-		if t.Database == p.database {
-			return p, fmt.Errorf("database %s is already used by tenant [%d] %s", p.database, t.Index, t.Name)
-		}
+	if owner, err := s.reg.databaseUser(ctx, p.database); err != nil {
+		return p, err
+	} else if owner != "" {
+		return p, fmt.Errorf("database %s is already used by tenant %s", p.database, owner)
 	}
 	p.server = req.Server
 	if p.server == "" {
-		p.server = s.leastLoadedServer(all)
+		server, err := s.leastLoadedServer(ctx)
+		if err != nil {
+			return p, err
+		}
+		p.server = server
 	} else if _, ok := s.cfg.Server(p.server); !ok {
 		return p, fmt.Errorf("server %q is not configured (known: %s)", p.server, strings.Join(s.servers.Names(), ", "))
 	}
@@ -139,19 +136,35 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 
 // leastLoadedServer picks the configured server holding the fewest tenants
 // (the first in config order on a tie, so central wins on an empty fleet).
-func (s *Service) leastLoadedServer(all []Tenant) string {
-	count := map[string]int{}
-	for _, t := range all {
-		count[t.Server]++
-	}
+func (s *Service) leastLoadedServer(ctx context.Context) (string, error) {
 	names := s.servers.Names()
+	if len(names) == 1 {
+		return names[0], nil
+	}
+	count, err := s.reg.serverCounts(ctx)
+	if err != nil {
+		return "", err
+	}
 	best := names[0]
 	for _, n := range names[1:] {
 		if count[n] < count[best] {
 			best = n
 		}
 	}
-	return best
+	return best, nil
+}
+
+// domainFree fails when a domain already belongs to a tenant, naming it.
+func (s *Service) domainFree(ctx context.Context, domain string) error {
+	owner, err := s.reg.domainOwner(ctx, domain)
+	if err != nil || owner == "" {
+		return err
+	}
+	name := owner
+	if t, err := s.reg.Get(ctx, owner); err == nil {
+		name = t.Name
+	}
+	return fmt.Errorf("domain %s already belongs to tenant %s", domain, name)
 }
 
 // Create makes a tenant: its database, optional user, registry rows,
@@ -208,7 +221,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest, report func(Pro
 		}
 		r.send(step, StepDone, "")
 	}
-	t, err := s.Find(ctx, p.id)
+	t, err := s.reg.Get(ctx, p.id)
 	if err != nil {
 		return Tenant{}, err
 	}

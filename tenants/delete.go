@@ -102,10 +102,8 @@ func (s *Service) AddDomain(ctx context.Context, t Tenant, domain string) (Tenan
 	if err != nil {
 		return t, err
 	}
-	if owner, err := s.reg.domainOwner(ctx, d); err != nil {
+	if err := s.domainFree(ctx, d); err != nil {
 		return t, err
-	} else if owner != "" {
-		return t, fmt.Errorf("domain %s already belongs to tenant %s", d, owner)
 	}
 	if err := s.reg.addDomain(ctx, t.ID, d); err != nil {
 		return t, err
@@ -137,7 +135,7 @@ func (s *Service) RemoveDomain(ctx context.Context, t Tenant, domain string) (Te
 // changed reloads a tenant after a write and publishes the change with
 // every domain it had before or has now.
 func (s *Service) changed(ctx context.Context, id string, before []string) (Tenant, error) {
-	t, err := s.Find(ctx, id)
+	t, err := s.reg.Get(ctx, id)
 	if err != nil {
 		return t, err
 	}

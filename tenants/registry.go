@@ -50,7 +50,10 @@ type tenantRow struct {
 	LastAccessedAt sql.NullTime   `db:"last_accessed_at"`
 }
 
-func (r *Registry) selectList() string {
+func (r *Registry) selectList() string { return r.selectListOf("") }
+
+// selectListOf is selectList with each column qualified by a table alias.
+func (r *Registry) selectListOf(alias string) string {
 	cols := []string{"id", "data"}
 	for _, c := range []string{"created_at", "updated_at"} {
 		if r.cols[c] {
@@ -65,6 +68,9 @@ func (r *Registry) selectList() string {
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = QuoteIdent(c)
+		if alias != "" {
+			quoted[i] = QuoteIdent(alias) + "." + quoted[i]
+		}
 	}
 	return strings.Join(quoted, ", ")
 }

@@ -7,6 +7,7 @@ package testdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -145,4 +146,27 @@ func (e *Env) Database(t testing.TB, name string) *sqlx.DB {
 	db := sqlx.NewDb(sql.OpenDB(conn), "mysql")
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// SeedRegistry inserts n tenant rows with one domain each straight into the
+// central tables (no tenant databases), for listing benchmarks.
+func (e *Env) SeedRegistry(t testing.TB, n int) {
+	t.Helper()
+	central := e.Database(t, e.Prefix+"central")
+	const batch = 1000
+	for start := 0; start < n; start += batch {
+		var rows, domains []string
+		var rowArgs, domainArgs []any
+		for i := start; i < start+batch && i < n; i++ {
+			id := uuid.NewString()
+			rows = append(rows, "(?, ?, ?, 'active', '{\"plan\":\"pro\"}', NOW(), NOW())")
+			rowArgs = append(rowArgs, id, fmt.Sprintf("Tenant %05d", i), e.Config.Tenancy.DatabasePrefix+id)
+			domains = append(domains, "(?, ?, NOW(), NOW())")
+			domainArgs = append(domainArgs, fmt.Sprintf("t%05d.example.test", i), id)
+		}
+		_, err := central.Exec("INSERT INTO tenants (id, name, `database`, status, data, created_at, updated_at) VALUES "+strings.Join(rows, ","), rowArgs...)
+		require.NoError(t, err)
+		_, err = central.Exec("INSERT INTO domains (domain, tenant_id, created_at, updated_at) VALUES "+strings.Join(domains, ","), domainArgs...)
+		require.NoError(t, err)
+	}
 }

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/resolver"
+)
+
+func newCacheStatsCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Show Redis reachability, cached domains and every running resolver's counters",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, cache, done, err := cacheTools(cmd.Context(), app)
+			if err != nil {
+				return err
+			}
+			defer done()
+			rep := cache.Report(cmd.Context())
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), rep)
+			}
+			printReport(cmd.OutOrStdout(), rep)
+			if !rep.Reachable {
+				return fmt.Errorf("redis is not reachable: %s (resolvers answer from the central database meanwhile)", rep.Error)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func printReport(w io.Writer, rep resolver.Report) {
+	if !rep.Reachable {
+		fmt.Fprintf(w, "Redis:     unreachable (%s)\n", rep.Error)
+		return
+	}
+	fmt.Fprintf(w, "Redis:     reachable, ping %s\n", rep.Ping.Round(time.Microsecond))
+	fmt.Fprintf(w, "Keys:      %d cached domains under %q (%d negative)\n", rep.Domains, rep.Prefix, rep.Negative)
+	if rep.Error != "" {
+		fmt.Fprintf(w, "Warning:   %s\n", rep.Error)
+	}
+	if len(rep.Instances) == 0 {
+		fmt.Fprintln(w, "Resolvers: none published counters lately (they do every cache.stats_interval)")
+		return
+	}
+	fmt.Fprintf(w, "Resolvers: %d\n\n", len(rep.Instances))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tBREAKER\tLOCAL HIT/MISS\tREDIS HIT/MISS/ERR\tDB LOADS\tNEGATIVE\tP50\tP99\tAT")
+	for _, s := range rep.Instances {
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d/%d\t%d\t%d\t%.0fµs\t%.0fµs\t%s\n", s.Instance, s.Breaker,
+			s.LocalHits, s.LocalMisses, s.RedisHits, s.RedisMisses, s.RedisErrors, s.DBLoads, s.NegativeHits,
+			s.Latency.P50, s.Latency.P99, s.At.Format(time.RFC3339))
+	}
+	tw.Flush()
+}
+
+func newResolveCmd(app *App) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "resolve DOMAIN",
+		Short: "Resolve a domain as a web request would, telling which tier answered and how long it took",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := app.Service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, done, err := resolver.Open(svc)
+			if err != nil {
+				return err
+			}
+			defer done()
+			res, err := r.Lookup(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			domain := resolver.NormalizeHost(args[0])
+			if asJSON {
+				out := map[string]any{"domain": domain, "found": res.Found, "tier": res.Tier,
+					"duration_us": float64(res.Duration.Nanoseconds()) / 1e3, "breaker": r.Breaker().String()}
+				if res.Found {
+					out["tenant"] = tenantJSON(res.Tenant)
+				}
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			took := res.Duration.Round(time.Microsecond)
+			if !res.Found {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: no tenant owns it (answered by %s in %s; the web middleware answers 404)\n", domain, res.Tier, took)
+				return nil
+			}
+			t := res.Tenant
+			fmt.Fprintf(cmd.OutOrStdout(), "%s → %s (%s), status %s, database %s on %s\nanswered by %s in %s (Redis breaker %s)\n",
+				domain, t.Name, t.ID, t.Status, t.Database, t.Server, res.Tier, took, r.Breaker())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the answer as JSON")
+	return cmd
+}

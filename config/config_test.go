@@ -1,0 +1,163 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Parse(`[central]
+dsn = "root@tcp(127.0.0.1:3306)/central"`)
+	require.NoError(t, err)
+	require.Equal(t, "tenant", cfg.Tenancy.DatabasePrefix)
+	require.Equal(t, "", cfg.Tenancy.DatabaseSuffix)
+	require.Equal(t, "utf8mb4", cfg.Tenancy.Charset)
+	require.Equal(t, "utf8mb4_unicode_ci", cfg.Tenancy.Collation)
+	require.False(t, cfg.Tenancy.CreateDatabaseUser)
+	require.Equal(t, 10*time.Second, cfg.UI.RefreshInterval.D())
+	servers := cfg.AllServers()
+	require.Len(t, servers, 1)
+	require.Equal(t, CentralServerName, servers[0].Name)
+}
+
+func TestEveryProblemNamedByKey(t *testing.T) {
+	_, err := Parse(`
+[central]
+dsn = "not a dsn"
+[tenancy]
+database_prefix = "bad prefix!"
+colation = "typo"
+[ui]
+read_only = "yes"
+[backup]
+compression = "lz4"
+[[servers]]
+name = "eu"
+dsn = ""
+[[servers]]
+name = "eu"
+dsn = "root@tcp(10.0.0.1:3306)/"
+[bogus]
+x = 1
+`)
+	var cerr *Error
+	require.ErrorAs(t, err, &cerr)
+	keys := map[string]bool{}
+	for _, p := range cerr.Problems {
+		keys[p.Key] = true
+	}
+	for _, k := range []string{"central.dsn", "tenancy.database_prefix", "tenancy.colation", "ui.read_only", "backup.compression", "servers[0].dsn", "servers[1].name", "bogus.x"} {
+		require.True(t, keys[k], "missing problem for %s in:\n%v", k, err)
+	}
+	require.Contains(t, err.Error(), "unknown key")
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Parse("[central\ndsn=1")
+	require.ErrorContains(t, err, "(syntax): line 2")
+}
+
+func TestCentralDSNNeedsDatabase(t *testing.T) {
+	_, err := Parse(`[central]
+dsn = "root@tcp(127.0.0.1:3306)/"`)
+	require.ErrorContains(t, err, "names no database")
+	_, err = Parse(`[central]
+dsn = "root@tcp(127.0.0.1:3306)/c?multiStatements=true"`)
+	require.ErrorContains(t, err, "multiStatements")
+}
+
+func TestParseDSNForms(t *testing.T) {
+	mc, err := ParseDSN("mysql://app:s3cret@db.internal/central?tls=false")
+	require.NoError(t, err)
+	require.Equal(t, "app", mc.User)
+	require.Equal(t, "s3cret", mc.Passwd)
+	require.Equal(t, "db.internal:3306", mc.Addr)
+	require.Equal(t, "central", mc.DBName)
+	require.True(t, mc.ParseTime)
+	mc, err = ParseDSN("root@unix(/run/mysqld/mysqld.sock)/central")
+	require.NoError(t, err)
+	require.Equal(t, "unix", mc.Net)
+}
+
+func TestFindOrderAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	xdg := filepath.Join(dir, "xdg")
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	t.Setenv(EnvConfig, "")
+	write := func(path, central string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte("[central]\ndsn = \"root@tcp(127.0.0.1:3306)/"+central+"\"\n[[servers]]\nname = \"eu-1\"\ndsn = \"root@tcp(127.0.0.1:3307)/\"\n"), 0o600))
+	}
+	path, err := Find("")
+	require.NoError(t, err)
+	require.Equal(t, "", path)
+
+	write(filepath.Join(xdg, "tenancy", "config.toml"), "from_xdg")
+	cfg, err := Load("")
+	require.NoError(t, err)
+	require.Contains(t, cfg.Central.DSN, "from_xdg")
+
+	write(filepath.Join(dir, "tenancy.toml"), "from_cwd")
+	cfg, err = Load("")
+	require.NoError(t, err)
+	require.Contains(t, cfg.Central.DSN, "from_cwd")
+
+	write(filepath.Join(dir, "env.toml"), "from_env")
+	t.Setenv(EnvConfig, filepath.Join(dir, "env.toml"))
+	cfg, err = Load("")
+	require.NoError(t, err)
+	require.Contains(t, cfg.Central.DSN, "from_env")
+
+	write(filepath.Join(dir, "flag.toml"), "from_flag")
+	cfg, err = Load(filepath.Join(dir, "flag.toml"))
+	require.NoError(t, err)
+	require.Contains(t, cfg.Central.DSN, "from_flag")
+
+	t.Setenv(EnvCentralDSN, "root@tcp(127.0.0.1:3306)/secret_central")
+	t.Setenv(ServerEnv("eu-1"), "root@tcp(127.0.0.1:3399)/")
+	t.Setenv(EnvRedisURL, "redis://127.0.0.1:6379/0")
+	cfg, err = Load(filepath.Join(dir, "flag.toml"))
+	require.NoError(t, err)
+	require.Contains(t, cfg.Central.DSN, "secret_central", "the environment wins over the file")
+	require.Equal(t, "TENANCY_SERVER_EU_1_DSN", ServerEnv("eu-1"))
+	require.Contains(t, cfg.Servers[0].DSN, "3399")
+	require.Equal(t, "redis://127.0.0.1:6379/0", cfg.Redis.URL)
+
+	_, err = Load(filepath.Join(dir, "missing.toml"))
+	require.ErrorContains(t, err, "missing.toml")
+}
+
+func TestExampleConfigIsComplete(t *testing.T) {
+	// config.example.toml lists every key with its default, and parses.
+	data, err := os.ReadFile("../config.example.toml")
+	require.NoError(t, err)
+	cfg, err := Parse(string(data))
+	require.NoError(t, err)
+	def := Default()
+	require.Equal(t, def.Tenancy, cfg.Tenancy)
+	require.Equal(t, def.Backup, cfg.Backup)
+	require.Equal(t, def.Cache, cfg.Cache)
+	require.Equal(t, def.Perf, cfg.Perf)
+	require.Equal(t, def.UI.RefreshInterval, cfg.UI.RefreshInterval)
+}
+
+func TestUnreachableServerNamed(t *testing.T) {
+	cfg, err := Parse(`[central]
+dsn = "root@tcp(127.0.0.1:1)/central"
+[[servers]]
+name = "eu"
+dsn = "root@tcp(127.0.0.1:2)/"`)
+	require.NoError(t, err)
+	err = cfg.CheckReachable(t.Context())
+	var cerr *Error
+	require.ErrorAs(t, err, &cerr)
+	require.Len(t, cerr.Problems, 2)
+	require.Equal(t, "central.dsn", cerr.Problems[0].Key)
+	require.Contains(t, cerr.Problems[1].Key, "servers[0].dsn")
+	require.Contains(t, err.Error(), "cannot connect")
+}

@@ -1,0 +1,89 @@
+package common
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// OpenMsg asks the root to build the named screen and push it.
+type OpenMsg struct {
+	Name, Arg string
+	Data      any
+}
+
+// PushMsg asks the root to push a screen already built (dialogs).
+type PushMsg struct{ Screen Screen }
+
+// BackMsg asks the root to pop the top screen.
+type BackMsg struct{}
+
+// QuitMsg asks the root to end the program.
+type QuitMsg struct{}
+
+// FlashMsg shows a message in the footer for TTL (DefaultFlashTTL if 0).
+type FlashMsg struct {
+	Text  string
+	Error bool
+	TTL   time.Duration
+}
+
+// DefaultFlashTTL is how long a flash message stays.
+const DefaultFlashTTL = 4 * time.Second
+
+// TaskMsg starts (Done false) or ends (Done true) a task shown with a
+// spinner in the footer.
+type TaskMsg struct {
+	ID   string
+	Text string
+	Done bool
+}
+
+// SlotMsg sets a header slot (say "cache" or "work") to Text; empty
+// Text clears it. Slots render after the built-in header fields, by name.
+type SlotMsg struct{ Slot, Text string }
+
+// TenantsChangedMsg says tenants were written: lists reload.
+type TenantsChangedMsg struct{}
+
+// TenantCountMsg tells the header how many tenants the registry holds.
+type TenantCountMsg struct{ N int }
+
+// OpenTenantMsg asks for the detail screen of a tenant already loaded.
+type OpenTenantMsg struct{ Tenant tenants.Tenant }
+
+func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
+
+// Open returns a command that opens the named screen.
+func Open(name, arg string, data any) tea.Cmd {
+	return msgCmd(OpenMsg{Name: name, Arg: arg, Data: data})
+}
+
+// Push returns a command that pushes s.
+func Push(s Screen) tea.Cmd { return msgCmd(PushMsg{Screen: s}) }
+
+// Back returns a command that closes the top screen.
+func Back() tea.Cmd { return msgCmd(BackMsg{}) }
+
+// Quit returns a command that ends the dashboard.
+func Quit() tea.Cmd { return msgCmd(QuitMsg{}) }
+
+// Flash returns a command that shows an informational footer message.
+func Flash(text string) tea.Cmd { return msgCmd(FlashMsg{Text: text}) }
+
+// FlashError returns a command that shows err as a footer message.
+func FlashError(err error) tea.Cmd { return msgCmd(FlashMsg{Text: err.Error(), Error: true}) }
+
+// StartTask and EndTask bracket a long operation for the footer spinner.
+func StartTask(id, text string) tea.Cmd { return msgCmd(TaskMsg{ID: id, Text: text}) }
+
+// EndTask ends the task started with the same id.
+func EndTask(id string) tea.Cmd { return msgCmd(TaskMsg{ID: id, Done: true}) }
+
+// SetSlot returns a command that sets a header slot.
+func SetSlot(slot, text string) tea.Cmd { return msgCmd(SlotMsg{Slot: slot, Text: text}) }
+
+// TenantsChanged returns a command that makes lists reload.
+func TenantsChanged() tea.Cmd { return msgCmd(TenantsChangedMsg{}) }

@@ -1,0 +1,245 @@
+// Package create is the dashboard's create-tenant screen: a huh form, then
+// the service's steps live (database, user, records, migrations, seed) and
+// the result; a failure names the step and whether everything was rolled
+// back. esc cancels the form, or the creation in flight (which rolls back).
+package create
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
+)
+
+// Name is the screen's registry name.
+const Name = "create"
+
+// Register adds the screen.
+func Register(r *common.Registry) {
+	r.Screen(Name, func(c *common.Context, _ string, _ any) (common.Screen, error) {
+		if c.ReadOnly {
+			return nil, tenants.ErrReadOnly
+		}
+		return New(c), nil
+	})
+}
+
+type phase int
+
+const (
+	editing phase = iota
+	running
+	finished
+)
+
+// progressMsg is one step report; doneMsg ends the creation.
+type progressMsg struct {
+	id int
+	p  tenants.Progress
+}
+
+type doneMsg struct {
+	id  int
+	t   tenants.Tenant
+	err error
+}
+
+// stepState is where one step stands on screen.
+type stepState struct {
+	state tenants.StepState
+	msg   string
+}
+
+// Model is the create screen.
+type Model struct {
+	c      *common.Context
+	f      *fields
+	form   *huh.Form
+	phase  phase
+	runID  int
+	cancel context.CancelFunc
+	ch     chan tenants.Progress
+	steps  map[tenants.Step]stepState
+	start  time.Time
+	took   time.Duration
+	result tenants.Tenant
+	err    error
+	spin   spinner.Model
+	width  int
+	height int
+}
+
+// New returns the screen with an empty form.
+func New(c *common.Context) *Model {
+	f := &fields{}
+	return &Model{c: c, f: f, form: newForm(c, f), steps: map[tenants.Step]stepState{},
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
+
+// Init implements common.Screen.
+func (m *Model) Init() tea.Cmd { return m.form.Init() }
+
+// Title implements common.Screen.
+func (m *Model) Title() string { return "New tenant" }
+
+// Capturing is true while the form is edited (its fields take text).
+func (m *Model) Capturing() bool { return m.phase == editing }
+
+// Update implements common.Screen.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case progressMsg:
+		if msg.id != m.runID {
+			return m, nil
+		}
+		if msg.p.State == tenants.StepRolledBack {
+			return m, m.waitProgress() // the result says so; the step keeps its error
+		}
+		s := stepState{msg.p.State, msg.p.Message}
+		if s.msg == "" {
+			s.msg = m.steps[msg.p.Step].msg // "done" keeps what the step did
+		}
+		m.steps[msg.p.Step] = s
+		return m, m.waitProgress()
+	case doneMsg:
+		if msg.id != m.runID {
+			return m, nil
+		}
+		m.phase, m.result, m.err, m.took = finished, msg.t, msg.err, m.c.Now().Sub(m.start)
+		m.cancel()
+		if msg.err != nil {
+			return m, nil
+		}
+		return m, tea.Batch(common.TenantsChanged(), common.Flash(fmt.Sprintf("created tenant %s", msg.t.Name)))
+	case spinner.TickMsg:
+		if m.phase != running || msg.ID != m.spin.ID() {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	if m.phase == editing {
+		return m, m.updateForm(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	switch m.phase {
+	case editing:
+		if key.Matches(msg, k.Back) {
+			return common.Back()
+		}
+		return m.updateForm(msg)
+	case running:
+		if key.Matches(msg, k.Back) {
+			m.cancel() // the service rolls back what it did
+		}
+	case finished:
+		switch {
+		case key.Matches(msg, k.Back):
+			return common.Back()
+		case key.Matches(msg, k.Open) && m.err == nil:
+			return tea.Sequence(common.Back(), common.Open("detail", m.result.ID, m.result))
+		}
+	}
+	return nil
+}
+
+func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
+	fm, cmd := m.form.Update(msg)
+	m.form = fm.(*huh.Form)
+	if m.form.State == huh.StateCompleted {
+		return m.startCreate()
+	}
+	return cmd
+}
+
+// startCreate runs the service's Create on its own cancellable context;
+// its progress callback feeds a channel read by a re-armed command.
+func (m *Model) startCreate() tea.Cmd {
+	m.phase = running
+	m.runID = m.c.NextID()
+	m.start = m.c.Now()
+	ctx, cancel := context.WithCancel(m.c.Ctx())
+	m.cancel = cancel
+	// Create reports a dozen events at most: the buffer never fills, and
+	// a send gives up once the run is cancelled, so Create never blocks.
+	m.ch = make(chan tenants.Progress, 64)
+	id, ch, req := m.runID, m.ch, m.f.request()
+	run := m.c.Run(func(context.Context) tea.Msg {
+		defer close(ch)
+		t, err := m.c.Service.Create(ctx, req, func(p tenants.Progress) {
+			select {
+			case ch <- p:
+			case <-ctx.Done():
+			}
+		})
+		return doneMsg{id: id, t: t, err: err}
+	})
+	return tea.Batch(run, m.waitProgress(), m.spin.Tick)
+}
+
+// waitProgress reads the next report; it ends when the channel closes.
+func (m *Model) waitProgress() tea.Cmd {
+	id, ch := m.runID, m.ch
+	return m.c.Run(func(context.Context) tea.Msg {
+		p, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return progressMsg{id: id, p: p}
+	})
+}
+
+// SetSize implements common.Screen.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.form = m.form.WithWidth(min(w-2, 80)).WithHeight(max(h-2, 5))
+}
+
+// Failed returns the creation's error, if it failed.
+func (m *Model) Failed() error { return m.err }
+
+// stepError unwraps the service's step error.
+func stepError(err error) *tenants.StepError {
+	var se *tenants.StepError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	switch m.phase {
+	case editing:
+		return []key.Binding{k.Back} // the form shows its own keys
+	case running:
+		cancel := k.Back
+		cancel.SetHelp("esc", "cancel (rolls back)")
+		return []key.Binding{cancel}
+	}
+	if m.err == nil {
+		open := k.Open
+		open.SetHelp("enter", "open tenant")
+		return []key.Binding{open, k.Back}
+	}
+	return []key.Binding{k.Back}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

@@ -1,0 +1,286 @@
+// Package detail is the dashboard's tenant screen: every registry field,
+// the raw data JSON (pretty, passwords redacted), domains, the physical
+// database read from information_schema, and the tenant's actions.
+package detail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/tenantops"
+)
+
+// Name is the screen's registry name.
+const Name = "detail"
+
+// Register adds the screen; it opens with a loaded tenant as data, or
+// finds the tenant named by arg.
+func Register(r *common.Registry) {
+	r.Screen(Name, func(c *common.Context, arg string, data any) (common.Screen, error) {
+		if t, ok := data.(tenants.Tenant); ok {
+			return New(c, t), nil
+		}
+		return NewRef(c, arg), nil
+	})
+}
+
+type tenantMsg struct {
+	id  int
+	t   tenants.Tenant
+	err error
+}
+
+type infoMsg struct {
+	id   int
+	info tenants.DatabaseInfo
+	err  error
+}
+
+// promptKind is what the one-line prompt asks for.
+type promptKind int
+
+const (
+	noPrompt promptKind = iota
+	addDomain
+	removeDomain
+)
+
+// Model is the detail screen.
+type Model struct {
+	c       *common.Context
+	ref     string
+	t       tenants.Tenant
+	have    bool
+	info    tenants.DatabaseInfo
+	infoErr error
+	infoOK  bool
+	loadErr error
+	reqID   int
+
+	vp     viewport.Model
+	prompt promptKind
+	input  textinput.Model
+	width  int
+	height int
+}
+
+// New shows a tenant already loaded.
+func New(c *common.Context, t tenants.Tenant) *Model {
+	m := NewRef(c, t.ID)
+	m.t, m.have = t, true
+	return m
+}
+
+// NewRef shows the tenant ref resolves to, once found.
+func NewRef(c *common.Context, ref string) *Model {
+	in := textinput.New()
+	in.CharLimit = 253
+	return &Model{c: c, ref: ref, vp: viewport.New(), input: in}
+}
+
+// Init reads the tenant (when only a reference is known) and its database.
+func (m *Model) Init() tea.Cmd { return m.reload() }
+
+func (m *Model) reload() tea.Cmd {
+	if m.c.Service == nil {
+		return nil
+	}
+	m.reqID = m.c.NextID()
+	id, ref, have, t := m.reqID, m.ref, m.have, m.t
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		if have {
+			fresh, err := m.c.Service.Find(ctx, t.ID)
+			if err != nil {
+				return tenantMsg{id: id, err: err}
+			}
+			t = fresh
+		} else {
+			found, err := m.c.Service.Find(ctx, ref)
+			if err != nil {
+				return tenantMsg{id: id, err: err}
+			}
+			t = found
+		}
+		info, err := m.c.Service.DatabaseInfo(ctx, t)
+		return tea.BatchMsg{
+			func() tea.Msg { return tenantMsg{id: id, t: t} },
+			func() tea.Msg { return infoMsg{id: id, info: info, err: err} },
+		}
+	})
+}
+
+// Title implements common.Screen.
+func (m *Model) Title() string {
+	if m.have {
+		return m.t.Name
+	}
+	return m.ref
+}
+
+// Capturing is true while a domain is typed.
+func (m *Model) Capturing() bool { return m.prompt != noPrompt }
+
+// Tenant returns the tenant shown.
+func (m *Model) Tenant() tenants.Tenant { return m.t }
+
+// Update implements common.Screen.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tenantMsg:
+		if msg.id != m.reqID {
+			return m, nil
+		}
+		if msg.err != nil {
+			if errors.Is(msg.err, tenants.ErrNotFound) && m.have {
+				return m, common.Flash("tenant " + m.t.Name + " no longer exists")
+			}
+			m.loadErr = msg.err
+			return m, common.FlashError(msg.err)
+		}
+		m.t, m.have, m.loadErr = msg.t, true, nil
+		m.render()
+	case infoMsg:
+		if msg.id == m.reqID {
+			m.info, m.infoErr, m.infoOK = msg.info, msg.err, true
+			m.render()
+		}
+	case common.TenantsChangedMsg:
+		return m, m.reload()
+	case tea.KeyPressMsg:
+		if m.prompt != noPrompt {
+			return m, m.promptKey(msg)
+		}
+		return m, m.key(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	one := []tenants.Tenant{m.t}
+	switch {
+	case key.Matches(msg, k.Back):
+		return common.Back()
+	case key.Matches(msg, k.Up):
+		m.vp.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		m.vp.ScrollDown(1)
+	case key.Matches(msg, k.PageUp):
+		m.vp.PageUp()
+	case key.Matches(msg, k.PageDown):
+		m.vp.PageDown()
+	case key.Matches(msg, k.Top):
+		m.vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		m.vp.GotoBottom()
+	case key.Matches(msg, k.Refresh):
+		return m.reload()
+	case !m.have:
+		return nil
+	case key.Matches(msg, k.Activate):
+		return tenantops.SetStatus(m.c, one, tenants.StatusActive)
+	case key.Matches(msg, k.Deactivate):
+		return tenantops.SetStatus(m.c, one, tenants.StatusInactive)
+	case key.Matches(msg, k.Block):
+		return tenantops.ConfirmBlock(m.c, one)
+	case key.Matches(msg, k.Delete):
+		return tenantops.ConfirmDelete(m.c, one, common.Back())
+	case key.Matches(msg, k.AddDomain):
+		return m.ask(addDomain, "add domain: ", "")
+	case key.Matches(msg, k.RemoveDomain):
+		if len(m.t.Domains) == 0 {
+			return common.FlashError(fmt.Errorf("tenant %s has no domain to remove", m.t.Name))
+		}
+		return m.ask(removeDomain, "remove domain: ", m.t.Domains[len(m.t.Domains)-1])
+	}
+	return nil
+}
+
+func (m *Model) ask(kind promptKind, prompt, value string) tea.Cmd {
+	m.prompt = kind
+	m.input.Prompt = prompt
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	return m.input.Focus()
+}
+
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.prompt = noPrompt
+		m.input.Blur()
+		return nil
+	case "enter":
+		kind, domain, t := m.prompt, m.input.Value(), m.t
+		m.prompt = noPrompt
+		m.input.Blur()
+		return m.changeDomain(kind, t, domain)
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return cmd
+}
+
+func (m *Model) changeDomain(kind promptKind, t tenants.Tenant, domain string) tea.Cmd {
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		var err error
+		verb := "added"
+		if kind == addDomain {
+			_, err = m.c.Service.AddDomain(ctx, t, domain)
+		} else {
+			verb = "removed"
+			_, err = m.c.Service.RemoveDomain(ctx, t, domain)
+		}
+		if err != nil {
+			return common.FlashMsg{Text: fmt.Sprintf("domain %s: %v", domain, err), Error: true}
+		}
+		return tea.BatchMsg{common.Flash(verb + " domain " + domain), common.TenantsChanged()}
+	})
+}
+
+// SetSize implements common.Screen.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.vp.SetWidth(w)
+	m.vp.SetHeight(max(h-1, 1))
+	m.input.SetWidth(max(w-20, 10))
+	m.render()
+}
+
+// View implements common.Screen.
+func (m *Model) View() string {
+	if m.prompt != noPrompt {
+		return m.vp.View() + "\n" + m.input.View()
+	}
+	more := ""
+	if !m.vp.AtBottom() {
+		more = fmt.Sprintf("↓ more below (%.0f%%)", m.vp.ScrollPercent()*100)
+	}
+	return m.vp.View() + "\n" + m.c.Styles.Subtle.Render(more)
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	if m.prompt != noPrompt {
+		return []key.Binding{k.Open, k.Back}
+	}
+	return []key.Binding{k.Back, k.Down, k.Activate, k.Deactivate, k.Block, k.Delete}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Refresh, k.Back},
+		{k.Activate, k.Deactivate, k.Block, k.AddDomain, k.RemoveDomain, k.Delete},
+	}
+}

@@ -1,0 +1,120 @@
+// Package keys holds the dashboard's one key map. Every binding has an
+// action name; `[ui] keys` in the config rebinds actions
+// (`delete = ["D"]`), and read-only mode disables the write actions so
+// they neither match nor show in help.
+package keys
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap is every binding of the dashboard. Screens use the bindings that
+// apply to them; names in Actions are what the config rebinds.
+type KeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Open, Back, Filter, Sort, SortDir, Mark key.Binding
+	Refresh, Help, Palette, Quit, ForceQuit key.Binding
+	NextField, PrevField                    key.Binding
+
+	// Write actions, disabled in read-only mode.
+	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain key.Binding
+}
+
+// New returns the default key map with overrides applied (action name ->
+// keys, from `[ui] keys`); readOnly disables the write actions.
+func New(overrides map[string][]string, readOnly bool) (*KeyMap, error) {
+	k := defaults()
+	actions := k.Actions()
+	var unknown []string
+	for name, ks := range overrides {
+		b, ok := actions[name]
+		if !ok {
+			unknown = append(unknown, name)
+			continue
+		}
+		if len(ks) == 0 {
+			b.Unbind()
+			continue
+		}
+		b.SetKeys(ks...)
+		h := b.Help()
+		b.SetHelp(strings.Join(ks, "/"), h.Desc)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		names := make([]string, 0, len(actions))
+		for n := range actions {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("ui.keys: unknown action(s) %s (known: %s)", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	}
+	if readOnly {
+		for _, b := range k.writes() {
+			b.SetEnabled(false)
+		}
+	}
+	return k, nil
+}
+
+func b(help, desc string, ks ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(ks...), key.WithHelp(help, desc))
+}
+
+func defaults() *KeyMap {
+	return &KeyMap{
+		Up:           b("↑/k", "up", "up", "k"),
+		Down:         b("↓/j", "down", "down", "j"),
+		Top:          b("g/home", "top", "g", "home"),
+		Bottom:       b("G/end", "bottom", "G", "end"),
+		PageUp:       b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:     b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Open:         b("enter", "open", "enter"),
+		Back:         b("esc", "back", "esc"),
+		Filter:       b("/", "filter", "/"),
+		Sort:         b("s", "sort column", "s"),
+		SortDir:      b("S", "sort direction", "S"),
+		Mark:         b("space", "mark", "space"),
+		Refresh:      b("r", "refresh", "r"),
+		Help:         b("?", "help", "?"),
+		Palette:      b(":", "command", ":"),
+		Quit:         b("q", "quit", "q"),
+		ForceQuit:    b("ctrl+c", "quit", "ctrl+c"),
+		NextField:    b("tab", "next", "tab", "right"),
+		PrevField:    b("shift+tab", "previous", "shift+tab", "left"),
+		Create:       b("c", "create", "c"),
+		Delete:       b("d", "delete", "d"),
+		Activate:     b("a", "activate", "a"),
+		Deactivate:   b("x", "deactivate", "x"),
+		Block:        b("b", "block", "b"),
+		AddDomain:    b("+", "add domain", "+"),
+		RemoveDomain: b("-", "remove domain", "-"),
+	}
+}
+
+// Actions maps each action name (as written in `[ui] keys`) to its binding.
+func (k *KeyMap) Actions() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
+		"page_up": &k.PageUp, "page_down": &k.PageDown, "open": &k.Open, "back": &k.Back,
+		"filter": &k.Filter, "sort": &k.Sort, "sort_direction": &k.SortDir, "mark": &k.Mark,
+		"refresh": &k.Refresh, "help": &k.Help, "palette": &k.Palette, "quit": &k.Quit,
+		"force_quit": &k.ForceQuit, "next_field": &k.NextField, "previous_field": &k.PrevField,
+		"create": &k.Create, "delete": &k.Delete, "activate": &k.Activate,
+		"deactivate": &k.Deactivate, "block": &k.Block,
+		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain,
+	}
+}
+
+func (k *KeyMap) writes() []*key.Binding {
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain}
+}
+
+// Global are the bindings the root handles on every screen.
+func (k *KeyMap) Global() []key.Binding {
+	return []key.Binding{k.Help, k.Palette, k.Quit, k.ForceQuit}
+}
