@@ -19,9 +19,13 @@ type KeyMap struct {
 	Open, Back, Filter, Sort, SortDir, Mark key.Binding
 	Refresh, Help, Palette, Quit, ForceQuit key.Binding
 	NextField, PrevField                    key.Binding
+	// Backups opens a tenant's backups; Verify, Kind and Compression act
+	// on the backups screen.
+	Backups, Verify, Kind, Compression key.Binding
 
 	// Write actions, disabled in read-only mode.
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain key.Binding
+	Restore, Cleanup                                                     key.Binding
 }
 
 // New returns the default key map with overrides applied (action name ->
@@ -93,6 +97,12 @@ func defaults() *KeyMap {
 		Block:        b("b", "block", "b"),
 		AddDomain:    b("+", "add domain", "+"),
 		RemoveDomain: b("-", "remove domain", "-"),
+		Backups:      b("B", "backups", "B"),
+		Verify:       b("v", "verify", "v"),
+		Kind:         b("t", "kind", "t"),
+		Compression:  b("z", "compression", "z"),
+		Restore:      b("R", "restore", "R"),
+		Cleanup:      b("C", "cleanup", "C"),
 	}
 }
 
@@ -107,11 +117,13 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"create": &k.Create, "delete": &k.Delete, "activate": &k.Activate,
 		"deactivate": &k.Deactivate, "block": &k.Block,
 		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain,
+		"backups": &k.Backups, "verify": &k.Verify, "kind": &k.Kind, "compression": &k.Compression,
+		"restore": &k.Restore, "cleanup": &k.Cleanup,
 	}
 }
 
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain}
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Restore, &k.Cleanup}
 }
 
 // Global are the bindings the root handles on every screen.
