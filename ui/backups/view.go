@@ -14,9 +14,10 @@ import (
 func (m *Model) View() string {
 	st := m.c.Styles
 	var b strings.Builder
-	head := st.Title.Render(m.Title())
-	if m.have {
-		head += st.Subtle.Render(fmt.Sprintf("  %s on %s", m.t.Database, m.t.Server))
+	title := truncate(m.Title(), m.width)
+	head := st.Title.Render(title)
+	if where := fmt.Sprintf("  %s on %s", m.t.Database, m.t.Server); m.have && len(title)+len(where) <= m.width {
+		head += st.Subtle.Render(where)
 	}
 	b.WriteString(head + "\n")
 	b.WriteString(st.Subtle.Render(fmt.Sprintf("next backup: %s, %s", m.kind, m.compression)) + "\n\n")
