@@ -45,51 +45,43 @@ func screen(t *testing.T, readOnly bool, w, h int) *Model {
 	return m
 }
 
-func press(m *Model, keys ...string) tea.Cmd {
-	var cmd tea.Cmd
-	for _, k := range keys {
-		_, cmd = m.Update(uitest.Key(k))
-	}
-	return cmd
-}
-
 func TestListNewestFirstAndCursor(t *testing.T) {
 	m := screen(t, false, 120, 40)
 	b, ok := m.selected()
 	require.True(t, ok)
 	require.EqualValues(t, 5, b.ID, "newest first")
-	press(m, "j", "j")
+	uitest.Press(m, "j", "j")
 	b, _ = m.selected()
 	require.EqualValues(t, 3, b.ID)
-	press(m, "G")
+	uitest.Press(m, "G")
 	b, _ = m.selected()
 	require.EqualValues(t, 1, b.ID)
-	press(m, "j")
+	uitest.Press(m, "j")
 	b, _ = m.selected()
 	require.EqualValues(t, 1, b.ID, "the cursor stops at the end")
-	press(m, "g")
+	uitest.Press(m, "g")
 	b, _ = m.selected()
 	require.EqualValues(t, 5, b.ID)
-	require.Equal(t, []tea.Msg{common.BackMsg{}}, uitest.Msgs(press(m, "esc")))
+	require.Equal(t, []tea.Msg{common.BackMsg{}}, uitest.Msgs(uitest.Press(m, "esc")))
 }
 
 func TestKindAndCompressionCycle(t *testing.T) {
 	m := screen(t, false, 80, 24)
 	require.Equal(t, backup.KindFull, m.kind)
-	press(m, "t")
+	uitest.Press(m, "t")
 	require.Equal(t, backup.KindStructure, m.kind)
-	press(m, "t")
+	uitest.Press(m, "t")
 	require.Equal(t, backup.KindFull, m.kind)
 	require.Equal(t, backup.CompressZstd, m.compression)
-	press(m, "z")
+	uitest.Press(m, "z")
 	require.Equal(t, backup.CompressGzip, m.compression)
-	press(m, "z", "z")
+	uitest.Press(m, "z", "z")
 	require.Equal(t, backup.CompressZstd, m.compression)
 }
 
 func TestRestoreAndDeleteAskFirst(t *testing.T) {
 	m := screen(t, false, 80, 24)
-	msgs := uitest.Msgs(press(m, "R"))
+	msgs := uitest.Msgs(uitest.Press(m, "R"))
 	require.Len(t, msgs, 1)
 	push, ok := msgs[0].(common.PushMsg)
 	require.True(t, ok, "restore opens a confirmation")
@@ -97,7 +89,7 @@ func TestRestoreAndDeleteAskFirst(t *testing.T) {
 	require.Contains(t, view, "Restore Acme Corp")
 	require.Contains(t, view, "Replaces")
 
-	msgs = uitest.Msgs(press(m, "d"))
+	msgs = uitest.Msgs(uitest.Press(m, "d"))
 	require.Len(t, msgs, 1)
 	_, ok = msgs[0].(common.PushMsg)
 	require.True(t, ok, "delete opens a confirmation")
@@ -105,9 +97,9 @@ func TestRestoreAndDeleteAskFirst(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	m := screen(t, true, 80, 24)
-	require.Nil(t, press(m, "c"), "the create key is disabled")
-	require.Nil(t, press(m, "R"))
-	require.Nil(t, press(m, "C"))
+	require.Nil(t, uitest.Press(m, "c"), "the create key is disabled")
+	require.Nil(t, uitest.Press(m, "R"))
+	require.Nil(t, uitest.Press(m, "C"))
 	require.Nil(t, m.job)
 }
 
@@ -139,7 +131,7 @@ func TestProgressView(t *testing.T) {
 func TestGoldenList(t *testing.T) {
 	for _, size := range uitest.Sizes {
 		m := screen(t, false, size[0], size[1])
-		press(m, "j")
+		uitest.Press(m, "j")
 		uitest.Golden(t, fmt.Sprintf("backups_list_%dx%d", size[0], size[1]), m.View())
 	}
 	m := screen(t, false, 80, 24)

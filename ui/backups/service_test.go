@@ -49,7 +49,7 @@ func feed(m *Model, cmd tea.Cmd) []tea.Msg {
 func TestBackupFromTheScreen(t *testing.T) {
 	m, _ := live(t)
 	require.Empty(t, m.list)
-	msgs := feed(m, press(m, "c"))
+	msgs := feed(m, uitest.Press(m, "c"))
 	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}))
 	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: ""}))
 	require.Nil(t, m.job)
@@ -57,7 +57,7 @@ func TestBackupFromTheScreen(t *testing.T) {
 	require.Len(t, m.list, 1)
 	require.Equal(t, backup.StatusComplete, m.list[0].Status)
 
-	msgs = feed(m, press(m, "v"))
+	msgs = feed(m, uitest.Press(m, "v"))
 	var flashed []string
 	for _, msg := range msgs {
 		if f, ok := msg.(common.FlashMsg); ok {
@@ -72,9 +72,9 @@ func TestBackupFromTheScreen(t *testing.T) {
 
 func TestCancelledBackupKeepsNothing(t *testing.T) {
 	m, env := live(t)
-	cmd := press(m, "c")
+	cmd := uitest.Press(m, "c")
 	require.NotNil(t, m.job)
-	press(m, "esc") // cancels the run before it reads anything
+	uitest.Press(m, "esc") // cancels the run before it reads anything
 	feed(m, cmd)
 	require.True(t, m.outcomeError)
 	require.Contains(t, m.outcome, "nothing partial was kept")
