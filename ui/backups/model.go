@@ -33,6 +33,7 @@ func Register(r *common.Registry) {
 			}
 			return NewRef(c, arg), nil
 		})
+	r.Command(common.Command{Name: "backup", Args: "REF...", Help: "back up tenants in the background", Write: true, Run: backupCommand})
 }
 
 // listMsg carries the tenant and its catalogue.

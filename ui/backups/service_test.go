@@ -86,3 +86,18 @@ func TestCancelledBackupKeepsNothing(t *testing.T) {
 		require.NotEqual(t, backup.StatusComplete, b.Status)
 	}
 }
+
+func TestBackupCommandRunsInTheBackground(t *testing.T) {
+	m, _ := live(t)
+	msgs := uitest.Msgs(backupCommand(m.c, []string{m.t.ID}))
+	require.Equal(t, common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}, msgs[0])
+	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: ""}))
+	require.Contains(t, msgs, tea.Msg(common.FlashMsg{Text: "backed up 1 tenant(s)"}))
+	feed(m, m.reload())
+	require.Len(t, m.list, 1)
+
+	msgs = uitest.Msgs(backupCommand(m.c, []string{"no-such-tenant"}))
+	last := msgs[len(msgs)-1].(common.FlashMsg)
+	require.True(t, last.Error)
+	require.Contains(t, last.Text, "nothing matches")
+}
