@@ -190,3 +190,22 @@ func TestRestoreKilledMidwayLeavesOriginal(t *testing.T) {
 	require.Equal(t, before, f.checksums(t, tn.Database))
 	f.requireNoScratch(t)
 }
+
+// TestSwapFailureAfterRenamePutsOriginalBack fails the swap once the
+// restored tables were renamed in: the original tables and objects come
+// back and no scratch or old database is left.
+func TestSwapFailureAfterRenamePutsOriginalBack(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "swap rollback", objectsFixture...)
+	b := f.backup(t, tn, KindFull, CompressZstd)
+	f.env.Exec(t, "DELETE FROM "+tenants.QuoteIdent(tn.Database)+".audit",
+		"CREATE TABLE "+tenants.QuoteIdent(tn.Database)+".only_here (id INT PRIMARY KEY)",
+		"DROP VIEW "+tenants.QuoteIdent(tn.Database)+".v_alpha")
+	before, objects := f.checksums(t, tn.Database), f.objects(t, tn.Database)
+	f.bs.failAfterRename = errors.New("injected failure after the rename")
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn}, nil)
+	require.ErrorContains(t, err, "injected failure")
+	require.Equal(t, before, f.checksums(t, tn.Database))
+	require.Equal(t, objects, f.objects(t, tn.Database))
+	f.requireNoScratch(t)
+}
