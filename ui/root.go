@@ -195,20 +195,22 @@ func (m *Model) fullHelp() string {
 	h.SetWidth(m.c.Width)
 	var b strings.Builder
 	b.WriteString(m.c.Styles.Title.Render(m.top().Title()+" — keys") + "\n\n")
-	b.WriteString(h.FullHelpView(groups))
-	b.WriteString("\n\n" + m.c.Styles.Title.Render("Commands (press :)") + "\n")
+	b.WriteString(h.FullHelpView(groups) + "\n")
+	// Messages before commands: on a small terminal the list of commands
+	// (which : shows anyway) is what gets cut, never the last error.
+	if len(m.footer.recent) > 0 {
+		b.WriteString("\n" + m.c.Styles.Title.Render("Last messages") + "\n")
+		for i := len(m.footer.recent) - 1; i >= 0; i-- {
+			b.WriteString(lipgloss.NewStyle().Width(m.c.Width-2).Render("  "+m.footer.recent[i]) + "\n")
+		}
+	}
+	b.WriteString("\n" + m.c.Styles.Title.Render("Commands (press :)") + "\n")
 	for _, c := range m.reg.Commands(m.c.ReadOnly) {
 		name := ":" + c.Name
 		if c.Args != "" {
 			name += " " + c.Args
 		}
 		b.WriteString("  " + m.c.Styles.Bold.Render(padRight(name, 18)) + " " + m.c.Styles.Subtle.Render(c.Help) + "\n")
-	}
-	if len(m.footer.recent) > 0 {
-		b.WriteString("\n" + m.c.Styles.Title.Render("Last messages") + "\n")
-		for i := len(m.footer.recent) - 1; i >= 0; i-- {
-			b.WriteString(lipgloss.NewStyle().Width(m.c.Width-2).Render("  "+m.footer.recent[i]) + "\n")
-		}
 	}
 	b.WriteString("\n" + m.c.Styles.Subtle.Render("press any key to close"))
 	return b.String()

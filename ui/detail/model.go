@@ -193,6 +193,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tenantops.ConfirmBlock(m.c, one)
 	case key.Matches(msg, k.Delete):
 		return tenantops.ConfirmDelete(m.c, one, common.Back())
+	case key.Matches(msg, k.Backups):
+		return common.Open("backups", m.t.ID, m.t)
 	case key.Matches(msg, k.AddDomain):
 		return m.ask(addDomain, "add domain: ", "")
 	case key.Matches(msg, k.RemoveDomain):
@@ -274,7 +276,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return []key.Binding{k.Open, k.Back}
 	}
-	return []key.Binding{k.Back, k.AddDomain, k.Delete, k.Activate, k.Block}
+	return []key.Binding{k.Back, k.AddDomain, k.Delete, k.Activate, k.Block, k.Backups}
 }
 
 // FullHelp implements help.KeyMap.
