@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -166,7 +165,7 @@ func newBackupListCmd(app *App) *cobra.Command {
 				}
 				return printJSON(cmd.OutOrStdout(), list)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tCOMPRESSION\tSTATUS\tVERIFIED\tFILE")
 			for _, b := range list {
 				verified := "-"

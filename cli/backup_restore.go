@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -168,7 +167,7 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 }
 
 func printPlan(w io.Writer, plan []backup.Decision, dryRun bool) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "ACTION\tID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tWHY")
 	removed, freed := 0, int64(0)
 	for _, d := range plan {

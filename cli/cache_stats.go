@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,7 +52,7 @@ func printReport(w io.Writer, rep resolver.Report) {
 		return
 	}
 	fmt.Fprintf(w, "Resolvers: %d\n\n", len(rep.Instances))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "INSTANCE\tBREAKER\tLOCAL HIT/MISS\tREDIS HIT/MISS/ERR\tDB LOADS\tNEGATIVE\tP50\tP99\tAT")
 	for _, s := range rep.Instances {
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d/%d\t%d\t%d\t%.0fµs\t%.0fµs\t%s\n", s.Instance, s.Breaker,
@@ -88,7 +87,10 @@ func newResolveCmd(app *App) *cobra.Command {
 				out := map[string]any{"domain": domain, "found": res.Found, "tier": res.Tier,
 					"duration_us": float64(res.Duration.Nanoseconds()) / 1e3, "breaker": r.Breaker().String()}
 				if res.Found {
-					out["tenant"] = tenantJSON(res.Tenant)
+					// What the cache holds: no index, timestamps or data.
+					t := tenantJSON(res.Tenant)
+					out["tenant"] = map[string]any{"id": t.ID, "name": t.Name, "status": t.Status,
+						"database": t.Database, "server": t.Server, "domains": t.Domains}
 				}
 				return printJSON(cmd.OutOrStdout(), out)
 			}

@@ -90,6 +90,7 @@ func TestCLIContract(t *testing.T) {
 	for _, args := range [][]string{
 		{"tenants", "bogus"}, {"tenants", "list", "--nope"}, {"tenants", "show"},
 		{"tenants", "list", "--status", "gone"}, {"tenants", "create"},
+		{"tenants", "create", "--name", "X", "--status", "weird"}, {"tenants", "create", "--name", "X", "--server", "nope"},
 	} {
 		r = runCLI(t, cfg, args...)
 		require.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
@@ -105,6 +106,7 @@ func TestBadConfigExitsWithEveryProblem(t *testing.T) {
 	r := runCLI(t, path, "tenants", "list")
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "tenancy.prefix: unknown key")
+	require.Contains(t, r.stderr, "central.dsn: cannot connect", "an unreachable server is listed with the other problems")
 	require.NotContains(t, r.stderr, "panic")
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -96,7 +95,7 @@ func joinKeys() string {
 }
 
 func printTable(w io.Writer, list []tenants.Tenant) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "#\tID\tNAME\tDOMAIN\tSTATUS\tDATABASE\tSERVER\tLAST ACCESS")
 	for _, t := range list {
 		domain := t.PrimaryDomain()
@@ -161,7 +160,7 @@ func infoOrNil(info tenants.DatabaseInfo, err error) *tenants.DatabaseInfo {
 }
 
 func printTenant(w io.Writer, t tenants.Tenant, info tenants.DatabaseInfo, infoErr error) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("Index", fmt.Sprintf("[%d]", t.Index))
 	row("ID", t.ID)

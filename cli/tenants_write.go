@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -24,8 +27,22 @@ func newCreateCmd(app *App) *cobra.Command {
 				return usagef("--name is required")
 			}
 			req.Status = tenants.Status(status)
+			if !req.Status.Known() {
+				return usagef("--status %q is not one of active, inactive, blocked", status)
+			}
 			if cmd.Flags().Changed("db-user") {
 				req.DBUser = &dbUser
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if _, ok := cfg.Server(req.Server); req.Server != "" && !ok {
+				var names []string
+				for _, s := range cfg.AllServers() {
+					names = append(names, s.Name)
+				}
+				return usagef("--server %q is not configured (known: %s)", req.Server, strings.Join(names, ", "))
 			}
 			svc, err := app.Service(cmd.Context())
 			if err != nil {
@@ -84,7 +101,7 @@ func newDeleteCmd(app *App) *cobra.Command {
 			}
 			what := "and its database " + t.Database
 			if keepDB {
-				what = "(database " + t.Database + " kept)"
+				what = "; its database " + t.Database + " was kept"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted tenant %s (%s) %s.\n", t.Name, t.ID, what)
 			return nil
@@ -181,15 +198,24 @@ func newDomainsCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// stepPrinter shows each step of a create or delete on a terminal.
+// stepPrinter shows each step of a create or delete on a terminal. The
+// in-place "started" line is cut to the terminal's width: a wrapped line
+// could not be rewritten by the next report.
 func stepPrinter(w io.Writer, tty bool) func(tenants.Progress) {
 	if !tty {
 		return nil
 	}
+	width := 80
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			width = cols
+		}
+	}
 	return func(p tenants.Progress) {
 		switch p.State {
 		case tenants.StepStarted:
-			fmt.Fprintf(w, "  … %-14s %s\r", p.Step, p.Message)
+			line := fmt.Sprintf("  … %-14s %s", p.Step, p.Message)
+			fmt.Fprint(w, ansi.Truncate(line, width-1, "…")+"\r")
 		case tenants.StepDone:
 			fmt.Fprintf(w, "\x1b[2K  ✓ %s\n", p.Step)
 		case tenants.StepSkipped:

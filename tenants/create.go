@@ -162,7 +162,7 @@ func (s *Service) domainFree(ctx context.Context, domain string) error {
 	}
 	name := owner
 	if t, err := s.reg.Get(ctx, owner); err == nil {
-		name = t.Name
+		name = fmt.Sprintf("[%d] %s (%s)", t.Index, t.Name, t.ID)
 	}
 	return fmt.Errorf("domain %s already belongs to tenant %s", domain, name)
 }
