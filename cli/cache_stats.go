@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/resolver"
+	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 func newCacheStatsCmd(app *App) *cobra.Command {
@@ -43,7 +44,7 @@ func printReport(w io.Writer, rep resolver.Report) {
 		return
 	}
 	fmt.Fprintf(w, "Redis:     reachable, ping %s\n", rep.Ping.Round(time.Microsecond))
-	fmt.Fprintf(w, "Keys:      %d cached domains under %q (%d negative)\n", rep.Domains, rep.Prefix, rep.Negative)
+	fmt.Fprintf(w, "Keys:      %s under %q (%d negative)\n", plural(int(rep.Domains), "cached domain"), rep.Prefix, rep.Negative)
 	if rep.Error != "" {
 		fmt.Fprintf(w, "Warning:   %s\n", rep.Error)
 	}
@@ -69,6 +70,9 @@ func newResolveCmd(app *App) *cobra.Command {
 		Short: "Resolve a domain as a web request would, telling which tier answered and how long it took",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := tenants.NormalizeDomain(resolver.NormalizeHost(args[0])); err != nil {
+				return usageError{err}
+			}
 			svc, err := app.Service(cmd.Context())
 			if err != nil {
 				return err

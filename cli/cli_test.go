@@ -70,7 +70,7 @@ func TestCLIContract(t *testing.T) {
 	r = runCLI(t, cfg, "tenants", "deactivate", "0,1")
 	require.Equal(t, 0, r.code, r.stderr)
 	r = runCLI(t, cfg, "tenants", "list", "--status", "inactive")
-	require.Contains(t, r.stdout, "2 tenant(s)")
+	require.Contains(t, r.stdout, "2 tenants")
 
 	r = runCLI(t, cfg, "tenants", "show", "acme.test")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -124,7 +124,7 @@ func BenchmarkTenantsList10k(b *testing.B) {
 		if code := run(context.Background(), app, []string{"--config", path, "tenants", "list"}); code != 0 {
 			b.Fatalf("exit %d: %s", code, out.String())
 		}
-		if !strings.Contains(out.String(), "10000 tenant(s)") {
+		if !strings.Contains(out.String(), "10000 tenants") {
 			b.Fatalf("unexpected output tail: %s", out.String()[out.Len()-100:])
 		}
 	}

@@ -105,7 +105,7 @@ func printTable(w io.Writer, list []tenants.Tenant) {
 		fmt.Fprintf(tw, "[%d]\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Index, t.ID, t.Name, dash(domain), dash(string(t.Status)), t.Database, t.Server, timeOrNever(t.LastAccessedAt))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d tenant(s)\n", len(list))
+	fmt.Fprintln(w, plural(len(list), "tenant"))
 }
 
 func dash(s string) string {
@@ -194,4 +194,12 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// plural writes a count with its noun: "1 tenant", "2 tenants".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
