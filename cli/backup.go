@@ -147,13 +147,9 @@ func newBackupListCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id := ""
-			if len(args) == 1 {
-				t, err := svc.Find(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				id = t.ID
+			id, err := optionalTenantID(ctx, svc, args)
+			if err != nil {
+				return err
 			}
 			list, err := bs.List(ctx, id)
 			if err != nil {

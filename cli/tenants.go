@@ -129,11 +129,7 @@ func newShowCmd(app *App) *cobra.Command {
 		Short: "Show one tenant: fields, domains and its database",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := app.Service(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := svc.Find(cmd.Context(), args[0])
+			svc, t, err := app.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

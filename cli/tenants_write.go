@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -82,11 +81,7 @@ func newDeleteCmd(app *App) *cobra.Command {
 		Long:  "Delete a tenant. Without --yes it asks, on a terminal, for the tenant's name to be typed; with no terminal it refuses.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := app.Service(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := svc.Find(cmd.Context(), args[0])
+			svc, t, err := app.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -113,8 +108,8 @@ func newDeleteCmd(app *App) *cobra.Command {
 }
 
 func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB bool) error {
-	if !isTerminal(app.Stdin) {
-		return fmt.Errorf("refusing to delete tenant %s without confirmation: there is no terminal to ask on; add --yes to delete it", t.Name)
+	if err := requireTerminal(app, "delete tenant "+t.Name); err != nil {
+		return err
 	}
 	w := app.Stderr
 	fmt.Fprintf(w, "This deletes tenant [%d] %s (%s):\n", t.Index, t.Name, t.ID)
@@ -129,15 +124,7 @@ func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants
 		fmt.Fprintf(w, "  user      %s\n", t.DBUser)
 	}
 	fmt.Fprintf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
-	fmt.Fprintf(w, "Type the tenant's name (%s) to confirm: ", t.Name)
-	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return err
-	}
-	if strings.TrimRight(line, "\r\n") != t.Name {
-		return fmt.Errorf("the name did not match; nothing was deleted")
-	}
-	return nil
+	return askTenantName(app, t, "nothing was deleted")
 }
 
 func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
@@ -174,11 +161,7 @@ func newDomainsCmd(app *App) *cobra.Command {
 			Short: verb + " a domain",
 			Args:  cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				svc, err := app.Service(cmd.Context())
-				if err != nil {
-					return err
-				}
-				t, err := svc.Find(cmd.Context(), args[0])
+				svc, t, err := app.tenant(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
