@@ -168,17 +168,33 @@ func (j *dumpJob) plan(ctx context.Context, conn *sql.Conn, tables []table) ([]t
 			tasks = append(tasks, task{t: t, where: " WHERE " + pk + " >= ? AND " + pk + " < ?", args: []any{from, from + step}})
 		}
 	}
-	sort.SliceStable(tasks, func(a, b int) bool {
-		return share(tasks[a]) > share(tasks[b])
-	})
-	return tasks, nil
+	return interleave(tasks), nil
 }
 
-func share(t task) int64 {
-	if t.where == "" {
-		return t.t.DataBytes
+// interleave orders tasks biggest table first, taking one range of each
+// table in turn, so the workers read different tables at once and the file
+// interleaves them: the restore, which gives each table one connection,
+// then loads them in parallel too.
+func interleave(tasks []task) []task {
+	var order []*table
+	byTable := map[*table][]task{}
+	for _, t := range tasks {
+		if _, ok := byTable[t.t]; !ok {
+			order = append(order, t.t)
+		}
+		byTable[t.t] = append(byTable[t.t], t)
 	}
-	return t.t.DataBytes / 2 // a range: smaller than its whole table
+	sort.SliceStable(order, func(a, b int) bool { return order[a].DataBytes > order[b].DataBytes })
+	out := make([]task, 0, len(tasks))
+	for len(out) < len(tasks) {
+		for _, t := range order {
+			if q := byTable[t]; len(q) > 0 {
+				out = append(out, q[0])
+				byTable[t] = q[1:]
+			}
+		}
+	}
+	return out
 }
 
 // runWorkers reads tasks on the snapshot connections, one worker each,

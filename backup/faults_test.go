@@ -18,7 +18,7 @@ import (
 
 // bigTable is about 12 MB in 120k rows, enough to be caught mid-table.
 var bigTable = []string{
-	"CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(100), b DOUBLE, c BLOB)",
+	"CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(100), b DOUBLE, c BLOB, KEY ab (a(10), b), KEY c (c(8)) COMMENT 'by blob')",
 	"INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 60), seq / 7, UNHEX(SHA1(seq)) FROM seq_1_to_120000",
 	"ANALYZE TABLE big", // the size estimates the dump plans its key ranges by
 	"CREATE TABLE small (id INT PRIMARY KEY, v VARCHAR(10))",
@@ -188,5 +188,24 @@ func TestRestoreKilledMidwayLeavesOriginal(t *testing.T) {
 	require.Error(t, err)
 	require.Positive(t, killed)
 	require.Equal(t, before, f.checksums(t, tn.Database))
+	f.requireNoScratch(t)
+}
+
+// TestSwapFailureAfterRenamePutsOriginalBack fails the swap once the
+// restored tables were renamed in: the original tables and objects come
+// back and no scratch or old database is left.
+func TestSwapFailureAfterRenamePutsOriginalBack(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "swap rollback", objectsFixture...)
+	b := f.backup(t, tn, KindFull, CompressZstd)
+	f.env.Exec(t, "DELETE FROM "+tenants.QuoteIdent(tn.Database)+".audit",
+		"CREATE TABLE "+tenants.QuoteIdent(tn.Database)+".only_here (id INT PRIMARY KEY)",
+		"DROP VIEW "+tenants.QuoteIdent(tn.Database)+".v_alpha")
+	before, objects := f.checksums(t, tn.Database), f.objects(t, tn.Database)
+	f.bs.failAfterRename = errors.New("injected failure after the rename")
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn}, nil)
+	require.ErrorContains(t, err, "injected failure")
+	require.Equal(t, before, f.checksums(t, tn.Database))
+	require.Equal(t, objects, f.objects(t, tn.Database))
 	f.requireNoScratch(t)
 }

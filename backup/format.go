@@ -157,25 +157,20 @@ func appendFloat(b []byte, v float64) []byte {
 	return append(b, "e0"...)
 }
 
+// escapes maps each byte that needs a backslash in a quoted literal to
+// the letter written after it.
+var escapes = [256]byte{0: '0', '\n': 'n', '\r': 'r', '\\': '\\', '\'': '\'', 0x1a: 'Z'}
+
 func appendQuoted(b []byte, s []byte) []byte {
 	b = append(b, '\'')
-	for _, c := range s {
-		switch c {
-		case 0:
-			b = append(b, '\\', '0')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\'':
-			b = append(b, '\\', '\'')
-		case 0x1a:
-			b = append(b, '\\', 'Z')
-		default:
-			b = append(b, c)
+	start := 0
+	for i, c := range s {
+		if e := escapes[c]; e != 0 {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', e)
+			start = i + 1
 		}
 	}
+	b = append(b, s[start:]...)
 	return append(b, '\'')
 }

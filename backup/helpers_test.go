@@ -101,7 +101,15 @@ func (f *fixture) requireSameData(t *testing.T, want, got string) {
 	require.Equal(t, ws, gs, "CHECKSUM TABLE of %s vs %s", want, got)
 	for table := range ws {
 		require.Equal(t, f.rows(t, want, table), f.rows(t, got, table), "rows of %s", table)
+		require.Equal(t, f.ddl(t, want, table), f.ddl(t, got, table), "SHOW CREATE TABLE %s", table)
 	}
+}
+
+func (f *fixture) ddl(t *testing.T, database, table string) string {
+	t.Helper()
+	var name, ddl string
+	require.NoError(t, f.env.Server.QueryRow("SHOW CREATE TABLE "+tenants.QuoteIdent(database)+"."+tenants.QuoteIdent(table)).Scan(&name, &ddl))
+	return ddl
 }
 
 // objects lists views, triggers and routines of database as kind:name.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -17,23 +18,18 @@ import (
 // objects in order on one connection, a native file's data section on
 // several at once (every data statement is independent).
 type loader struct {
-	db      *sql.DB // pool on the target database
-	workers int
-	track   *tracker
+	db       *sql.DB // pool on the target database
+	database string
+	workers  int
+	track    *tracker
 	// statements counts what was executed.
 	statements atomic.Int64
 }
 
 func (l *loader) conn(ctx context.Context) (*sql.Conn, error) {
-	c, err := l.db.Conn(ctx)
+	c, err := sessionConn(ctx, l.db)
 	if err != nil {
-		return nil, fmt.Errorf("open restore connection: %w", err)
-	}
-	for _, q := range sessionSetup {
-		if _, err := c.ExecContext(ctx, q); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("set up restore connection (%s): %w", q, err)
-		}
+		return nil, fmt.Errorf("restore: %w", err)
 	}
 	return c, nil
 }
@@ -68,7 +64,14 @@ func (l *loader) load(ctx context.Context, path string) error {
 		l.track.add("", 0, counted.n-l.track.bytes(), 0)
 		switch {
 		case p.Marker == "section data":
+			keys, err := deferKeys(ctx, seq, l.database)
+			if err != nil {
+				return err
+			}
 			if err := l.parallel(ctx, sp, counted); err != nil {
+				return err
+			}
+			if err := l.buildKeys(ctx, keys); err != nil {
 				return err
 			}
 		case p.Marker != "":
@@ -82,19 +85,23 @@ func (l *loader) load(ctx context.Context, path string) error {
 }
 
 // parallel runs the data section's statements on l.workers connections
-// until the objects marker.
+// until the objects marker. Each table sticks to one connection (the one
+// with the least work when the table first appears): two sessions
+// appending to one B-tree fight over its last page, while one session per
+// table fills pages in key order.
 func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader) error {
 	l.track.step(StepLoad, "data")
 	g, gctx := errgroup.WithContext(ctx)
-	stmts := make(chan string, 2*l.workers)
-	for i := 0; i < l.workers; i++ {
+	queues := make([]chan string, l.workers)
+	for i := range queues {
+		queues[i] = make(chan string, 2)
 		g.Go(func() error {
 			c, err := l.conn(gctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			for q := range stmts {
+			for q := range queues[i] {
 				if err := l.exec(gctx, c, q); err != nil {
 					return err
 				}
@@ -103,7 +110,13 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 		})
 	}
 	readErr := func() error {
-		defer close(stmts)
+		defer func() {
+			for _, q := range queues {
+				close(q)
+			}
+		}()
+		owner := map[string]int{}
+		load := make([]int, l.workers)
 		for {
 			p, err := sp.next()
 			if err != nil {
@@ -116,8 +129,15 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 			if p.Marker != "" {
 				return nil
 			}
+			table := insertTable(p.SQL)
+			w, ok := owner[table]
+			if !ok {
+				w = slices.Index(load, slices.Min(load))
+				owner[table] = w
+			}
+			load[w] += len(p.SQL)
 			select {
-			case stmts <- p.SQL:
+			case queues[w] <- p.SQL:
 			case <-gctx.Done():
 				return nil
 			}
@@ -131,6 +151,25 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 	}
 	l.track.step(StepLoad, "objects")
 	return ctx.Err()
+}
+
+// insertTable returns the quoted table name of an INSERT INTO `t` ...
+// statement, or "" for anything else.
+func insertTable(q string) string {
+	rest, ok := strings.CutPrefix(q, "INSERT INTO `")
+	if !ok {
+		return ""
+	}
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == '`' {
+			if i+1 < len(rest) && rest[i+1] == '`' {
+				i++
+				continue
+			}
+			return rest[:i]
+		}
+	}
+	return ""
 }
 
 // exec runs one statement, refusing those that would leave the target

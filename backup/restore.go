@@ -110,7 +110,7 @@ func (s *Service) loadInto(ctx context.Context, server, database, path string, t
 		return err
 	}
 	defer db.Close()
-	l := &loader{db: db, workers: s.cfg.Workers, track: track}
+	l := &loader{db: db, database: database, workers: s.cfg.Workers, track: track}
 	track.step(StepLoad, "schema")
 	err = l.load(ctx, path)
 	res.Statements, res.Bytes = l.statements.Load(), track.bytes()

@@ -117,3 +117,13 @@ func TestPlanResticMeanings(t *testing.T) {
 	// Within 7 days of the newest (Mar 16 02:00): from Mar 9 02:00 on.
 	require.Equal(t, []int64{7, 6, 5, 4}, keptIDs(Policy{Within: 7 * 24 * time.Hour}))
 }
+
+func TestInterleaveTakesOneRangeOfEachTable(t *testing.T) {
+	big, mid, small := &table{Name: "big", DataBytes: 300}, &table{Name: "mid", DataBytes: 200}, &table{Name: "small", DataBytes: 1}
+	tasks := []task{{t: small}, {t: mid, where: "1"}, {t: mid, where: "2"}, {t: big, where: "1"}, {t: big, where: "2"}, {t: big, where: "3"}}
+	var got []string
+	for _, tk := range interleave(tasks) {
+		got = append(got, tk.t.Name+tk.where)
+	}
+	require.Equal(t, []string{"big1", "mid1", "small", "big2", "mid2", "big3"}, got)
+}

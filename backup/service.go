@@ -30,6 +30,9 @@ type Service struct {
 	// wrapWrite, when set (by tests), wraps every backup file's writer:
 	// the seam through which a disk write failure is injected.
 	wrapWrite func(io.Writer) io.Writer
+	// failAfterRename, when set (by tests), fails the swap once the tables
+	// were renamed: the seam for the swap's own rollback.
+	failAfterRename error
 	// chunkBytes is the size of a large table's key range (tests shrink it).
 	chunkBytes int64
 }

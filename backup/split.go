@@ -80,6 +80,7 @@ func (s *splitter) statement() (piece, error) {
 	s.buf = s.buf[:0]
 	var quote byte
 	for {
+		s.skipPlain(quote)
 		c, err := s.r.ReadByte()
 		if errors.Is(err, io.EOF) {
 			if q := strings.TrimSpace(string(s.buf)); q != "" {
@@ -146,6 +147,30 @@ func (s *splitter) statement() (piece, error) {
 			return piece{SQL: q}, nil
 		}
 	}
+}
+
+// skipPlain copies the buffered bytes up to the next one the state
+// machine must look at (inside quotes: the quote or a backslash; outside:
+// a quote, comment start or the delimiter's first byte) in one go.
+func (s *splitter) skipPlain(quote byte) {
+	buf, _ := s.r.Peek(s.r.Buffered())
+	n := 0
+	if quote != 0 {
+		for n < len(buf) && buf[n] != quote && buf[n] != '\\' {
+			n++
+		}
+	} else {
+		d := s.delim[0]
+		for n < len(buf) {
+			c := buf[n]
+			if c == '\'' || c == '"' || c == '`' || c == '-' || c == '#' || c == '/' || c == d {
+				break
+			}
+			n++
+		}
+	}
+	s.buf = append(s.buf, buf[:n]...)
+	_, _ = s.r.Discard(n)
 }
 
 // blockComment consumes /* ... */ (the '/' already read), appending it

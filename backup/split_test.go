@@ -38,6 +38,8 @@ func TestSplitter(t *testing.T) {
 		{"executable comments kept", "/*!40101 SET NAMES utf8mb4 */;\n", []piece{{SQL: "/*!40101 SET NAMES utf8mb4 */"}}},
 		{"delimiter", "DELIMITER ;;\nCREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a = 1; SET @b = ';'; END;;\nDELIMITER ;\nSELECT 3;",
 			[]piece{{SQL: "CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a = 1; SET @b = ';'; END"}, {SQL: "SELECT 3"}}},
+		{"dollar delimiter", "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 1; END$$\nDELIMITER ;\nSELECT 2;",
+			[]piece{{SQL: "CREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 1; END"}, {SQL: "SELECT 2"}}},
 		{"markers", "SELECT 1;\n-- tenancy:section data\nSELECT 2;\n-- tenancy:complete tables=1 rows=2 bytes=3\n",
 			[]piece{{SQL: "SELECT 1"}, {Marker: "section data"}, {SQL: "SELECT 2"}, {Marker: "complete tables=1 rows=2 bytes=3"}}},
 		{"no final delimiter", "SELECT 1", []piece{{SQL: "SELECT 1"}}},
@@ -58,4 +60,11 @@ func TestSplitterUnterminated(t *testing.T) {
 		require.Error(t, err, in)
 		require.NotErrorIs(t, err, io.EOF, in)
 	}
+}
+
+func TestInsertTable(t *testing.T) {
+	require.Equal(t, "users", insertTable("INSERT INTO `users` (`id`) VALUES (1)"))
+	require.Equal(t, "a``b", insertTable("INSERT INTO `a``b` (`id`) VALUES (1)"))
+	require.Equal(t, "", insertTable("CREATE TABLE `x` (id INT)"))
+	require.Equal(t, "", insertTable("INSERT INTO `open"))
 }

@@ -102,7 +102,7 @@ func (s *Service) swap(ctx context.Context, server, scratch, target string) erro
 	if err := rename(ctx, sw.tc, append(out, in...)); err != nil {
 		return errors.Join(err, createObjects(undoCtx, sw.tc, oldObjs), dropOld())
 	}
-	if err := createObjects(ctx, sw.tc, newObjs); err != nil {
+	if err := s.afterRename(createObjects(ctx, sw.tc, newObjs)); err != nil {
 		back := append(sw.renames(newTables, target, scratch), sw.renames(oldTables, sw.old, target)...)
 		undo := errors.Join(dropObjects(undoCtx, sw.tc, target, newObjs), rename(undoCtx, sw.tc, back))
 		if undo != nil {
@@ -111,6 +111,14 @@ func (s *Service) swap(ctx context.Context, server, scratch, target string) erro
 		return errors.Join(err, createObjects(undoCtx, sw.tc, oldObjs), dropOld())
 	}
 	return dropOld()
+}
+
+// afterRename passes err on, or the test seam's injected failure.
+func (s *Service) afterRename(err error) error {
+	if err == nil && s.failAfterRename != nil {
+		return s.failAfterRename
+	}
+	return err
 }
 
 func (sw *swapper) renames(tables []string, from, to string) []string {

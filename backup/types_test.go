@@ -15,7 +15,7 @@ var typeGroups = []struct {
 	stmts []string
 }{
 	{"strings", []string{
-		"CREATE TABLE s (id INT PRIMARY KEY, v VARCHAR(100) NULL, t LONGTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, c CHAR(5) NULL)",
+		"CREATE TABLE s (id INT PRIMARY KEY, v VARCHAR(100) NULL, t LONGTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, c CHAR(5) NULL, UNIQUE KEY u (c, id), KEY `odd``name` (v(10), l DESC), KEY tx (t(20)))",
 		"INSERT INTO s VALUES (1, NULL, NULL, NULL, NULL), (2, '', '', '', ''), (3, 'emoji 😀 𝄞 中文', 'a\\'b\"c\\\\d\\n\\r\\t\\0 \\Z end', 'café', 'abc')",
 		"INSERT INTO s SELECT 100 + seq, CONCAT('row', seq), REPEAT(CHAR(seq USING utf8mb4), 3), CHAR(seq), 'x' FROM seq_1_to_127",
 	}},

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 
@@ -31,6 +32,11 @@ func (a *App) Config() (*config.Config, error) {
 		return a.cfg, nil
 	}
 	cfg, err := config.Load(a.ConfigPath)
+	var cerr *config.Error
+	if errors.As(err, &cerr) {
+		// List unreachable servers with the other problems, in one message.
+		return nil, config.Merge(err, cfg.CheckReachable(context.Background()))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,13 +147,9 @@ func newBackupListCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id := ""
-			if len(args) == 1 {
-				t, err := svc.Find(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				id = t.ID
+			id, err := optionalTenantID(ctx, svc, args)
+			if err != nil {
+				return err
 			}
 			list, err := bs.List(ctx, id)
 			if err != nil {
@@ -166,7 +161,7 @@ func newBackupListCmd(app *App) *cobra.Command {
 				}
 				return printJSON(cmd.OutOrStdout(), list)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tCOMPRESSION\tSTATUS\tVERIFIED\tFILE")
 			for _, b := range list {
 				verified := "-"

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,21 +83,13 @@ func confirmRestore(app *App, t tenants.Tenant, b backup.Backup, newDB string) e
 	if newDB != "" {
 		what = "loads into the new database " + newDB
 	}
-	if !isTerminal(app.Stdin) {
-		return fmt.Errorf("refusing to restore without confirmation: there is no terminal to ask on; add --yes")
+	if err := requireTerminal(app, "restore"); err != nil {
+		return err
 	}
 	w := app.Stderr
 	fmt.Fprintf(w, "Restoring %s (%s, %s, started %s)\n", b.File, b.Kind, humanBytes(b.Size), b.StartedAt.UTC().Format("2006-01-02 15:04:05"))
 	fmt.Fprintf(w, "%s of tenant [%d] %s (%s) on %s.\n", what, t.Index, t.Name, t.ID, t.Server)
-	fmt.Fprintf(w, "Type the tenant's name (%s) to confirm: ", t.Name)
-	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return err
-	}
-	if strings.TrimRight(line, "\r\n") != t.Name {
-		return fmt.Errorf("the name did not match; nothing was restored")
-	}
-	return nil
+	return askTenantName(app, t, "nothing was restored")
 }
 
 func newBackupCleanupCmd(app *App) *cobra.Command {
@@ -134,13 +124,9 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id := ""
-			if len(args) == 1 {
-				t, err := svc.Find(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				id = t.ID
+			id, err := optionalTenantID(ctx, svc, args)
+			if err != nil {
+				return err
 			}
 			plan, err := bs.Cleanup(ctx, id, policy, dryRun)
 			if asJSON {
@@ -168,7 +154,7 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 }
 
 func printPlan(w io.Writer, plan []backup.Decision, dryRun bool) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "ACTION\tID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tWHY")
 	removed, freed := 0, int64(0)
 	for _, d := range plan {

@@ -95,7 +95,7 @@ func newCacheWarmCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %d domains of %d tenants in %s.\n", n, len(list), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s.\n", plural(int(n), "domain"), plural(len(list), "tenant"), time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
@@ -119,7 +119,7 @@ func newCacheClearCmd(app *App) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %d cached domains; every resolver flushed its in-process tier.\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s; every resolver flushed its in-process tier.\n", plural(int(n), "cached domain"))
 				return nil
 			}
 			list, err := svc.FindMany(cmd.Context(), args)
@@ -133,7 +133,7 @@ func newCacheClearCmd(app *App) *cobra.Command {
 			if err := cache.ClearDomains(cmd.Context(), domains); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Cleared %d domains of %d tenants: %s\n", len(domains), len(list), strings.Join(domains, ", "))
+			fmt.Fprintf(cmd.OutOrStdout(), "Cleared %s of %s: %s\n", plural(len(domains), "domain"), plural(len(list), "tenant"), strings.Join(domains, ", "))
 			return nil
 		},
 	}

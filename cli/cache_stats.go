@@ -3,12 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/resolver"
+	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 func newCacheStatsCmd(app *App) *cobra.Command {
@@ -44,7 +44,7 @@ func printReport(w io.Writer, rep resolver.Report) {
 		return
 	}
 	fmt.Fprintf(w, "Redis:     reachable, ping %s\n", rep.Ping.Round(time.Microsecond))
-	fmt.Fprintf(w, "Keys:      %d cached domains under %q (%d negative)\n", rep.Domains, rep.Prefix, rep.Negative)
+	fmt.Fprintf(w, "Keys:      %s under %q (%d negative)\n", plural(int(rep.Domains), "cached domain"), rep.Prefix, rep.Negative)
 	if rep.Error != "" {
 		fmt.Fprintf(w, "Warning:   %s\n", rep.Error)
 	}
@@ -53,7 +53,7 @@ func printReport(w io.Writer, rep resolver.Report) {
 		return
 	}
 	fmt.Fprintf(w, "Resolvers: %d\n\n", len(rep.Instances))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "INSTANCE\tBREAKER\tLOCAL HIT/MISS\tREDIS HIT/MISS/ERR\tDB LOADS\tNEGATIVE\tP50\tP99\tAT")
 	for _, s := range rep.Instances {
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d/%d\t%d\t%d\t%.0fµs\t%.0fµs\t%s\n", s.Instance, s.Breaker,
@@ -70,6 +70,9 @@ func newResolveCmd(app *App) *cobra.Command {
 		Short: "Resolve a domain as a web request would, telling which tier answered and how long it took",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := tenants.NormalizeDomain(resolver.NormalizeHost(args[0])); err != nil {
+				return usageError{err}
+			}
 			svc, err := app.Service(cmd.Context())
 			if err != nil {
 				return err
@@ -88,7 +91,10 @@ func newResolveCmd(app *App) *cobra.Command {
 				out := map[string]any{"domain": domain, "found": res.Found, "tier": res.Tier,
 					"duration_us": float64(res.Duration.Nanoseconds()) / 1e3, "breaker": r.Breaker().String()}
 				if res.Found {
-					out["tenant"] = tenantJSON(res.Tenant)
+					// What the cache holds: no index, timestamps or data.
+					t := tenantJSON(res.Tenant)
+					out["tenant"] = map[string]any{"id": t.ID, "name": t.Name, "status": t.Status,
+						"database": t.Database, "server": t.Server, "domains": t.Domains}
 				}
 				return printJSON(cmd.OutOrStdout(), out)
 			}

@@ -92,7 +92,7 @@ func TestCacheCommands(t *testing.T) {
 	require.Equal(t, "blocked", res.Tenant.Status)
 
 	require.Contains(t, c.run(t, "resolve", "nobody.test"), "no tenant owns it")
-	require.Contains(t, c.run(t, "cache", "warm"), "Warmed 1 domains of 1 tenants")
+	require.Contains(t, c.run(t, "cache", "warm"), "Warmed 1 domain of 1 tenant")
 	var rep struct {
 		Reachable bool  `json:"reachable"`
 		Domains   int64 `json:"domains"`
@@ -103,9 +103,9 @@ func TestCacheCommands(t *testing.T) {
 	require.EqualValues(t, 2, rep.Domains)
 	require.EqualValues(t, 1, rep.Negative)
 
-	require.Contains(t, c.run(t, "cache", "clear", "acme"), "Cleared 1 domains of 1 tenants")
+	require.Contains(t, c.run(t, "cache", "clear", "acme"), "Cleared 1 domain of 1 tenant")
 	require.False(t, c.exists(t, "acme.test"))
 	require.True(t, c.exists(t, "nobody.test"))
-	require.Contains(t, c.run(t, "cache", "clear"), "Deleted 1 cached domains")
+	require.Contains(t, c.run(t, "cache", "clear"), "Deleted 1 cached domain")
 	require.False(t, c.exists(t, "nobody.test"))
 }

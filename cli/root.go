@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/spf13/cobra"
 )
 
@@ -22,6 +23,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // Execute runs the command line and returns the process exit code:
 // 0 on success, 1 on failure, 2 on a usage error.
 func Execute(args []string) int {
+	// The driver's own log lines ("packets.go: read tcp ... reset") would
+	// repeat, worse, what the returned error already says.
+	_ = mysql.SetLogger(&mysql.NopLogger{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args)

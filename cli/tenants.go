@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -96,7 +95,7 @@ func joinKeys() string {
 }
 
 func printTable(w io.Writer, list []tenants.Tenant) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "#\tID\tNAME\tDOMAIN\tSTATUS\tDATABASE\tSERVER\tLAST ACCESS")
 	for _, t := range list {
 		domain := t.PrimaryDomain()
@@ -106,7 +105,7 @@ func printTable(w io.Writer, list []tenants.Tenant) {
 		fmt.Fprintf(tw, "[%d]\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Index, t.ID, t.Name, dash(domain), dash(string(t.Status)), t.Database, t.Server, timeOrNever(t.LastAccessedAt))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d tenant(s)\n", len(list))
+	fmt.Fprintln(w, plural(len(list), "tenant"))
 }
 
 func dash(s string) string {
@@ -130,11 +129,7 @@ func newShowCmd(app *App) *cobra.Command {
 		Short: "Show one tenant: fields, domains and its database",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := app.Service(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := svc.Find(cmd.Context(), args[0])
+			svc, t, err := app.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -161,7 +156,7 @@ func infoOrNil(info tenants.DatabaseInfo, err error) *tenants.DatabaseInfo {
 }
 
 func printTenant(w io.Writer, t tenants.Tenant, info tenants.DatabaseInfo, infoErr error) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("Index", fmt.Sprintf("[%d]", t.Index))
 	row("ID", t.ID)
@@ -195,4 +190,12 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// plural writes a count with its noun: "1 tenant", "2 tenants".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

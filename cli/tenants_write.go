@@ -1,12 +1,14 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -24,8 +26,22 @@ func newCreateCmd(app *App) *cobra.Command {
 				return usagef("--name is required")
 			}
 			req.Status = tenants.Status(status)
+			if !req.Status.Known() {
+				return usagef("--status %q is not one of active, inactive, blocked", status)
+			}
 			if cmd.Flags().Changed("db-user") {
 				req.DBUser = &dbUser
+			}
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if _, ok := cfg.Server(req.Server); req.Server != "" && !ok {
+				var names []string
+				for _, s := range cfg.AllServers() {
+					names = append(names, s.Name)
+				}
+				return usagef("--server %q is not configured (known: %s)", req.Server, strings.Join(names, ", "))
 			}
 			svc, err := app.Service(cmd.Context())
 			if err != nil {
@@ -65,11 +81,7 @@ func newDeleteCmd(app *App) *cobra.Command {
 		Long:  "Delete a tenant. Without --yes it asks, on a terminal, for the tenant's name to be typed; with no terminal it refuses.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := app.Service(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := svc.Find(cmd.Context(), args[0])
+			svc, t, err := app.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -84,7 +96,7 @@ func newDeleteCmd(app *App) *cobra.Command {
 			}
 			what := "and its database " + t.Database
 			if keepDB {
-				what = "(database " + t.Database + " kept)"
+				what = "; its database " + t.Database + " was kept"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted tenant %s (%s) %s.\n", t.Name, t.ID, what)
 			return nil
@@ -96,8 +108,8 @@ func newDeleteCmd(app *App) *cobra.Command {
 }
 
 func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB bool) error {
-	if !isTerminal(app.Stdin) {
-		return fmt.Errorf("refusing to delete tenant %s without confirmation: there is no terminal to ask on; add --yes to delete it", t.Name)
+	if err := requireTerminal(app, "delete tenant "+t.Name); err != nil {
+		return err
 	}
 	w := app.Stderr
 	fmt.Fprintf(w, "This deletes tenant [%d] %s (%s):\n", t.Index, t.Name, t.ID)
@@ -112,15 +124,7 @@ func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants
 		fmt.Fprintf(w, "  user      %s\n", t.DBUser)
 	}
 	fmt.Fprintf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
-	fmt.Fprintf(w, "Type the tenant's name (%s) to confirm: ", t.Name)
-	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return err
-	}
-	if strings.TrimRight(line, "\r\n") != t.Name {
-		return fmt.Errorf("the name did not match; nothing was deleted")
-	}
-	return nil
+	return askTenantName(app, t, "nothing was deleted")
 }
 
 func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
@@ -157,11 +161,7 @@ func newDomainsCmd(app *App) *cobra.Command {
 			Short: verb + " a domain",
 			Args:  cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				svc, err := app.Service(cmd.Context())
-				if err != nil {
-					return err
-				}
-				t, err := svc.Find(cmd.Context(), args[0])
+				svc, t, err := app.tenant(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
@@ -181,15 +181,24 @@ func newDomainsCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// stepPrinter shows each step of a create or delete on a terminal.
+// stepPrinter shows each step of a create or delete on a terminal. The
+// in-place "started" line is cut to the terminal's width: a wrapped line
+// could not be rewritten by the next report.
 func stepPrinter(w io.Writer, tty bool) func(tenants.Progress) {
 	if !tty {
 		return nil
 	}
+	width := 80
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			width = cols
+		}
+	}
 	return func(p tenants.Progress) {
 		switch p.State {
 		case tenants.StepStarted:
-			fmt.Fprintf(w, "  … %-14s %s\r", p.Step, p.Message)
+			line := fmt.Sprintf("  … %-14s %s", p.Step, p.Message)
+			fmt.Fprint(w, ansi.Truncate(line, width-1, "…")+"\r")
 		case tenants.StepDone:
 			fmt.Fprintf(w, "\x1b[2K  ✓ %s\n", p.Step)
 		case tenants.StepSkipped:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,10 +32,12 @@ func TestEveryProblemNamedByKey(t *testing.T) {
 [central]
 dsn = "not a dsn"
 [tenancy]
+create_database_user = "yes"
 database_prefix = "bad prefix!"
 colation = "typo"
 [ui]
 read_only = "yes"
+refresh_interval = "fast"
 [backup]
 compression = "lz4"
 [[servers]]
@@ -52,10 +55,12 @@ x = 1
 	for _, p := range cerr.Problems {
 		keys[p.Key] = true
 	}
-	for _, k := range []string{"central.dsn", "tenancy.database_prefix", "tenancy.colation", "ui.read_only", "backup.compression", "servers[0].dsn", "servers[1].name", "bogus.x"} {
+	for _, k := range []string{"central.dsn", "tenancy.database_prefix", "tenancy.colation", "ui.read_only", "ui.refresh_interval", "tenancy.create_database_user", "backup.compression", "servers[0].dsn", "servers[1].name", "bogus.x"} {
 		require.True(t, keys[k], "missing problem for %s in:\n%v", k, err)
 	}
 	require.Contains(t, err.Error(), "unknown key")
+	require.Equal(t, 2, strings.Count(err.Error(), "unknown key"), "only the misspelt key and the bogus section are unknown:\n%v", err)
+	require.Contains(t, err.Error(), `"fast" is not a duration`)
 }
 
 func TestSyntaxError(t *testing.T) {

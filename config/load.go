@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -118,10 +119,7 @@ func decode(text string, cfg *Config, p *problems) {
 		if !ok {
 			continue // reported below as undecoded
 		}
-		if err := md.PrimitiveDecode(prim, target); err != nil {
-			key, msg := typeProblem(name, err)
-			p.add(key, "%s", msg)
-		}
+		decodeFields(md, prim, reflect.ValueOf(target).Elem(), name, p)
 	}
 	for _, key := range md.Undecoded() {
 		if len(key) == 1 {
@@ -129,7 +127,40 @@ func decode(text string, cfg *Config, p *problems) {
 				continue
 			}
 		}
-		p.add(key.String(), "unknown key (see config.example.toml for every key)")
+		p.add(key.String(), unknownKey)
+	}
+}
+
+const unknownKey = "unknown key (see config.example.toml for every key)"
+
+// decodeFields decodes a table key by key into a struct, so one key of the
+// wrong type is reported without hiding (or calling unknown) the keys
+// after it; a key with no field is reported as unknown.
+func decodeFields(md toml.MetaData, prim toml.Primitive, target reflect.Value, path string, p *problems) {
+	if target.Kind() != reflect.Struct {
+		if err := md.PrimitiveDecode(prim, target.Addr().Interface()); err != nil {
+			_, msg := typeProblem(path, err)
+			p.add(path, "%s", msg)
+		}
+		return
+	}
+	var table map[string]toml.Primitive
+	if err := md.PrimitiveDecode(prim, &table); err != nil {
+		p.add(path, "must be a table ([%s])", path)
+		return
+	}
+	fields := map[string]reflect.Value{}
+	for i := 0; i < target.NumField(); i++ {
+		if tag := strings.Split(target.Type().Field(i).Tag.Get("toml"), ",")[0]; tag != "" && tag != "-" {
+			fields[tag] = target.Field(i)
+		}
+	}
+	for key, sub := range table {
+		if field, ok := fields[key]; ok {
+			decodeFields(md, sub, field, path+"."+key, p)
+		} else {
+			p.add(path+"."+key, unknownKey)
+		}
 	}
 }
 

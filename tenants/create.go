@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
@@ -80,18 +81,10 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	if !p.status.Known() {
 		return p, fmt.Errorf("status %q is not one of active, inactive, blocked", p.status)
 	}
-	if _, err := s.reg.Get(ctx, p.id); err == nil {
-		return p, fmt.Errorf("a tenant with id %s already exists", p.id)
-	} else if !errors.Is(err, ErrNotFound) {
-		return p, err
-	}
 	seen := map[string]bool{}
 	for _, raw := range req.Domains {
 		d, err := NormalizeDomain(raw)
 		if err != nil {
-			return p, err
-		}
-		if err := s.domainFree(ctx, d); err != nil {
 			return p, err
 		}
 		if !seen[d] {
@@ -108,10 +101,16 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	} else if err := ValidateDatabaseName(p.database); err != nil {
 		return p, err
 	}
-	if owner, err := s.reg.databaseUser(ctx, p.database); err != nil {
+	used, err := s.reg.conflicts(ctx, p.id, p.domains, p.database)
+	switch {
+	case err != nil:
 		return p, err
-	} else if owner != "" {
-		return p, fmt.Errorf("database %s is already used by tenant %s", p.database, owner)
+	case used.ID:
+		return p, fmt.Errorf("a tenant with id %s already exists (%s)", p.id, s.describeTenant(ctx, p.id))
+	case used.Domain != "":
+		return p, fmt.Errorf("domain %s already belongs to tenant %s", used.Domain, s.describeTenant(ctx, used.Owner))
+	case used.Database != "":
+		return p, fmt.Errorf("database %s is already used by tenant %s", p.database, s.describeTenant(ctx, used.Database))
 	}
 	p.server = req.Server
 	if p.server == "" {
@@ -160,11 +159,15 @@ func (s *Service) domainFree(ctx context.Context, domain string) error {
 	if err != nil || owner == "" {
 		return err
 	}
-	name := owner
-	if t, err := s.reg.Get(ctx, owner); err == nil {
-		name = t.Name
+	return fmt.Errorf("domain %s already belongs to tenant %s", domain, s.describeTenant(ctx, owner))
+}
+
+// describeTenant names a tenant for a message: "[4] Acme Corp (id)".
+func (s *Service) describeTenant(ctx context.Context, id string) string {
+	if t, err := s.reg.Get(ctx, id); err == nil {
+		return fmt.Sprintf("[%d] %s (%s)", t.Index, t.Name, t.ID)
 	}
-	return fmt.Errorf("domain %s already belongs to tenant %s", domain, name)
+	return id
 }
 
 // Create makes a tenant: its database, optional user, registry rows,
@@ -272,14 +275,13 @@ func (s *Service) runStep(ctx context.Context, step Step, p plan) (func(context.
 	}
 	switch step {
 	case StepDatabase:
-		exists, err := DatabaseExists(ctx, server, p.database)
-		if err != nil {
-			return nil, err
-		}
-		if exists {
-			return nil, fmt.Errorf("database %s already exists on server %s: tenancy never reuses a database; pick another name or drop it first", p.database, p.server)
-		}
+		// No pre-check: CREATE DATABASE itself refuses an existing name
+		// (and that database is never registered for undo).
 		if err := createDatabase(ctx, server, p.database, s.cfg.Tenancy.Charset, s.cfg.Tenancy.Collation); err != nil {
+			var me *mysql.MySQLError
+			if errors.As(err, &me) && me.Number == 1007 {
+				return nil, fmt.Errorf("database %s already exists on server %s: tenancy never reuses a database; pick another name or drop it first", p.database, p.server)
+			}
 			return nil, err
 		}
 		return func(c context.Context) error { return DropDatabase(c, server, p.database) }, nil

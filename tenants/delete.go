@@ -2,6 +2,8 @@ package tenants
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -15,8 +17,8 @@ type DeleteOptions struct {
 	KeepDatabase bool
 }
 
-// Delete removes a tenant under its lock: its rows are deleted in a
-// transaction that commits only after the database and user are dropped,
+// Delete removes a tenant under its lock: its row is locked, the database
+// and user are dropped, then the rows are deleted and committed,
 // so a failure at any step leaves the tenant registered. Dropping uses IF
 // EXISTS, so a retry after a lost commit completes the deletion.
 func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, report func(Progress)) error {
@@ -46,18 +48,27 @@ func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, repo
 			_ = tx.Rollback()
 		}
 	}()
+	// The row is locked first (concurrent changes wait), dropped last and
+	// committed only after the database and user are gone.
+	var locked string
+	if err := tx.GetContext(ctx, &locked, "SELECT `id` FROM `tenants` WHERE `id` = ? FOR UPDATE", t.ID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("tenant %s: %w", t.ID, ErrNotFound)
+		}
+		return fmt.Errorf("delete tenant %s: %w", t.ID, err)
+	}
 	steps := []struct {
 		step Step
 		skip bool
 		msg  string
 		run  func() error
 	}{
-		{StepDeleteRows, false, fmt.Sprintf("delete tenant row and %d domain(s)", len(t.Domains)),
-			func() error { return deleteRows(ctx, tx, t.ID) }},
 		{StepDropDatabase, opts.KeepDatabase, "drop database " + t.Database + " on " + t.Server,
 			func() error { return DropDatabase(ctx, server, t.Database) }},
 		{StepDropUser, t.DBUser == "", "drop user " + t.DBUser,
 			func() error { return dropUser(ctx, server, t.DBUser, s.cfg.Tenancy.UserHost) }},
+		{StepDeleteRows, false, fmt.Sprintf("delete tenant row and %d domain(s)", len(t.Domains)),
+			func() error { return deleteRows(ctx, tx, t.ID) }},
 	}
 	for _, st := range steps {
 		if st.skip {
@@ -123,7 +134,7 @@ func (s *Service) RemoveDomain(ctx context.Context, t Tenant, domain string) (Te
 	if err != nil {
 		return t, err
 	}
-	if err := s.reg.removeDomain(ctx, t.ID, d); err != nil {
+	if err := s.reg.removeDomain(ctx, t, d); err != nil {
 		return t, err
 	}
 	if err := s.reg.update(ctx, t.ID, attrs{}); err != nil {

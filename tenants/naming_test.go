@@ -149,7 +149,7 @@ func TestResolve(t *testing.T) {
 		{Index: 2, ID: "6fa459ea-0000-0000-0000-000000000000", Name: "beta", Database: "tenant_beta2"},
 	}
 	for ref, want := range map[string]int{
-		"550e8400-e29b-41d4-a716-446655440000": 0, "1": 1, "B.TEST": 1, "tenant_beta2": 2, "acme": 0, "550e": 0,
+		"550e8400-e29b-41d4-a716-446655440000": 0, "1": 1, "B.TEST": 1, "tenant_beta2": 2, "acme": 0, "550e": 0, "[1]": 1,
 	} {
 		got, err := Resolve(all, ref)
 		require.NoError(t, err, ref)
@@ -164,6 +164,8 @@ func TestResolve(t *testing.T) {
 	require.ErrorAs(t, err, &amb)
 	_, err = Resolve(all, "nobody")
 	require.ErrorIs(t, err, ErrNotFound)
+	_, err = Resolve(all, "550")
+	require.ErrorContains(t, err, "at least 4 characters")
 }
 
 func TestFilterAndSort(t *testing.T) {

@@ -10,57 +10,83 @@ import (
 	"github.com/tenancy-dev/tenancy/config"
 )
 
-// Get reads one tenant with its domains and index, without loading the
-// whole registry (creation and status changes in a 10,000-tenant fleet
-// stay as fast as in an empty one).
+// Get reads one tenant with its domains and index in one round trip,
+// without loading the whole registry (creation and status changes in a
+// 10,000-tenant fleet stay as fast as in an empty one).
 func (r *Registry) Get(ctx context.Context, id string) (Tenant, error) {
-	row := tenantRow{}
-	err := r.db.QueryRowxContext(ctx, "SELECT "+r.selectList()+" FROM `tenants` WHERE `id` = ?", id).StructScan(&row)
+	// The index is the number of tenants ordered before this one (see All).
+	before := "`o`.`id` < `t`.`id`"
+	if r.cols["created_at"] {
+		before = "(`o`.`created_at` IS NULL) < (`t`.`created_at` IS NULL) OR ((`o`.`created_at` IS NULL) = (`t`.`created_at` IS NULL)" +
+			" AND (`o`.`created_at` < `t`.`created_at` OR (`o`.`created_at` <=> `t`.`created_at` AND `o`.`id` < `t`.`id`)))"
+	}
+	q := "SELECT " + r.selectListOf("t") + "," +
+		" (SELECT GROUP_CONCAT(`d`.`domain` ORDER BY `d`.`id` SEPARATOR ' ') FROM `domains` AS `d` WHERE `d`.`tenant_id` = `t`.`id`) AS `domain_list`," +
+		" (SELECT COUNT(*) FROM `tenants` AS `o` WHERE " + before + ") AS `position`" +
+		" FROM `tenants` AS `t` WHERE `t`.`id` = ?"
+	var row struct {
+		tenantRow
+		DomainList sql.NullString `db:"domain_list"`
+		Position   int            `db:"position"`
+	}
+	err := r.db.QueryRowxContext(ctx, q, id).StructScan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("tenant %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("read tenant %s: %w", id, err)
 	}
-	t := r.fromRow(row)
-	if err := r.db.SelectContext(ctx, &t.Domains, "SELECT `domain` FROM `domains` WHERE `tenant_id` = ? ORDER BY `id`", id); err != nil {
-		return t, fmt.Errorf("read domains of %s: %w", id, err)
-	}
-	// The index is the number of tenants ordered before this one (see All).
-	q := "SELECT COUNT(*) FROM `tenants` WHERE `id` < ?"
-	args := []any{id}
-	if r.cols["created_at"] {
-		q = "SELECT COUNT(*) FROM `tenants` WHERE (`created_at` IS NULL) < (? IS NULL) OR ((`created_at` IS NULL) = (? IS NULL) AND (`created_at` < ? OR (`created_at` <=> ? AND `id` < ?)))"
-		ca := row.CreatedAt
-		args = []any{ca, ca, ca, ca, id}
-	}
-	if err := r.db.GetContext(ctx, &t.Index, q, args...); err != nil {
-		return t, fmt.Errorf("index of %s: %w", id, err)
+	t := r.fromRow(row.tenantRow)
+	t.Index = row.Position
+	if row.DomainList.String != "" { // host names hold no spaces
+		t.Domains = strings.Fields(row.DomainList.String)
 	}
 	return t, nil
 }
 
-// databaseUser returns the id of a tenant already using database, or "".
-func (r *Registry) databaseUser(ctx context.Context, database string) (string, error) {
-	conds := []string{"JSON_UNQUOTE(JSON_EXTRACT(`data`, '$.tenancy_db_name')) = ?"}
-	args := []any{database}
+// taken is what already uses a new tenant's id, domains or database.
+type taken struct {
+	ID       bool
+	Domain   string // a requested domain that has an owner
+	Owner    string // that domain's tenant id
+	Database string // the tenant id using the requested database
+}
+
+// conflicts checks in one round trip whether a new tenant's id, any of its
+// domains or its database name are already used by a tenant.
+func (r *Registry) conflicts(ctx context.Context, id string, domains []string, database string) (taken, error) {
+	dbConds := []string{"JSON_UNQUOTE(JSON_EXTRACT(`data`, '$.tenancy_db_name')) = ?"}
+	dbArgs := []any{database}
 	if r.cols["database"] {
-		conds = append(conds, "`database` = ?")
-		args = append(args, database)
+		dbConds = append(dbConds, "`database` = ?")
+		dbArgs = append(dbArgs, database)
 	}
 	// A tenant with no explicit name uses prefix + id + suffix.
 	if rest, ok := strings.CutPrefix(database, r.cfg.DatabasePrefix); ok {
-		if id, ok := strings.CutSuffix(rest, r.cfg.DatabaseSuffix); ok && id != "" {
-			conds = append(conds, "`id` = ?")
-			args = append(args, id)
+		if other, ok := strings.CutSuffix(rest, r.cfg.DatabaseSuffix); ok && other != "" {
+			dbConds = append(dbConds, "`id` = ?")
+			dbArgs = append(dbArgs, other)
 		}
 	}
-	var ids []string
-	err := r.db.SelectContext(ctx, &ids, "SELECT `id` FROM `tenants` WHERE "+strings.Join(conds, " OR ")+" LIMIT 1", args...)
-	if err != nil || len(ids) == 0 {
-		return "", err
+	in, domainArgs := "NULL", []any{}
+	if len(domains) > 0 {
+		in = placeholders(len(domains))
+		for _, d := range domains {
+			domainArgs = append(domainArgs, d)
+		}
 	}
-	return ids[0], nil
+	q := "SELECT (SELECT COUNT(*) FROM `tenants` WHERE `id` = ?)," +
+		" (SELECT CONCAT(`domain`, ' ', `tenant_id`) FROM `domains` WHERE `domain` IN (" + in + ") ORDER BY `id` LIMIT 1)," +
+		" (SELECT `id` FROM `tenants` WHERE " + strings.Join(dbConds, " OR ") + " LIMIT 1)"
+	args := append(append([]any{id}, domainArgs...), dbArgs...)
+	var n int
+	var domainOwner, dbOwner sql.NullString
+	if err := r.db.QueryRowContext(ctx, q, args...).Scan(&n, &domainOwner, &dbOwner); err != nil {
+		return taken{}, fmt.Errorf("check for an existing tenant: %w", err)
+	}
+	t := taken{ID: n > 0, Database: dbOwner.String}
+	t.Domain, t.Owner, _ = strings.Cut(domainOwner.String, " ")
+	return t, nil
 }
 
 // serverCounts counts tenants per server name.

@@ -144,13 +144,13 @@ func (r *Registry) addDomain(ctx context.Context, id, domain string) error {
 	})
 }
 
-func (r *Registry) removeDomain(ctx context.Context, id, domain string) error {
-	res, err := r.db.ExecContext(ctx, "DELETE FROM `domains` WHERE `tenant_id` = ? AND `domain` = ?", id, domain)
+func (r *Registry) removeDomain(ctx context.Context, t Tenant, domain string) error {
+	res, err := r.db.ExecContext(ctx, "DELETE FROM `domains` WHERE `tenant_id` = ? AND `domain` = ?", t.ID, domain)
 	if err != nil {
 		return fmt.Errorf("remove domain %s: %w", domain, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("tenant %s has no domain %s", id, domain)
+		return fmt.Errorf("tenant %s has no domain %s (its domains: %s)", t.Name, domain, strings.Join(t.Domains, ", "))
 	}
 	return nil
 }

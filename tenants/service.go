@@ -40,7 +40,7 @@ type Service struct {
 }
 
 // ErrReadOnly is returned by every write in read-only mode.
-var ErrReadOnly = fmt.Errorf("tenancy is in read-only mode (--read-only or [ui] read_only): writes are disabled")
+var ErrReadOnly = fmt.Errorf("read-only mode (--read-only or [ui] read_only) refuses writes; run without it to change tenants")
 
 // Open connects to the central database and reads its flavour.
 func Open(ctx context.Context, cfg *config.Config, opts Options) (*Service, error) {
@@ -289,11 +289,23 @@ func (s *Service) FindMany(ctx context.Context, refs []string) ([]Tenant, error)
 	return out, nil
 }
 
+// minIDPrefix is the shortest id prefix a reference may use, so that a
+// short number or word is never taken for an id by accident.
+const minIDPrefix = 4
+
 // Resolve finds ref among tenants already loaded.
 func Resolve(all []Tenant, ref string) (Tenant, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return Tenant{}, fmt.Errorf("empty tenant reference")
+	}
+	// "[3]" is how listings show index 3.
+	if inner, ok := strings.CutPrefix(ref, "["); ok {
+		if n, ok := strings.CutSuffix(inner, "]"); ok {
+			if _, err := strconv.Atoi(n); err == nil {
+				ref = n
+			}
+		}
 	}
 	lower := strings.ToLower(ref)
 	matchers := []func(Tenant) bool{
@@ -309,7 +321,7 @@ func Resolve(all []Tenant, ref string) (Tenant, error) {
 		},
 		func(t Tenant) bool { return t.Database == ref },
 		func(t Tenant) bool { return strings.EqualFold(t.Name, ref) },
-		func(t Tenant) bool { return len(ref) >= 4 && strings.HasPrefix(t.ID, lower) },
+		func(t Tenant) bool { return len(ref) >= minIDPrefix && strings.HasPrefix(t.ID, lower) },
 	}
 	for _, m := range matchers {
 		var found []Tenant
@@ -325,6 +337,11 @@ func Resolve(all []Tenant, ref string) (Tenant, error) {
 			return found[0], nil
 		default:
 			return Tenant{}, &AmbiguousError{Ref: ref, Candidates: found}
+		}
+	}
+	for _, t := range all {
+		if len(ref) < minIDPrefix && strings.HasPrefix(t.ID, lower) {
+			return Tenant{}, fmt.Errorf("%w: nothing matches %q; an id prefix needs at least %d characters", ErrNotFound, ref, minIDPrefix)
 		}
 	}
 	return Tenant{}, fmt.Errorf("%w: nothing matches %q by id, index, domain, database or name (see `tenancy tenants list`)", ErrNotFound, ref)

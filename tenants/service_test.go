@@ -226,7 +226,7 @@ func TestCreateRefusesExistingDatabaseAndDuplicates(t *testing.T) {
 	_, err = svc.Create(ctx, tenants.CreateRequest{Name: "One", Domains: []string{"one.test"}, NoMigrate: true}, nil)
 	require.NoError(t, err)
 	_, err = svc.Create(ctx, tenants.CreateRequest{Name: "Two", Domains: []string{"ONE.test"}, NoMigrate: true}, nil)
-	require.ErrorContains(t, err, "domain one.test already belongs to tenant One")
+	require.ErrorContains(t, err, "domain one.test already belongs to tenant [0] One (")
 	_, err = svc.Create(ctx, tenants.CreateRequest{Name: "Bad", Domains: []string{"bad_domain"}}, nil)
 	require.ErrorContains(t, err, "not a valid host name")
 	_, err = svc.Create(ctx, tenants.CreateRequest{Name: "Long", Database: fmt.Sprintf("%065d", 0)}, nil)

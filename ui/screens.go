@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tenancy-dev/tenancy/ui/backups"
 	"github.com/tenancy-dev/tenancy/ui/cache"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/create"
@@ -19,6 +20,7 @@ var registrars = []func(*common.Registry){
 	create.Register,
 	cache.Register,
 	loadtest.Register,
+	backups.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.

@@ -1,3 +1,5 @@
+-- MySQL commits DDL implicitly, so a transaction around it would only add round trips.
+-- +goose NO TRANSACTION
 -- +goose Up
 CREATE TABLE projects (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

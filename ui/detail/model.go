@@ -198,6 +198,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, one))
 	case key.Matches(msg, k.Delete):
 		return m.guard.Open(m.c, tenantops.ConfirmDelete(m.c, one, common.Back()))
+	case key.Matches(msg, k.Backups):
+		return common.Open("backups", m.t.ID, m.t)
 	case key.Matches(msg, k.AddDomain):
 		return m.askDomain()
 	case key.Matches(msg, k.RemoveDomain):
@@ -239,7 +241,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return m.promptHelp()
 	}
-	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Activate, k.Deactivate, k.Block}
+	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Backups, k.Activate, k.Deactivate, k.Block}
 }
 
 // FullHelp implements help.KeyMap.

@@ -22,9 +22,14 @@ type KeyMap struct {
 	// Jump collects a [#] to go to (then enter).
 	Jump key.Binding
 
+	// Backups opens a tenant's backups; Verify, Kind and Compression act
+	// on the backups screen.
+	Backups, Verify, Kind, Compression key.Binding
+
 	// Write actions, disabled in read-only mode (Mark too: marks only
 	// gather tenants for bulk writes).
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
+	Restore, Cleanup                                                           key.Binding
 
 	// refused are the write bindings as they were before read-only mode
 	// disabled them, to tell the user why such a key does nothing.
@@ -103,6 +108,12 @@ func defaults() *KeyMap {
 		AddDomain:    b("+", "add domain", "+"),
 		RemoveDomain: b("-", "remove domain", "-"),
 		Perf:         b("p", "load test", "p"),
+		Backups:      b("B", "backups", "B"),
+		Verify:       b("v", "verify", "v"),
+		Kind:         b("t", "kind", "t"),
+		Compression:  b("z", "compression", "z"),
+		Restore:      b("R", "restore", "R"),
+		Cleanup:      b("C", "cleanup", "C"),
 	}
 }
 
@@ -117,11 +128,13 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"create": &k.Create, "delete": &k.Delete, "activate": &k.Activate,
 		"deactivate": &k.Deactivate, "block": &k.Block,
 		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain, "perf": &k.Perf,
+		"backups": &k.Backups, "verify": &k.Verify, "kind": &k.Kind, "compression": &k.Compression,
+		"restore": &k.Restore, "cleanup": &k.Cleanup,
 	}
 }
 
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Mark}
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Restore, &k.Cleanup, &k.Mark}
 }
 
 // Refused reports whether msg is a write action's key that read-only

@@ -95,3 +95,12 @@ func Golden(t *testing.T, name, view string) {
 	require.NoError(t, err, "missing golden file: run go test ./ui/... -update")
 	require.Equal(t, string(want), got, "view differs from %s (run with -update if the change is intended)", path)
 }
+
+// Press sends key presses to a screen and returns the last command.
+func Press(s common.Screen, keys ...string) tea.Cmd {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		_, cmd = s.Update(Key(k))
+	}
+	return cmd
+}

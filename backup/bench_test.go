@@ -1,0 +1,52 @@
+package backup
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// sysbenchLike is four sysbench-shaped tables of 60k rows (~55 MB of SQL).
+var sysbenchLike = func() []string {
+	var out []string
+	for _, n := range []string{"sbtest1", "sbtest2", "sbtest3", "sbtest4"} {
+		out = append(out,
+			"CREATE TABLE "+n+" (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k))",
+			"INSERT INTO "+n+" (k, c, pad) SELECT FLOOR(RAND(seq) * 60000), LEFT(SHA2(seq, 512), 120), LEFT(SHA2(-seq, 256), 60) FROM seq_1_to_60000",
+			"ANALYZE TABLE "+n)
+	}
+	return out
+}()
+
+// BenchmarkDump measures the native dump (zstd) of sysbenchLike.
+func BenchmarkDump(b *testing.B) {
+	f := newFixture(b)
+	tn := f.tenant(b, "bench", sysbenchLike...)
+	var raw int64
+	for b.Loop() {
+		bk, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, nil)
+		require.NoError(b, err)
+		raw = bk.RawBytes
+		require.NoError(b, f.bs.Delete(context.Background(), bk))
+	}
+	b.SetBytes(raw)
+}
+
+// BenchmarkRestore measures loading that dump into a new database.
+func BenchmarkRestore(b *testing.B) {
+	f := newFixture(b)
+	tn := f.tenant(b, "bench", sysbenchLike...)
+	bk, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, nil)
+	require.NoError(b, err)
+	b.SetBytes(bk.RawBytes)
+	i := 0
+	for b.Loop() {
+		i++
+		_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: bk, Target: tn, NewDatabase: f.env.Prefix + "bench_" + string(rune('a'+i%26))}, nil)
+		require.NoError(b, err)
+		b.StopTimer()
+		f.env.Exec(b, "DROP DATABASE `"+f.env.Prefix+"bench_"+string(rune('a'+i%26))+"`")
+		b.StartTimer()
+	}
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Compares tenancy's backup engine with mariadb-dump | zstd and mydumper,
+# and its restore with the mariadb client and myloader, on a ~200 MB
+# sysbench database; then `backup create --all` over 200 small tenants
+# against a shell loop of mariadb-dump. Prints times, ratios and peak
+# memory (/usr/bin/time -v). Run it alone: the figures are wall-clock.
+#
+#   scripts/bench-backup.sh            # needs MariaDB at 127.0.0.1:3306 as root
+#   TABLE_SIZE=250000 TABLES=4 TENANTS=200 scripts/bench-backup.sh
+set -euo pipefail
+
+TABLES=${TABLES:-4}
+TABLE_SIZE=${TABLE_SIZE:-250000}
+TENANTS=${TENANTS:-200}
+MYSQL=(mariadb -uroot -h127.0.0.1 --protocol=tcp)
+PREFIX=tnt_bench_
+WORK=$(mktemp -d /tmp/tenancy-bench.XXXXXX)
+BIN=$WORK/tenancy
+CFG=$WORK/tenancy.toml
+
+cleanup() {
+	"${MYSQL[@]}" -N -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${PREFIX//_/\\_}%'" |
+		while read -r db; do "${MYSQL[@]}" -e "DROP DATABASE \`$db\`"; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cd "$(dirname "$0")/.."
+go build -o "$BIN" .
+cat >"$CFG" <<TOML
+[central]
+dsn = "root@tcp(127.0.0.1:3306)/${PREFIX}central"
+[tenancy]
+database_prefix = "${PREFIX}t_"
+[backup]
+dir = "$WORK/backups"
+compression = "zstd"
+workers = 2
+parallel_tenants = 2
+TOML
+T() { "$BIN" --config "$CFG" "$@"; }
+
+# timed LABEL CMD...: runs CMD under /usr/bin/time -v, records seconds and peak RSS.
+declare -A SECS RSS
+timed() {
+	local label=$1; shift
+	/usr/bin/time -v -o "$WORK/time.$label" "$@" >/dev/null
+	SECS[$label]=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/time.$label")
+	RSS[$label]=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$WORK/time.$label")
+	printf '%-34s %8.2f s  peak %5s MiB\n' "$label" "${SECS[$label]}" "${RSS[$label]}"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+T init >/dev/null
+DB=${PREFIX}t_big
+T tenants create --name big --database "$DB" --no-migrate >/dev/null
+echo "== preparing $TABLES x $TABLE_SIZE sysbench rows in $DB"
+sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=root --mysql-db="$DB" \
+	--tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >/dev/null
+"${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
+
+echo "== dump"
+timed "tenancy backup create (zstd)" "$BIN" --config "$CFG" backup create big --compression zstd
+timed "mariadb-dump | zstd" bash -c "mariadb-dump -uroot -h127.0.0.1 --protocol=tcp --single-transaction $DB | zstd -q -o $WORK/dump.sql.zst"
+timed "mydumper -t 2 -c" mydumper -h 127.0.0.1 -u root -t 2 -c -B "$DB" -o "$WORK/mydumper"
+ID=$(T backup list big --json | awk -F': ' '/"id"/ {gsub(/,/,"",$2); print $2; exit}')
+ls -l "$WORK"/backups/*/*.zst "$WORK/dump.sql.zst" | awk '{print "  " $5 " bytes  " $NF}'
+
+echo "== restore"
+timed "tenancy backup restore" "$BIN" --config "$CFG" backup restore "$ID" --yes
+zstd -q -d "$WORK/dump.sql.zst" -o "$WORK/dump.sql"
+"${MYSQL[@]}" -e "CREATE DATABASE ${PREFIX}client"
+timed "mariadb DB < dump.sql" bash -c "mariadb -uroot -h127.0.0.1 --protocol=tcp ${PREFIX}client < $WORK/dump.sql"
+timed "myloader -t 2" myloader -h 127.0.0.1 -u root -t 2 -d "$WORK/mydumper" -B "${PREFIX}myloader" -o
+rm -f "$WORK/dump.sql"
+
+echo "== $TENANTS small tenants"
+T tenants delete big --yes >/dev/null
+for i in $(seq 1 "$TENANTS"); do T tenants create --name "small$i" --database "${PREFIX}t_small$i" >/dev/null; done
+timed "tenancy backup create --all" "$BIN" --config "$CFG" backup create --all
+"${MYSQL[@]}" -N -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${PREFIX//_/\\_}t\\_small%'" >"$WORK/dbs"
+mkdir -p "$WORK/loop"
+timed "shell loop of mariadb-dump | zstd" bash -c "while read -r db; do mariadb-dump -uroot -h127.0.0.1 --protocol=tcp --single-transaction --routines --triggers --events \$db | zstd -q -o $WORK/loop/\$db.sql.zst; done < $WORK/dbs"
+N=$TENANTS
+
+echo "== summary"
+echo "dump:    tenancy/mariadb-dump|zstd = $(ratio "${SECS[tenancy backup create (zstd)]}" "${SECS[mariadb-dump | zstd]}") (target <= 0.70), tenancy/mydumper = $(ratio "${SECS[tenancy backup create (zstd)]}" "${SECS[mydumper -t 2 -c]}")"
+echo "restore: tenancy/mariadb client = $(ratio "${SECS[tenancy backup restore]}" "${SECS[mariadb DB < dump.sql]}") (target <= 0.50), tenancy/myloader = $(ratio "${SECS[tenancy backup restore]}" "${SECS[myloader -t 2]}")"
+echo "peak memory: dump ${RSS[tenancy backup create (zstd)]} MiB, restore ${RSS[tenancy backup restore]} MiB (target < 200)"
+echo "--all: $N tenants, tenancy $(awk -v n=$N -v s="${SECS[tenancy backup create --all]}" 'BEGIN{printf "%.0f", n/s*60}') tenants/min vs loop $(awk -v n=$N -v s="${SECS[shell loop of mariadb-dump | zstd]}" 'BEGIN{printf "%.0f", n/s*60}') tenants/min (ratio $(ratio "${SECS[tenancy backup create --all]}" "${SECS[shell loop of mariadb-dump | zstd]}"))"

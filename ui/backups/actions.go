@@ -1,0 +1,149 @@
+package backups
+
+import (
+	"context"
+	"fmt"
+
+	humanize "github.com/dustin/go-humanize"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/confirm"
+)
+
+// act runs fn on the backup service under a footer task, then flashes
+// its result (or error) and reloads the catalogue.
+func (m *Model) act(task string, fn func(ctx context.Context, bs *backup.Service) (string, error)) tea.Cmd {
+	id := fmt.Sprintf("backups-%d", m.c.NextID())
+	run := m.c.Run(func(ctx context.Context) tea.Msg {
+		bs, err := backup.Open(ctx, m.c.Service)
+		text := ""
+		if err == nil {
+			text, err = fn(ctx, bs)
+		}
+		flash := common.Flash(text)
+		if err != nil {
+			flash = common.FlashError(err)
+		}
+		return tea.BatchMsg{common.EndTask(id), flash, func() tea.Msg { return reloadMsg{} }}
+	})
+	return tea.Batch(common.StartTask(id, task), run)
+}
+
+func (m *Model) verify(b backup.Backup) tea.Cmd {
+	return m.act(fmt.Sprintf("verifying backup %d", b.ID), func(ctx context.Context, bs *backup.Service) (string, error) {
+		res, err := bs.Verify(ctx, b)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("backup %d is sound: %s, sha256 %.12s…, footer found", b.ID, humanize.IBytes(uint64(res.Size)), res.SHA256), nil
+	})
+}
+
+func backupLine(b backup.Backup) string {
+	return fmt.Sprintf("Backup    %d, %s %s, %s, %s", b.ID, b.Kind, b.StartedAt.UTC().Format("2006-01-02 15:04:05"),
+		humanize.IBytes(uint64(b.Size)), b.Compression)
+}
+
+// confirmRestore asks for the tenant's name before replacing its database.
+func (m *Model) confirmRestore(b backup.Backup) tea.Cmd {
+	if m.c.ReadOnly {
+		return common.FlashError(tenants.ErrReadOnly)
+	}
+	t := m.t
+	restore := m.act(fmt.Sprintf("restoring backup %d into %s", b.ID, t.Database), func(ctx context.Context, bs *backup.Service) (string, error) {
+		res, err := bs.Restore(ctx, backup.RestoreRequest{Backup: b, Target: t}, nil)
+		if err != nil {
+			return "", fmt.Errorf("restore of %s failed, its database was left as it was: %w", t.Name, err)
+		}
+		return fmt.Sprintf("restored backup %d into %s (%d statements)", b.ID, res.Database, res.Statements), nil
+	})
+	return common.Push(confirm.New(m.c, confirm.Options{
+		Title: "Restore " + t.Name,
+		Lines: []string{backupLine(b),
+			fmt.Sprintf("Replaces  every table, view, trigger and routine of %s on %s", t.Database, t.Server),
+			"The file is verified first; if anything fails the database is left as it was."},
+		Require: t.Name, Action: "Restore", Danger: true, OnConfirm: restore,
+	}))
+}
+
+func (m *Model) confirmDelete(b backup.Backup) tea.Cmd {
+	if m.c.ReadOnly {
+		return common.FlashError(tenants.ErrReadOnly)
+	}
+	del := m.act(fmt.Sprintf("deleting backup %d", b.ID), func(ctx context.Context, bs *backup.Service) (string, error) {
+		if err := bs.Delete(ctx, b); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("deleted backup %d", b.ID), nil
+	})
+	return common.Push(confirm.New(m.c, confirm.Options{
+		Title:  "Delete a backup of " + m.t.Name,
+		Lines:  []string{backupLine(b), "Deletes the file, its catalog row and its metadata.json entry."},
+		Action: "Delete", Danger: true, OnConfirm: del,
+	}))
+}
+
+// previewCleanup plans [backup.retention] over the tenant's backups and
+// shows what it would remove in a confirmation.
+func (m *Model) previewCleanup() tea.Cmd {
+	if m.c.ReadOnly {
+		return common.FlashError(tenants.ErrReadOnly)
+	}
+	policy := backup.PolicyFrom(m.c.Config.Backup.Retention)
+	if policy.Empty() {
+		return common.FlashError(backup.ErrEmptyPolicy)
+	}
+	t := m.t
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		bs, err := backup.Open(ctx, m.c.Service)
+		if err != nil {
+			return common.FlashMsg{Text: err.Error(), Error: true}
+		}
+		plan, err := bs.Cleanup(ctx, t.ID, policy, true)
+		if err != nil {
+			return common.FlashMsg{Text: err.Error(), Error: true}
+		}
+		return confirmCleanup(m, plan, policy)()
+	})
+}
+
+func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.Cmd {
+	var lines []string
+	removed := 0
+	for _, d := range plan {
+		if !d.Keep {
+			removed++
+			if removed <= 8 {
+				lines = append(lines, "remove "+backupLine(d.Backup)[len("Backup    "):])
+			}
+		}
+	}
+	if removed == 0 {
+		return common.Flash(fmt.Sprintf("cleanup: the policy keeps all %d backups of %s", len(plan), m.t.Name))
+	}
+	if removed > 8 {
+		lines = append(lines, fmt.Sprintf("… and %d more", removed-8))
+	}
+	lines = append(lines, fmt.Sprintf("keeps %d of %d backups (the newest complete one always)", len(plan)-removed, len(plan)))
+	t := m.t
+	apply := m.act("cleaning up backups of "+t.Name, func(ctx context.Context, bs *backup.Service) (string, error) {
+		done, err := bs.Cleanup(ctx, t.ID, policy, false)
+		if err != nil {
+			return "", err
+		}
+		n := 0
+		for _, d := range done {
+			if !d.Keep {
+				n++
+			}
+		}
+		return fmt.Sprintf("cleanup removed %d backup(s) of %s", n, t.Name), nil
+	})
+	return common.Push(confirm.New(m.c, confirm.Options{
+		Title: "Clean up backups of " + t.Name, Lines: lines, Action: "Remove", Danger: true, OnConfirm: apply,
+	}))
+}

@@ -1,0 +1,226 @@
+// Package backups is the dashboard's backups screen for one tenant: its
+// catalogue (time, kind, size, compression, status, verified), a backup
+// started with the chosen kind and compression and shown live (a bar per
+// table, an overall bar, raw and written MB/s, ETA, elapsed; esc cancels
+// and nothing partial is kept), verify, restore (the tenant's name typed),
+// delete, and a cleanup preview by [backup.retention] to apply.
+package backups
+
+import (
+	"context"
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
+)
+
+// Name is the screen's registry name.
+const Name = "backups"
+
+// Register adds the screen and its `:backups REF` command.
+func Register(r *common.Registry) {
+	r.ScreenCommand(Name, "REF", "a tenant's backups (back up, restore…)",
+		func(c *common.Context, arg string, data any) (common.Screen, error) {
+			if t, ok := data.(tenants.Tenant); ok {
+				return New(c, t), nil
+			}
+			if arg == "" {
+				return nil, fmt.Errorf(":backups needs a tenant: :backups REF")
+			}
+			return NewRef(c, arg), nil
+		})
+	r.Command(common.Command{Name: "backup", Args: "REF...", Help: "back up tenants in the background", Write: true, Run: backupCommand})
+}
+
+// listMsg carries the tenant and its catalogue.
+type listMsg struct {
+	id   int
+	t    tenants.Tenant
+	list []backup.Backup
+	err  error
+}
+
+// Model is the backups screen.
+type Model struct {
+	c       *common.Context
+	ref     string
+	t       tenants.Tenant
+	have    bool
+	list    []backup.Backup
+	loadErr error
+	reqID   int
+	cursor  int
+
+	kind, compression string
+	job               *job
+	// outcome is the last backup's result line ("" before any).
+	outcome      string
+	outcomeError bool
+
+	width, height int
+}
+
+// New shows a tenant already loaded.
+func New(c *common.Context, t tenants.Tenant) *Model {
+	m := NewRef(c, t.ID)
+	m.t, m.have = t, true
+	return m
+}
+
+// NewRef shows the tenant ref resolves to.
+func NewRef(c *common.Context, ref string) *Model {
+	comp := c.Config.Backup.Compression
+	if comp == "" {
+		comp = backup.CompressZstd
+	}
+	return &Model{c: c, ref: ref, kind: backup.KindFull, compression: comp}
+}
+
+// Init loads the tenant and its backups.
+func (m *Model) Init() tea.Cmd { return m.reload() }
+
+func (m *Model) reload() tea.Cmd {
+	m.reqID = m.c.NextID()
+	id, ref, t, have := m.reqID, m.ref, m.t, m.have
+	return m.c.Run(func(ctx context.Context) tea.Msg {
+		if !have {
+			var err error
+			if t, err = m.c.Service.Find(ctx, ref); err != nil {
+				return listMsg{id: id, err: err}
+			}
+		}
+		bs, err := backup.Open(ctx, m.c.Service)
+		if err != nil {
+			return listMsg{id: id, t: t, err: err}
+		}
+		list, err := bs.List(ctx, t.ID)
+		return listMsg{id: id, t: t, list: list, err: err}
+	})
+}
+
+// Title implements common.Screen.
+func (m *Model) Title() string {
+	if m.have {
+		return "Backups of " + m.t.Name
+	}
+	return "Backups of " + m.ref
+}
+
+// Capturing implements common.Screen: the screen takes no free text.
+func (m *Model) Capturing() bool { return false }
+
+// SetSize implements common.Screen.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Update implements common.Screen.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case listMsg:
+		if msg.id != m.reqID {
+			return m, nil
+		}
+		m.loadErr = msg.err
+		if msg.t.ID != "" {
+			m.t, m.have = msg.t, true
+		}
+		m.list = msg.list
+		m.cursor = min(m.cursor, max(len(m.list)-1, 0))
+		return m, nil
+	case progressMsg:
+		if m.job == nil || msg.job != m.job.id {
+			return m, nil
+		}
+		m.job.update(msg.p)
+		return m, m.job.wait(m.c)
+	case doneMsg:
+		if m.job == nil || msg.job != m.job.id {
+			return m, nil
+		}
+		m.job = nil
+		m.outcome, m.outcomeError = outcome(m.t, msg.b, msg.err)
+		return m, m.reload()
+	case reloadMsg:
+		return m, m.reload()
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	return m, nil
+}
+
+// reloadMsg asks the screen to re-read the catalogue (after an action).
+type reloadMsg struct{}
+
+func (m *Model) selected() (backup.Backup, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.list) {
+		return backup.Backup{}, false
+	}
+	return m.list[len(m.list)-1-m.cursor], true // newest first on screen
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Back):
+		if m.job != nil {
+			m.job.cancel()
+			return nil
+		}
+		return common.Back()
+	case key.Matches(msg, k.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		m.cursor = min(m.cursor+1, max(len(m.list)-1, 0))
+	case key.Matches(msg, k.Top):
+		m.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		m.cursor = max(len(m.list)-1, 0)
+	case key.Matches(msg, k.Refresh):
+		return m.reload()
+	case key.Matches(msg, k.Kind):
+		m.kind = map[string]string{backup.KindFull: backup.KindStructure, backup.KindStructure: backup.KindFull}[m.kind]
+	case key.Matches(msg, k.Compression):
+		m.compression = map[string]string{backup.CompressZstd: backup.CompressGzip, backup.CompressGzip: backup.CompressNone, backup.CompressNone: backup.CompressZstd}[m.compression]
+	case !m.have:
+		return nil
+	case key.Matches(msg, k.Create):
+		return m.startBackup()
+	case key.Matches(msg, k.Cleanup):
+		return m.previewCleanup()
+	}
+	b, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Verify):
+		return m.verify(b)
+	case key.Matches(msg, k.Restore):
+		return m.confirmRestore(b)
+	case key.Matches(msg, k.Delete):
+		return m.confirmDelete(b)
+	}
+	return nil
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	if m.job != nil {
+		cancel := k.Back
+		cancel.SetHelp("esc", "cancel backup")
+		return []key.Binding{cancel}
+	}
+	backupKey := k.Create
+	backupKey.SetHelp(k.Create.Help().Key, "back up")
+	return []key.Binding{k.Back, backupKey, k.Kind, k.Compression, k.Verify, k.Restore, k.Delete, k.Cleanup}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.Refresh, k.Back}, m.ShortHelp()[1:]}
+}
