@@ -80,7 +80,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.header.update(msg)
 		return m, nil
 	}
-	m.guard.Swallow(m.c, msg) // an error flash disarms it
+	m.guard.Swallow(m.c, msg) // a flash disarms it
 	cmds := []tea.Cmd{m.footer.update(msg)}
 	for i := range m.stack {
 		var cmd tea.Cmd

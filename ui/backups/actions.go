@@ -112,23 +112,17 @@ func (m *Model) previewCleanup() tea.Cmd {
 }
 
 func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.Cmd {
-	var lines []string
-	removed := 0
+	var items []string // the dialog lists as many as the terminal fits
 	for _, d := range plan {
 		if !d.Keep {
-			removed++
-			if removed <= 8 {
-				lines = append(lines, "remove "+backupLine(d.Backup)[len("Backup    "):])
-			}
+			items = append(items, "remove "+backupLine(d.Backup)[len("Backup    "):])
 		}
 	}
+	removed := len(items)
 	if removed == 0 {
 		return common.Flash(fmt.Sprintf("cleanup: the policy keeps all %d backups of %s", len(plan), m.t.Name))
 	}
-	if removed > 8 {
-		lines = append(lines, fmt.Sprintf("… and %d more", removed-8))
-	}
-	lines = append(lines, fmt.Sprintf("keeps %d of %d backups (the newest complete one always)", len(plan)-removed, len(plan)))
+	note := fmt.Sprintf("keeps %d of %d backups (the newest complete one always)", len(plan)-removed, len(plan))
 	t := m.t
 	apply := m.act("cleaning up backups of "+t.Name, func(ctx context.Context, bs *backup.Service) (string, error) {
 		done, err := bs.Cleanup(ctx, t.ID, policy, false)
@@ -144,6 +138,6 @@ func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.
 		return fmt.Sprintf("cleanup removed %d backup(s) of %s", n, t.Name), nil
 	})
 	return common.Push(confirm.New(m.c, confirm.Options{
-		Title: "Clean up backups of " + t.Name, Lines: lines, Action: "Remove", Danger: true, OnConfirm: apply,
+		Title: "Clean up backups of " + t.Name, Items: items, Note: note, Action: "Remove", Danger: true, OnConfirm: apply,
 	}))
 }

@@ -61,6 +61,7 @@ type Model struct {
 	outcome      string
 	outcomeError bool
 
+	guard         common.DialogGuard
 	width, height int
 }
 
@@ -118,6 +119,9 @@ func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if m.guard.Swallow(m.c, msg) {
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case listMsg:
 		if msg.id != m.reqID {
@@ -189,7 +193,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Create):
 		return m.startBackup()
 	case key.Matches(msg, k.Cleanup):
-		return m.previewCleanup()
+		return m.guard.Open(m.c, m.previewCleanup())
 	}
 	b, ok := m.selected()
 	if !ok {
@@ -199,9 +203,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Verify):
 		return m.verify(b)
 	case key.Matches(msg, k.Restore):
-		return m.confirmRestore(b)
+		return m.guard.Open(m.c, m.confirmRestore(b))
 	case key.Matches(msg, k.Delete):
-		return m.confirmDelete(b)
+		return m.guard.Open(m.c, m.confirmDelete(b))
 	}
 	return nil
 }

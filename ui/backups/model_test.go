@@ -88,7 +88,9 @@ func TestRestoreAndDeleteAskFirst(t *testing.T) {
 	view := uitest.Plain(push.Screen.View())
 	require.Contains(t, view, "Restore Acme Corp")
 	require.Contains(t, view, "Replaces")
+	require.Nil(t, uitest.Press(m, "d"), "keys typed before the dialog is on screen do nothing")
 
+	m.Update(common.PushedMsg{}) // the root pushed it
 	msgs = uitest.Msgs(uitest.Press(m, "d"))
 	require.Len(t, msgs, 1)
 	_, ok = msgs[0].(common.PushMsg)

@@ -31,16 +31,12 @@ func (g *DialogGuard) Open(c *Context, cmd tea.Cmd) tea.Cmd {
 }
 
 // Swallow reports whether msg is a key to drop because the dialog is not
-// on screen yet; a PushedMsg disarms the guard, and so does an error
-// flash (the dialog will not come: say, its tenant was not found).
+// on screen yet; a PushedMsg disarms the guard, and so does a flash (the
+// dialog will not come: its tenant was not found, there is nothing to do).
 func (g *DialogGuard) Swallow(c *Context, msg tea.Msg) bool {
-	switch msg := msg.(type) {
-	case PushedMsg:
+	switch msg.(type) {
+	case PushedMsg, FlashMsg:
 		g.until = time.Time{}
-	case FlashMsg:
-		if msg.Error {
-			g.until = time.Time{}
-		}
 	case tea.KeyPressMsg:
 		return c.Now().Before(g.until)
 	}
