@@ -92,29 +92,3 @@ func dropTable(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
-
-// preparer is a pool or one connection of it.
-type preparer interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}
-
-func prepareStatements(ctx context.Context, db preparer) ([numKinds]*sql.Stmt, error) {
-	var stmts [numKinds]*sql.Stmt
-	for _, k := range Kinds {
-		st, err := db.PrepareContext(ctx, statements[k])
-		if err != nil {
-			closeStatements(stmts)
-			return stmts, fmt.Errorf("prepare %s: %w", k, err)
-		}
-		stmts[k] = st
-	}
-	return stmts, nil
-}
-
-func closeStatements(stmts [numKinds]*sql.Stmt) {
-	for _, st := range stmts {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
