@@ -49,7 +49,11 @@ func openPool(servers *tenants.Servers, t tenants.Tenant, maxConns int, opTimeou
 		mc.User, mc.Passwd = t.DBUser, t.DBPassword()
 	}
 	mc.InterpolateParams = false
-	mc.ReadTimeout, mc.WriteTimeout = opTimeout, opTimeout
+	if dial := blockingDial(opTimeout); dial != nil && mc.DialFunc == nil {
+		mc.DialFunc = dial // its sockets' timeouts bound a stalled server
+	} else {
+		mc.ReadTimeout, mc.WriteTimeout = opTimeout, opTimeout
+	}
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: database %s: %w", t.Name, t.Database, err)
