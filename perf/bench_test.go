@@ -4,6 +4,7 @@ package perf
 
 import (
 	"context"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -20,12 +21,19 @@ func cpuTime(b *testing.B) time.Duration {
 
 // BenchmarkPointSelect is the generator's cost per operation of
 // `perf run --mix read=100` (sysbench's oltp_point_select) against the
-// real server: b.N measured reads by 4 users on one tenant, with stats.
+// real server: b.N measured reads by 4 or 16 users on one tenant, with
+// stats.
 // cpu-µs/op is this process's CPU time (the server's is not included);
 // allocs/op and B/op include the run's fixed setup, spread over b.N.
 func BenchmarkPointSelect(b *testing.B) {
+	for _, users := range []int{4, 16} {
+		b.Run("users="+strconv.Itoa(users), func(b *testing.B) { benchmarkPointSelect(b, users) })
+	}
+}
+
+func benchmarkPointSelect(b *testing.B, users int) {
 	_, svc, list := fleet(b, 1, false)
-	opts := Options{Users: 4, Ops: int64(b.N), Mix: Mix{Read: 100}, SeedRows: 10000}
+	opts := Options{Users: users, Ops: int64(b.N), Mix: Mix{Read: 100}, SeedRows: 10000}
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime(b)
