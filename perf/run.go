@@ -258,6 +258,11 @@ func (ru *run) load(ctx context.Context) {
 	ru.lastTick = now
 	ru.pace = newPacer(now, ru.opts.Rate)
 	ru.total, ru.scratch = newAcc(), newAcc()
+	conns := 0
+	for _, t := range ru.targets {
+		conns += min(len(t.users), ru.opts.MaxOpenConns)
+	}
+	defer holdProcs(conns)()
 	var wg sync.WaitGroup
 	for _, t := range ru.targets {
 		for _, u := range t.users {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -43,6 +44,21 @@ func blockingDial(timeout time.Duration) func(ctx context.Context, network, addr
 		}
 		return &blockingConn{f: f, raw: raw, timeout: timeout, local: nc.LocalAddr(), remote: nc.RemoteAddr()}, nil
 	}
+}
+
+// holdProcs raises GOMAXPROCS for the load to one more than the
+// connections, so that each connection's thread keeps its P while it is
+// blocked on its socket. With fewer Ps, a thread whose read returned
+// waits for the runtime's monitor to take a P back from a blocked one,
+// which it does only every 20 µs to 10 ms: 16 users on 2 Ps had a p99 of
+// ~9 ms against ~3 ms. It returns the function that restores the value.
+func holdProcs(conns int) (restore func()) {
+	prev := runtime.GOMAXPROCS(0)
+	if conns < prev {
+		return func() {}
+	}
+	runtime.GOMAXPROCS(conns + 1)
+	return func() { runtime.GOMAXPROCS(prev) }
 }
 
 // dupBlocking duplicates the connection's socket and puts it in blocking
