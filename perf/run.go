@@ -155,7 +155,7 @@ func (ru *run) close() {
 		for _, u := range t.users {
 			u.detach()
 		}
-		closeStatements(t.stmts)
+		t.stmts.close()
 		t.db.Close()
 	}
 }
@@ -210,12 +210,7 @@ func (ru *run) prepare(ctx context.Context) error {
 			}
 			return nil
 		}
-		stmts, err := prepareStatements(ctx, t.db)
-		t.stmts = stmts
-		for _, u := range t.users {
-			u.stmts = stmts
-		}
-		return err
+		return t.stmts.prepare(ctx, t.db)
 	})
 }
 
@@ -263,6 +258,11 @@ func (ru *run) load(ctx context.Context) {
 	ru.lastTick = now
 	ru.pace = newPacer(now, ru.opts.Rate)
 	ru.total, ru.scratch = newAcc(), newAcc()
+	conns := 0
+	for _, t := range ru.targets {
+		conns += min(len(t.users), ru.opts.MaxOpenConns)
+	}
+	defer holdProcs(conns)()
 	var wg sync.WaitGroup
 	for _, t := range ru.targets {
 		for _, u := range t.users {

@@ -17,7 +17,7 @@ import (
 )
 
 // fleet creates n tenants, each with its own database user when dbUser.
-func fleet(t *testing.T, n int, dbUser bool) (*testdb.Env, *tenants.Service, []tenants.Tenant) {
+func fleet(t testing.TB, n int, dbUser bool) (*testdb.Env, *tenants.Service, []tenants.Tenant) {
 	t.Helper()
 	env := testdb.NewCentral(t)
 	svc := env.Service(t)

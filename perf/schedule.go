@@ -38,12 +38,14 @@ func (p *pacer) halted() bool {
 }
 
 // nextStart waits for the next slot and returns it, or false once halted.
-func (p *pacer) nextStart() (time.Time, bool) {
+// now is about the current time (when the caller's previous operation
+// ended): in closed loop it is the slot.
+func (p *pacer) nextStart(now time.Time) (time.Time, bool) {
 	if p.halted() {
 		return time.Time{}, false
 	}
 	if p.rate == 0 {
-		return time.Now(), true
+		return now, true
 	}
 	n := p.next.Add(1) - 1
 	at := p.start.Add(time.Duration(float64(n) / p.rate * float64(time.Second)))

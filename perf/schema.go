@@ -49,7 +49,11 @@ func openPool(servers *tenants.Servers, t tenants.Tenant, maxConns int, opTimeou
 		mc.User, mc.Passwd = t.DBUser, t.DBPassword()
 	}
 	mc.InterpolateParams = false
-	mc.ReadTimeout, mc.WriteTimeout = opTimeout, opTimeout
+	if dial := blockingDial(opTimeout); dial != nil && mc.DialFunc == nil {
+		mc.DialFunc = dial // its sockets' timeouts bound a stalled server
+	} else {
+		mc.ReadTimeout, mc.WriteTimeout = opTimeout, opTimeout
+	}
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: database %s: %w", t.Name, t.Database, err)
@@ -91,30 +95,4 @@ func dropTable(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("drop %s: %w", Table, err)
 	}
 	return nil
-}
-
-// preparer is a pool or one connection of it.
-type preparer interface {
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-}
-
-func prepareStatements(ctx context.Context, db preparer) ([numKinds]*sql.Stmt, error) {
-	var stmts [numKinds]*sql.Stmt
-	for _, k := range Kinds {
-		st, err := db.PrepareContext(ctx, statements[k])
-		if err != nil {
-			closeStatements(stmts)
-			return stmts, fmt.Errorf("prepare %s: %w", k, err)
-		}
-		stmts[k] = st
-	}
-	return stmts, nil
-}
-
-func closeStatements(stmts [numKinds]*sql.Stmt) {
-	for _, st := range stmts {
-		if st != nil {
-			st.Close()
-		}
-	}
 }

@@ -109,7 +109,7 @@ func TestFixedRateLatencyFromSchedule(t *testing.T) {
 	stats := newAcc()
 	stall := 300 * time.Millisecond
 	for i := range 100 {
-		at, ok := p.nextStart()
+		at, ok := p.nextStart(time.Now())
 		require.True(t, ok)
 		require.Equal(t, p.start.Add(time.Duration(float64(i)/rate*float64(time.Second))), at, "slot %d", i)
 		if i == 0 {
@@ -126,6 +126,6 @@ func TestFixedRateLatencyFromSchedule(t *testing.T) {
 	// And the run kept its schedule: 100 slots take 0.5 s at 200/s, not 0.5 s + the stall.
 	require.Less(t, time.Since(p.start), 700*time.Millisecond)
 	p.halt()
-	_, ok := p.nextStart()
+	_, ok := p.nextStart(time.Now())
 	require.False(t, ok)
 }

@@ -31,11 +31,18 @@ type user struct {
 	rng     *rand.Rand
 	payload []byte
 	stats   userStats
+	// args are each kind's statement arguments, the constant ones filled
+	// in once; dest receives a read's row. Both are reused by every
+	// operation, so the driver-level path allocates almost nothing.
+	args [numKinds][]driver.Value
+	dest []driver.Value
 	// With a connection of its own (dedicated), the user's statements are
-	// prepared on it; otherwise they are the tenant's, on the shared pool.
+	// the driver's, prepared on that connection and run inside conn.Raw
+	// (database/sql's per-call locks, conversions and Rows are skipped);
+	// otherwise they are the tenant's, on the shared pool.
 	dedicated bool
 	conn      *sql.Conn
-	stmts     [numKinds]*sql.Stmt
+	raw       rawStmts
 }
 
 // attach gives the user a connection of its own with its statements
@@ -45,12 +52,11 @@ func (u *user) attach(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	stmts, err := prepareStatements(ctx, conn)
-	if err != nil {
+	if err := conn.Raw(func(dc any) error { return u.raw.prepare(ctx, dc) }); err != nil {
 		conn.Close()
 		return err
 	}
-	u.conn, u.stmts = conn, stmts
+	u.conn = conn
 	return nil
 }
 
@@ -59,7 +65,7 @@ func (u *user) detach() {
 	if u.conn == nil {
 		return
 	}
-	closeStatements(u.stmts)
+	_ = u.conn.Raw(func(any) error { u.raw.close(); return nil })
 	u.conn.Close()
 	u.conn = nil
 }
@@ -67,24 +73,75 @@ func (u *user) detach() {
 func newUser(no int, t *target, seed uint64, payloadBytes int) *user {
 	u := &user{no: no, t: t, rng: rand.New(rand.NewPCG(seed, uint64(no))), payload: make([]byte, payloadBytes)}
 	u.stats.cur = newAcc()
+	// The variable arguments (ids, payloads) are set per operation.
+	u.args = [numKinds][]driver.Value{
+		Read:   {nil},
+		Insert: {t.marker, t.runID, int64(no), nil},
+		Update: {nil, nil, t.marker, t.runID},
+		Delete: {nil, t.marker, t.runID},
+	}
+	u.dest = make([]driver.Value, 1)
 	return u
 }
 
+// errSuspect ends a session on a connection that failed without the
+// server's answer: database/sql discards a connection on ErrBadConn.
+var errSuspect = fmt.Errorf("connection suspect: %w", driver.ErrBadConn)
+
 // loop runs operations until the run stops them.
 func (u *user) loop(r *run) {
-	for {
-		scheduled, ok := r.pace.nextStart()
-		if !ok {
-			return
+	if !u.dedicated {
+		for now, ok := time.Now(), true; ok; {
+			now, ok, _ = u.step(r, &u.t.stmts, now)
 		}
-		measured := !scheduled.Before(r.measureFrom)
-		if measured && !r.claim() {
-			return
-		}
-		kind := r.opts.Mix.pick(u.rng.IntN(100))
-		res := u.do(kind)
-		u.account(kind, res, time.Since(scheduled))
+		return
 	}
+	for {
+		if u.conn == nil {
+			if err := u.attach(context.Background()); err != nil {
+				// Counted as the operation it kept from running.
+				if _, ok, _ := u.step(r, failed{err}, time.Now()); !ok {
+					return
+				}
+				continue
+			}
+		}
+		if u.conn.Raw(func(any) error { return u.session(r) }) == nil {
+			return
+		}
+		u.conn = nil // suspect: database/sql closed it, the next session opens another
+	}
+}
+
+// session runs operations on the user's own connection until the run
+// stops them (nil) or one leaves the connection suspect (errSuspect).
+func (u *user) session(r *run) error {
+	now := time.Now()
+	for {
+		var ok, suspect bool
+		now, ok, suspect = u.step(r, &u.raw, now)
+		switch {
+		case !ok:
+			return nil
+		case suspect:
+			return errSuspect
+		}
+	}
+}
+
+// step waits for the next operation's start, runs it on st and records
+// it; ok is false once the run stops. now is when the previous operation
+// ended: in closed loop it is the next one's start, so one clock reading
+// per operation serves both. step returns when this one ended.
+func (u *user) step(r *run, st stmts, now time.Time) (end time.Time, ok, suspect bool) {
+	scheduled, ok := r.pace.nextStart(now)
+	if !ok || !scheduled.Before(r.measureFrom) && !r.claim() {
+		return now, false, false
+	}
+	kind := r.opts.Mix.pick(u.rng.IntN(100))
+	res := u.do(st, kind)
+	end = time.Now()
+	return end, true, u.account(kind, res, end.Sub(scheduled))
 }
 
 // result is what one operation (with its retries) did.
@@ -94,17 +151,15 @@ type result struct {
 	rows                 int64
 }
 
-// do runs one operation, retrying deadlocks and lock wait timeouts. It
-// runs on a context that is never cancelled, so stopping the run never
-// interrupts a statement half-way (its outcome would be unknown to the row
-// check); the pool's read and write timeouts bound a stalled server. A
-// context without Done also spares database/sql and the driver a watcher
-// per query, which is most of a client's CPU time per point select.
-func (u *user) do(kind Kind) result {
-	ctx := context.Background()
+// do runs one operation, retrying deadlocks and lock wait timeouts. No
+// context reaches the driver, so stopping the run never interrupts a
+// statement half-way (its outcome would be unknown to the row check); the
+// connection's read and write timeouts bound a stalled server. Without a
+// context the driver also starts no watcher per query.
+func (u *user) do(st stmts, kind Kind) result {
 	var res result
 	for attempt := 0; ; attempt++ {
-		res.rows, res.err = u.exec(ctx, kind)
+		res.rows, res.err = u.exec(st, kind)
 		var me *mysql.MySQLError
 		if attempt >= maxRetries || !errors.As(res.err, &me) {
 			return res
@@ -120,54 +175,28 @@ func (u *user) do(kind Kind) result {
 	}
 }
 
-func (u *user) exec(ctx context.Context, kind Kind) (int64, error) {
-	if u.dedicated && u.conn == nil {
-		if err := u.attach(ctx); err != nil {
-			return 0, err
-		}
-	}
-	t := u.t
-	st := u.stmts[kind]
+func (u *user) exec(st stmts, kind Kind) (int64, error) {
+	args := u.args[kind]
 	switch kind {
 	case Read:
-		return readRow(st.QueryContext(ctx, u.randomID()))
+		args[0] = u.randomID()
+		return st.query(kind, args, u.dest)
 	case Insert:
-		res, err := st.ExecContext(ctx, t.marker, t.runID, u.no, u.nextPayload())
+		args[3] = u.nextPayload()
+		res, err := st.exec(kind, args)
 		if err != nil {
 			return 0, err
 		}
-		id, err := res.LastInsertId()
-		if err == nil {
-			t.sawID(id)
+		if id, err := res.LastInsertId(); err == nil {
+			u.t.sawID(id)
 		}
 		return 1, nil
 	case Update:
-		res, err := st.ExecContext(ctx, u.nextPayload(), u.randomID(), t.marker, t.runID)
-		return affected(res, err)
+		args[0], args[1] = u.nextPayload(), u.randomID()
 	default:
-		res, err := st.ExecContext(ctx, u.randomID(), t.marker, t.runID)
-		return affected(res, err)
+		args[0] = u.randomID()
 	}
-}
-
-// readRow reads the payload without copying it, as a point select does.
-func readRow(rows *sql.Rows, err error) (int64, error) {
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var payload sql.RawBytes
-	n := int64(0)
-	for rows.Next() {
-		if err := rows.Scan(&payload); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, rows.Err()
-}
-
-func affected(res sql.Result, err error) (int64, error) {
+	res, err := st.exec(kind, args)
 	if err != nil {
 		return 0, err
 	}
@@ -184,15 +213,18 @@ func (u *user) randomID() int64 {
 
 const payloadAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
-func (u *user) nextPayload() string {
+// nextPayload refills the user's payload buffer; the driver copies it
+// into the packet before the call returns, so the buffer is reused.
+func (u *user) nextPayload() []byte {
 	for i := range u.payload {
 		u.payload[i] = payloadAlphabet[u.rng.IntN(len(payloadAlphabet))]
 	}
-	return string(u.payload)
+	return u.payload
 }
 
-// account records one operation's outcome.
-func (u *user) account(kind Kind, res result, lat time.Duration) {
+// account records one operation's outcome and says whether it left the
+// connection suspect.
+func (u *user) account(kind Kind, res result, lat time.Duration) (suspect bool) {
 	s := &u.stats
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,12 +238,9 @@ func (u *user) account(kind Kind, res result, lat time.Duration) {
 		case Delete:
 			s.committed.Deleted += res.rows
 		}
-		return
+		return false
 	}
 	errKind, uncertain := classify(res.err)
-	if uncertain {
-		u.detach() // the connection is suspect: the next operation opens another
-	}
 	s.cur.fail(kind.String()+": "+errKind, res.err.Error())
 	if uncertain {
 		switch kind {
@@ -221,6 +250,7 @@ func (u *user) account(kind Kind, res result, lat time.Duration) {
 			s.committed.UncertainDeletes++
 		}
 	}
+	return uncertain
 }
 
 // classify names an error's kind; uncertain errors ended without the
@@ -251,7 +281,7 @@ type target struct {
 	marker string
 	runID  string
 	db     *sql.DB
-	stmts  [numKinds]*sql.Stmt
+	stmts  poolStmts
 	maxID  atomic.Int64
 	seeded int64
 	users  []*user

@@ -54,7 +54,9 @@ sb=(sysbench oltp_point_select --db-driver=mysql --mysql-host="$MYSQL_HOST" --my
 cpu_of() { tail -n1 "$1" | awk '{print $1 + $2}'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; server $(mysql_root -e 'SELECT VERSION()'); $ROWS rows, ${WARMUP}s warm-up + ${DURATION}s"
-printf '%-8s %14s %14s %7s %12s %12s %14s %14s\n' threads "sysbench op/s" "tenancy op/s" ratio "sb p99 ms" "ours p99 ms" "sb CPU µs/op" "ours CPU µs/op"
+# Other jobs on the machine take CPU from both tools: the load average
+# (1 min) after each row says how busy it was.
+printf '%-8s %14s %14s %7s %12s %12s %14s %14s %9s\n' threads "sysbench op/s" "tenancy op/s" ratio "sb p99 ms" "ours p99 ms" "sb CPU µs/op" "ours CPU µs/op" "load avg"
 for n in $THREADS; do
 	# sysbench 1.0 has no warm-up option: a separate short run warms it.
 	"${sb[@]}" --threads="$n" --time="$WARMUP" --rand-type=uniform run >/dev/null
@@ -74,7 +76,7 @@ for n in $THREADS; do
 	sb_cpu=$(awk -v c="$(cpu_of "$work/sb.time")" -v n="$sb_total" 'BEGIN{printf "%.1f", c*1e6/n}')
 	ours_cpu=$(awk -v c="$(cpu_of "$work/ours.time")" -v n="$ours_total" 'BEGIN{printf "%.1f", c*1e6/n}')
 	ratio=$(awk -v a="$ours_qps" -v b="$sb_qps" 'BEGIN{printf "%.2f", a/b}')
-	printf '%-8s %14.0f %14.0f %7s %12s %12.2f %14s %14s\n' "$n" "$sb_qps" "$ours_qps" "$ratio" "$sb_p99" "$ours_p99" "$sb_cpu" "$ours_cpu"
+	printf '%-8s %14.0f %14.0f %7s %12s %12.2f %14s %14s %9s\n' "$n" "$sb_qps" "$ours_qps" "$ratio" "$sb_p99" "$ours_p99" "$sb_cpu" "$ours_cpu" "$(cut -d' ' -f1 /proc/loadavg)"
 done
 
 if [ "$MEMCHECK" = 1 ]; then
