@@ -55,8 +55,11 @@ func newPerfRunCmd(app *App) *cobra.Command {
 }
 
 func runPerf(cmd *cobra.Command, app *App, f *perfFlags, args []string) error {
-	if f.all == (len(args) > 0) {
+	if f.all && len(args) > 0 {
 		return usagef("name the tenants to load (REF...) or give --all, not both")
+	}
+	if !f.all && len(args) == 0 {
+		return usagef("name the tenants to load (REF...), or give --all for every tenant")
 	}
 	if cmd.Flags().Changed("ops") && cmd.Flags().Changed("duration") {
 		return usagef("give --duration or --ops, not both")

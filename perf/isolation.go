@@ -64,7 +64,11 @@ func verifyIsolation(ctx context.Context, servers *tenants.Servers, ru *run, lis
 	}
 	pairs, possible := pairsToTry(list)
 	iso.PairsPossible = possible
-	if possible == 0 {
+	switch {
+	case possible > 0:
+	case len(list) < 2:
+		iso.Note = "one tenant only, so there was no other tenant to try its credentials against"
+	default:
 		iso.Note = "no tenant has its own database user, so cross-tenant credentials were not tried"
 	}
 	for _, p := range pairs {

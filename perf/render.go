@@ -50,8 +50,8 @@ func (r *Report) sections() []section {
 		verdict = "FAILED: see the evidence below"
 	}
 	head := section{title: "Load test " + r.RunID, lines: []string{
-		fmt.Sprintf("%d tenants × %d users, %s (+%s warm-up), %s, mix %s, %d seed rows, pool %d per tenant",
-			len(r.Tenants), p.Users, length, p.Warmup, mode, p.Mix, p.SeedRows, p.MaxOpenConns),
+		fmt.Sprintf("%s × %s, %s (+%s warm-up), %s, mix %s, %d seed rows, pool %d per tenant",
+			count(len(r.Tenants), "tenant"), count(p.Users, "user"), length, p.Warmup, mode, p.Mix, p.SeedRows, p.MaxOpenConns),
 		fmt.Sprintf("started %s, measured %.1fs", r.Started.UTC().Format(time.RFC3339), r.Measured),
 		"isolation " + verdict,
 	}}
@@ -187,4 +187,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// count writes a number with its noun: "1 tenant", "3 tenants".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -322,9 +322,10 @@ func (ru *run) tick(now time.Time, measured bool) {
 	if secs <= 0 {
 		return
 	}
-	// The warm-up's end often falls just after a tick: that sliver is
-	// drained (so it stays out of the totals) but not reported.
-	silent := !measured && secs < ru.opts.Interval.Seconds()/10
+	// The warm-up's end and the run's end often fall just after a tick:
+	// such a sliver is drained (into the totals when measured) but not
+	// reported, since a rate over a few milliseconds means nothing.
+	silent := secs < ru.opts.Interval.Seconds()/10
 	ru.scratch.reset()
 	snap := &Snapshot{Warmup: !measured, Tenants: make([]TenantInterval, 0, len(ru.targets))}
 	snap.Elapsed = now.Sub(ru.started).Seconds()
