@@ -115,6 +115,10 @@ func (f *fixture) resolver(t testing.TB, client redis.UniversalClient, watch boo
 		r.Watch(f.svc)
 	}
 	t.Cleanup(r.Close)
+	// New waits for the first subscription only up to redis_timeout; a
+	// loaded machine may confirm it later, and its flush would then empty
+	// the in-process tier in the middle of a test.
+	require.Eventually(t, func() bool { return r.Stats().Flushes >= 1 }, 5*time.Second, time.Millisecond, "first subscription")
 	return r
 }
 
