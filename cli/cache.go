@@ -90,16 +90,17 @@ func newCacheWarmCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer done()
-			list, err := svc.List(cmd.Context(), tenants.ListOptions{})
-			if err != nil {
-				return err
-			}
 			start := time.Now()
-			n, err := cache.Warm(cmd.Context(), list, batch, progressLine(app.Stderr, isTerminal(app.Stderr)))
+			list := func(ctx context.Context) ([]tenants.Tenant, error) { return svc.List(ctx, tenants.ListOptions{}) }
+			w, err := cache.Warm(cmd.Context(), list, batch, progressLine(app.Stderr, isTerminal(app.Stderr)))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s.\n", plural(int(n), "domain"), plural(len(list), "tenant"), time.Since(start).Round(time.Millisecond))
+			skipped := ""
+			if w.Skipped > 0 {
+				skipped = fmt.Sprintf(" (%d skipped: written while warming, they fill on their next lookup)", w.Skipped)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s%s.\n", plural(int(w.Domains), "domain"), plural(w.Tenants, "tenant"), time.Since(start).Round(time.Millisecond), skipped)
 			return nil
 		},
 	}

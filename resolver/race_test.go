@@ -59,3 +59,32 @@ func TestLoadRacingAnotherProcessesWrite(t *testing.T) {
 	require.EqualValues(t, 1, b.Stats().StaleStores)
 	require.EqualValues(t, 2, f.loads.Load())
 }
+
+// TestWarmRacingAWrite commits a write while Warm reads the registry the
+// second time (after it read the versions): the domain written is skipped
+// rather than cached with what the write replaced.
+func TestWarmRacingAWrite(t *testing.T) {
+	f := newFixture(t)
+	acme := f.create(t, "Acme", "acme.test")
+	f.create(t, "Bolt", "bolt.test")
+	ctx := context.Background()
+	writer := resolver.NewInvalidator(f.cfg, f.client)
+	defer writer.Watch(f.svc)()
+	calls := 0
+	list := func(ctx context.Context) ([]tenants.Tenant, error) {
+		calls++
+		list, err := f.svc.List(ctx, tenants.ListOptions{})
+		if calls == 2 { // the registry is read; a write commits before Warm stores
+			_, werr := f.svc.SetStatus(ctx, acme, tenants.StatusBlocked)
+			require.NoError(t, werr)
+		}
+		return list, err
+	}
+	w, err := resolver.NewCache(f.cfg, f.client).Warm(ctx, list, 10, nil)
+	require.NoError(t, err)
+	require.Equal(t, resolver.Warmed{Domains: 1, Skipped: 1, Tenants: 2}, w)
+
+	r := f.resolver(t, nil, false, func(c *config.Cache) { c.LocalTTL = 0 })
+	require.Equal(t, tenants.StatusBlocked, lookup(t, r, "acme.test", resolver.TierDatabase).Tenant.Status)
+	require.Equal(t, "Bolt", lookup(t, r, "bolt.test", resolver.TierRedis).Tenant.Name)
+}

@@ -19,13 +19,15 @@ import (
 
 // storeIfVersion sets KEYS[1] (entry) to ARGV[2] for ARGV[3] ms if
 // KEYS[2] (version, absent = 0) still holds ARGV[1]; it returns 1 if it
-// stored.
-var storeIfVersion = redis.NewScript(`
+// stored. Warm sends it as EVAL in pipelines.
+const storeIfVersionSrc = `
 if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[1]) then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1`)
+return 1`
+
+var storeIfVersion = redis.NewScript(storeIfVersionSrc)
 
 // invalidateDomain moves KEYS[2] (version, kept ARGV[1] ms) and deletes
 // KEYS[1] (entry). It is sent as EVAL inside the invalidation pipeline.
