@@ -146,8 +146,8 @@ func (r *Resolver) Resolve(ctx context.Context, host string) (tenants.Tenant, er
 func (r *Resolver) Lookup(ctx context.Context, host string) (Result, error) {
 	start := time.Now()
 	domain := NormalizeHost(host)
-	if domain == "" || strings.ContainsAny(domain, "{}") {
-		return Result{Tier: TierLocal}, nil // no tenant's domain (braces would break the keys' hash tag)
+	if domain == "" {
+		return Result{Tier: TierLocal}, nil
 	}
 	if r.local != nil {
 		if e, ok := r.local.get(domain, start.UnixNano()); ok {
@@ -159,6 +159,9 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (Result, error) {
 			return res, nil
 		}
 		r.stats.localMisses.Add(1)
+	}
+	if strings.ContainsAny(domain, "{}") { // no tenant's domain; braces would break the keys' hash tag
+		return Result{Tier: TierLocal}, nil
 	}
 	ch := r.flight.DoChan(domain, func() (any, error) { return r.fill(domain) })
 	select {
