@@ -243,3 +243,12 @@ func TestSlowRedisOpensBreaker(t *testing.T) {
 	}
 	require.Equal(t, errs, r.Stats().RedisErrors, "an open breaker does not wait on Redis")
 }
+
+func TestBracedHostIsUnknown(t *testing.T) {
+	f := newFixture(t)
+	r := f.resolver(t, nil, false, nil)
+	for _, host := range []string{"}acme.test", "{acme}.test"} {
+		require.False(t, lookup(t, r, host, resolver.TierLocal).Found, host)
+	}
+	require.Zero(t, f.loads.Load(), "never looked up")
+}
