@@ -141,6 +141,7 @@ func lookup(t testing.TB, r *resolver.Resolver, host string, tier resolver.Tier)
 // spareRedis is a redis-server of the test's own on a free port.
 type spareRedis struct {
 	port int
+	args []string // more redis-server options
 	cmd  *exec.Cmd
 }
 
@@ -153,7 +154,7 @@ func freePort(t testing.TB) int {
 
 func (s *spareRedis) start(t testing.TB) {
 	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	s.cmd = exec.Command("redis-server", append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, s.args...)...)
 	require.NoError(t, s.cmd.Start(), "start redis-server")
 	c := redis.NewClient(&redis.Options{Addr: s.addr()})
 	defer c.Close()
