@@ -19,6 +19,7 @@ import (
 type cacheHook struct {
 	client redis.UniversalClient
 	inv    *resolver.Invalidator
+	stop   func()
 }
 
 // watchCache makes svc's writes invalidate the cache; the Redis client
@@ -32,13 +33,16 @@ func (a *App) watchCache(svc *tenants.Service) error {
 	if err != nil {
 		return err
 	}
-	a.cache = &cacheHook{client: client, inv: resolver.NewInvalidator(cfg.Cache, client)}
-	a.cache.inv.Watch(svc)
+	// A resolver opened on svc later (the dashboard's) shares this hook:
+	// one deletion and one message per write.
+	inv := resolver.NewInvalidator(cfg.Cache, client)
+	a.cache = &cacheHook{client: client, inv: inv, stop: inv.Watch(svc)}
 	return nil
 }
 
 // close warns when a write could not invalidate the cache.
 func (h *cacheHook) close(w io.Writer) {
+	h.stop()
 	if err := h.inv.Err(); err != nil {
 		fmt.Fprintf(w, "tenancy: warning: %v; web servers may serve the old tenant until the cache TTL ends: run `tenancy cache clear REF` once Redis is back\n", err)
 	}
@@ -86,16 +90,17 @@ func newCacheWarmCmd(app *App) *cobra.Command {
 				return err
 			}
 			defer done()
-			list, err := svc.List(cmd.Context(), tenants.ListOptions{})
-			if err != nil {
-				return err
-			}
 			start := time.Now()
-			n, err := cache.Warm(cmd.Context(), list, batch, progressLine(app.Stderr, isTerminal(app.Stderr)))
+			list := func(ctx context.Context) ([]tenants.Tenant, error) { return svc.List(ctx, tenants.ListOptions{}) }
+			w, err := cache.Warm(cmd.Context(), list, batch, progressLine(app.Stderr, isTerminal(app.Stderr)))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s.\n", plural(int(n), "domain"), plural(len(list), "tenant"), time.Since(start).Round(time.Millisecond))
+			skipped := ""
+			if w.Skipped > 0 {
+				skipped = fmt.Sprintf(" (%d skipped: written while warming, they fill on their next lookup)", w.Skipped)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s%s.\n", plural(int(w.Domains), "domain"), plural(w.Tenants, "tenant"), time.Since(start).Round(time.Millisecond), skipped)
 			return nil
 		},
 	}

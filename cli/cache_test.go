@@ -60,7 +60,7 @@ func (c *cacheCLI) run(t *testing.T, args ...string) string {
 }
 
 func (c *cacheCLI) exists(t *testing.T, domain string) bool {
-	n, err := c.redis.Exists(context.Background(), c.prefix+"domain:"+domain).Result()
+	n, err := c.redis.Exists(context.Background(), c.prefix+"domain:{"+domain+"}").Result()
 	require.NoError(t, err)
 	return n == 1
 }

@@ -47,10 +47,14 @@ func TestLaravelKeysInvalidated(t *testing.T) {
 		require.NoError(t, f.client.Set(ctx, k, "serialized tenant", time.Hour).Err())
 	}
 	lookup(t, r, "acme.test", resolver.TierDatabase)
-
-	_, err := f.svc.SetStatus(ctx, tn, tenants.StatusInactive)
+	ours := f.cfg.KeyPrefix + "domain:{acme.test}"
+	n, err := f.client.Exists(ctx, stancl, artflow, ours).Result()
 	require.NoError(t, err)
-	n, err := f.client.Exists(ctx, stancl, artflow, f.cfg.KeyPrefix+"domain:acme.test").Result()
+	require.EqualValues(t, 3, n)
+
+	_, err = f.svc.SetStatus(ctx, tn, tenants.StatusInactive)
+	require.NoError(t, err)
+	n, err = f.client.Exists(ctx, stancl, artflow, ours).Result()
 	require.NoError(t, err)
 	require.Zero(t, n, "our key and both Laravel resolvers' keys are deleted")
 }

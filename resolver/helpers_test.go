@@ -115,6 +115,10 @@ func (f *fixture) resolver(t testing.TB, client redis.UniversalClient, watch boo
 		r.Watch(f.svc)
 	}
 	t.Cleanup(r.Close)
+	// New waits for the first subscription only up to redis_timeout; a
+	// loaded machine may confirm it later, and its flush would then empty
+	// the in-process tier in the middle of a test.
+	require.Eventually(t, func() bool { return r.Stats().Flushes >= 1 }, 5*time.Second, time.Millisecond, "first subscription")
 	return r
 }
 
@@ -137,6 +141,7 @@ func lookup(t testing.TB, r *resolver.Resolver, host string, tier resolver.Tier)
 // spareRedis is a redis-server of the test's own on a free port.
 type spareRedis struct {
 	port int
+	args []string // more redis-server options
 	cmd  *exec.Cmd
 }
 
@@ -149,7 +154,7 @@ func freePort(t testing.TB) int {
 
 func (s *spareRedis) start(t testing.TB) {
 	t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	s.cmd = exec.Command("redis-server", append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, s.args...)...)
 	require.NoError(t, s.cmd.Start(), "start redis-server")
 	c := redis.NewClient(&redis.Options{Addr: s.addr()})
 	defer c.Close()

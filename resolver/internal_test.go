@@ -94,11 +94,11 @@ func TestNewRedisClient(t *testing.T) {
 func TestLaravelKeys(t *testing.T) {
 	k := keys{prefix: "tenancy:", laravel: "laravel_database_laravel_cache_:"}
 	require.Equal(t, []string{
-		"tenancy:domain:acme.test",
 		`laravel_database_laravel_cache_:_tenancy_resolver:Stancl\Tenancy\Resolvers\DomainTenantResolver:["acme.test"]`,
 		"laravel_database_laravel_cache_:tenancy_lookup:domain:acme.test",
-	}, k.forDomain("acme.test"))
-	require.Equal(t, []string{"tenancy:domain:acme.test"}, keys{prefix: "tenancy:"}.forDomain("acme.test"))
+	}, k.laravelKeys("acme.test"))
+	require.Empty(t, keys{prefix: "tenancy:"}.laravelKeys("acme.test"))
+	require.Equal(t, []string{"tenancy:domain:{acme.test}", "tenancy:version:{acme.test}"}, k.pair("acme.test"))
 }
 
 func TestCodecRoundTrip(t *testing.T) {

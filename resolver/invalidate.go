@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tenancy-dev/tenancy/config"
-	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 // stanclResolverKey is the cache key stancl/tenancy v3's cached
@@ -24,20 +24,24 @@ const artflowLookupKey = "tenancy_lookup:domain:"
 // keys names everything tenancy keeps in Redis.
 type keys struct{ prefix, laravel string }
 
-func (k keys) domain(d string) string   { return k.prefix + "domain:" + d }
+// A domain's entry and version keys carry the domain as their {hash
+// tag}, so a Cluster keeps both in one slot (scripts and MGET need that).
+// Lookup refuses hosts with braces, which would break the tag.
+func (k keys) domain(d string) string   { return k.prefix + "domain:{" + d + "}" }
+func (k keys) version(d string) string  { return k.prefix + "version:{" + d + "}" }
+func (k keys) pair(d string) []string   { return []string{k.domain(d), k.version(d)} }
 func (k keys) domainPattern() string    { return k.prefix + "domain:*" }
 func (k keys) stats(inst string) string { return k.prefix + "stats:" + inst }
 func (k keys) statsPattern() string     { return k.prefix + "stats:*" }
 
-// forDomain lists every key to delete when domain changes: ours, and with
-// a Laravel prefix the PHP resolvers' own.
-func (k keys) forDomain(d string) []string {
-	out := []string{k.domain(d)}
-	if k.laravel != "" {
-		args, _ := json.Marshal([]string{d})
-		out = append(out, k.laravel+stanclResolverKey+string(args), k.laravel+artflowLookupKey+d)
+// laravelKeys lists the PHP resolvers' keys for domain d, with a Laravel
+// prefix (none without).
+func (k keys) laravelKeys(d string) []string {
+	if k.laravel == "" {
+		return nil
 	}
-	return out
+	args, _ := json.Marshal([]string{d})
+	return []string{k.laravel + stanclResolverKey + string(args), k.laravel + artflowLookupKey + d}
 }
 
 // message is what travels on the invalidation channel.
@@ -73,48 +77,42 @@ func NewInvalidator(cfg config.Cache, client redis.UniversalClient) *Invalidator
 	}
 }
 
-// Watch invalidates after every write svc commits.
-func (v *Invalidator) Watch(svc *tenants.Service) { svc.OnChange(v.Handle) }
-
-// Handle invalidates one committed change (an OnChange callback, which
-// has no error to return: Err reports the last failure).
-func (v *Invalidator) Handle(c tenants.Change) {
-	ctx, cancel := context.WithTimeout(context.Background(), v.cfg.LoadTimeout.D())
-	defer cancel()
-	if err := v.Invalidate(ctx, c.Domains); err != nil {
-		v.mu.Lock()
-		v.lastErr = fmt.Errorf("invalidate the cache of tenant %s: %w", c.TenantID, err)
-		v.mu.Unlock()
-	}
-}
-
-// Err returns the last invalidation failure seen by Handle, if any.
+// Err returns the last failure of an invalidation after a write svc
+// committed (Watch), if any: OnChange callbacks have no error to return.
 func (v *Invalidator) Err() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.lastErr
 }
 
+func (v *Invalidator) setErr(err error) {
+	v.mu.Lock()
+	v.lastErr = err
+	v.mu.Unlock()
+}
+
 // Invalidate forgets domains here, deletes their keys in Redis (even with
 // the breaker open: a stale entry would outlive the outage) and publishes
 // them to every other process.
 func (v *Invalidator) Invalidate(ctx context.Context, domains []string) error {
-	norm := make([]string, 0, len(domains))
-	for _, d := range domains {
-		if d = NormalizeHost(d); d != "" {
-			norm = append(norm, d)
-		}
-	}
+	norm := normalizeAll(domains)
 	if v.local != nil {
-		v.local.forget(norm)
-		v.local.stats.invalidations.Add(1)
+		v.local.forgetCounted(norm)
 	}
+	return v.deleteAndPublish(ctx, norm)
+}
+
+// deleteAndPublish moves each domain's version and deletes its keys (see
+// version.go), then publishes the domains on the channel.
+func (v *Invalidator) deleteAndPublish(ctx context.Context, norm []string) error {
 	if len(norm) == 0 {
 		return nil
 	}
 	pipe := v.client.Pipeline()
+	verTTL := versionTTL(v.cfg.LoadTimeout.D(), v.cfg.RedisTimeout.D()).Milliseconds()
 	for _, d := range norm {
-		for _, k := range v.keys.forDomain(d) {
+		pipe.Eval(ctx, invalidateDomain, v.keys.pair(d), verTTL)
+		for _, k := range v.keys.laravelKeys(d) {
 			pipe.Del(ctx, k) // one key per command: a cluster splits the pipeline by slot
 		}
 	}
@@ -127,6 +125,17 @@ func (v *Invalidator) Invalidate(ctx context.Context, domains []string) error {
 		return fmt.Errorf("delete cache keys of %v: %w", norm, err)
 	}
 	return nil
+}
+
+// normalizeAll normalises domains, dropping those that normalise to "".
+func normalizeAll(domains []string) []string {
+	norm := make([]string, 0, len(domains))
+	for _, d := range domains {
+		if d = NormalizeHost(d); d != "" {
+			norm = append(norm, d)
+		}
+	}
+	return norm
 }
 
 // FlushAll tells every process to empty its in-process tier.
@@ -170,39 +179,28 @@ func (r *Resolver) Invalidator() *Invalidator { return r.inv }
 // Invalidate forgets domains in this process and, with Redis, everywhere.
 func (r *Resolver) Invalidate(ctx context.Context, domains []string) error {
 	if r.inv == nil {
-		norm := make([]string, len(domains))
-		for i, d := range domains {
-			norm[i] = NormalizeHost(d)
-		}
-		r.forget(norm)
-		r.stats.invalidations.Add(1)
+		r.forgetCounted(normalizeAll(domains))
 		return nil
 	}
 	return r.inv.Invalidate(ctx, domains)
 }
 
-// Watch makes the resolver invalidate after every write svc commits (the
-// process that writes need not wait for its own pub/sub message).
-func (r *Resolver) Watch(svc *tenants.Service) {
-	svc.OnChange(func(c tenants.Change) {
-		ctx, cancel := context.WithTimeout(r.ctx, r.cfg.LoadTimeout.D())
-		defer cancel()
-		_ = r.Invalidate(ctx, c.Domains)
-	})
-}
-
 // startSubscriber listens on the invalidation channel. go-redis
-// reconnects and resubscribes by itself; every resubscription flushes the
-// in-process tier, since messages sent while disconnected are lost. (The
-// first subscription does not: the tier is new then.)
+// reconnects and resubscribes by itself; every confirmed subscription,
+// the first one included, flushes the in-process tier, since messages
+// sent while not subscribed are lost (lookups may fill the tier before
+// the first confirmation, and Redis may be down at start). New waits up
+// to redis_timeout for the first confirmation, so a resolver that starts
+// with Redis up has a live subscription when New returns.
 func (r *Resolver) startSubscriber() {
-	ps := r.redis.Subscribe(r.ctx, r.cfg.Channel)
+	ps := r.redis.Subscribe(r.ctx)                          // no channel yet: Subscribe below says whether Redis took it
+	subscribed := ps.Subscribe(r.ctx, r.cfg.Channel) == nil // on failure go-redis keeps retrying
 	ch := ps.ChannelWithSubscriptions()
+	first := make(chan struct{})
 	r.wg.Add(1)
-	go func() {
+	go func(first chan struct{}) {
 		defer r.wg.Done()
 		defer ps.Close()
-		subscriptions := 0
 		for {
 			select {
 			case <-r.ctx.Done():
@@ -212,15 +210,25 @@ func (r *Resolver) startSubscriber() {
 					return
 				}
 				if s, ok := m.(*redis.Subscription); ok && s.Kind == "subscribe" {
-					if subscriptions++; subscriptions > 1 {
-						r.flushLocal()
+					r.flushLocal()
+					if first != nil {
+						close(first)
+						first = nil
 					}
 					continue
 				}
 				r.onMessage(m)
 			}
 		}
-	}()
+	}(first)
+	if subscribed {
+		wait := time.NewTimer(r.cfg.RedisTimeout.D())
+		defer wait.Stop()
+		select {
+		case <-first:
+		case <-wait.C:
+		}
+	}
 }
 
 func (r *Resolver) onMessage(m any) {
@@ -238,7 +246,6 @@ func (r *Resolver) onMessage(m any) {
 			r.flushLocal()
 			return
 		}
-		r.forget(msg.Domains)
-		r.stats.invalidations.Add(1)
+		r.forgetCounted(msg.Domains)
 	}
 }

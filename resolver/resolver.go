@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,9 +63,16 @@ type Resolver struct {
 	flight singleflight.Group
 	stats  *counters
 
-	// gen moves on every invalidation; a load that started before one
-	// does not store what it read.
+	// gen moves on every invalidation in this process; a load that
+	// started before one does not store what it read. Across processes
+	// the domain's version key in Redis does the same (see storeRedis).
 	gen atomic.Uint64
+	// afterLoad, set by tests only, runs between a database load and the
+	// stores that follow it.
+	afterLoad func(domain string)
+	// unwatch detaches the resolver from the services it watches.
+	unwatchMu sync.Mutex
+	unwatch   []func()
 
 	ctx    context.Context // detached loads and background loops; cancelled by Close
 	cancel context.CancelFunc
@@ -107,6 +115,12 @@ func (r *Resolver) Close() {
 	if r.closed.Swap(true) {
 		return
 	}
+	r.unwatchMu.Lock()
+	for _, stop := range r.unwatch {
+		stop()
+	}
+	r.unwatch = nil
+	r.unwatchMu.Unlock()
 	r.cancel()
 	r.wg.Wait()
 }
@@ -146,6 +160,9 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (Result, error) {
 		}
 		r.stats.localMisses.Add(1)
 	}
+	if strings.ContainsAny(domain, "{}") { // no tenant's domain; braces would break the keys' hash tag
+		return Result{Tier: TierLocal}, nil
+	}
 	ch := r.flight.DoChan(domain, func() (any, error) { return r.fill(domain) })
 	select {
 	case <-ctx.Done():
@@ -170,7 +187,8 @@ func (r *Resolver) fill(domain string) (Result, error) {
 	r.wg.Add(1)
 	defer r.wg.Done()
 	gen := r.gen.Load()
-	if res, ok := r.fromRedis(domain); ok {
+	res, hit, version := r.fromRedis(domain)
+	if hit {
 		r.storeLocal(domain, res, gen)
 		return res, nil
 	}
@@ -178,7 +196,7 @@ func (r *Resolver) fill(domain string) (Result, error) {
 	defer cancel()
 	r.stats.dbLoads.Add(1)
 	t, err := r.load(ctx, domain)
-	res := Result{Tier: TierDatabase}
+	res = Result{Tier: TierDatabase}
 	switch {
 	case errors.Is(err, tenants.ErrNotFound):
 	case err != nil:
@@ -186,8 +204,11 @@ func (r *Resolver) fill(domain string) (Result, error) {
 	default:
 		res.Tenant, res.Found = compact(t).tenant(), true
 	}
-	if r.gen.Load() == gen {
-		r.storeRedis(domain, res)
+	if r.afterLoad != nil {
+		r.afterLoad(domain)
+	}
+	if r.gen.Load() == gen && r.storeRedis(domain, res, version) == storeStale {
+		return res, nil // a write committed meanwhile: cache nothing
 	}
 	r.storeLocal(domain, res, gen)
 	return res, nil
@@ -207,60 +228,91 @@ func (r *Resolver) storeLocal(domain string, res Result, gen uint64) {
 	r.local.put(domain, t, ttl, time.Now().UnixNano())
 }
 
-// fromRedis reads the domain's entry; ok is false on a miss, an error
-// or an open breaker (the database answers then).
-func (r *Resolver) fromRedis(domain string) (Result, bool) {
+// noVersion stands for a domain version fill did not read from Redis
+// (no Redis, open breaker, an error): it stores nothing there then.
+const noVersion = -1
+
+// fromRedis reads the domain's entry and version in one round trip (both
+// keys are in one hash slot). hit is false on a miss, an error or an
+// open breaker (the database answers then); on a miss version is what a
+// store of the load that follows must still find.
+func (r *Resolver) fromRedis(domain string) (res Result, hit bool, version int64) {
 	if r.redis == nil || !r.brk.allow() {
-		return Result{}, false
+		return Result{}, false, noVersion
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RedisTimeout.D())
 	defer cancel()
-	v, err := r.redis.Get(ctx, r.inv.keys.domain(domain)).Result()
-	switch {
-	case errors.Is(err, redis.Nil):
-		r.brk.success()
-		r.stats.redisMisses.Add(1)
-		return Result{}, false
-	case err != nil:
+	vals, err := r.redis.MGet(ctx, r.inv.keys.domain(domain), r.inv.keys.version(domain)).Result()
+	if err == nil && len(vals) != 2 {
+		err = fmt.Errorf("MGET returned %d values for 2 keys", len(vals))
+	}
+	if err != nil {
 		r.brk.failure()
 		r.stats.redisErrors.Add(1)
-		return Result{}, false
+		return Result{}, false, noVersion
 	}
 	r.brk.success()
-	if v == negativeValue {
-		return Result{Tier: TierRedis}, true
+	version, ok := parseVersion(vals[1])
+	if !ok {
+		return Result{}, false, noVersion
+	}
+	v, _ := vals[0].(string)
+	switch {
+	case vals[0] == nil:
+		r.stats.redisMisses.Add(1)
+		return Result{}, false, version
+	case v == negativeValue:
+		return Result{Tier: TierRedis}, true, version
 	}
 	t, err := decodeTenant(v)
 	if err != nil {
 		r.stats.redisMisses.Add(1)
-		return Result{}, false
+		return Result{}, false, version
 	}
-	return Result{Tenant: t, Found: true, Tier: TierRedis}, true
+	return Result{Tenant: t, Found: true, Tier: TierRedis}, true, version
 }
 
-func (r *Resolver) storeRedis(domain string, res Result) {
-	if r.redis == nil || !r.brk.allow() {
-		return
+// storeOutcome is what storeRedis did.
+type storeOutcome int
+
+const (
+	storeSkipped storeOutcome = iota // no Redis, open breaker, an error or nothing to store
+	storeDone
+	storeStale // the domain's version moved since fill read it
+)
+
+// storeRedis writes a loaded answer, unless the domain's version is no
+// longer the one read before the load: then a write committed and was
+// invalidated meanwhile (in any process), and res may predate it.
+func (r *Resolver) storeRedis(domain string, res Result, version int64) storeOutcome {
+	if r.redis == nil || version == noVersion || !r.brk.allow() {
+		return storeSkipped
 	}
 	value, ttl := negativeValue, r.cfg.NegativeTTL.D()
 	if res.Found {
 		v, err := encodeTenant(res.Tenant)
 		if err != nil {
-			return
+			return storeSkipped
 		}
 		value, ttl = v, jittered(r.cfg.TTL.D(), r.cfg.TTLJitter)
 	}
-	if ttl <= 0 {
-		return
+	if ttl < time.Millisecond {
+		return storeSkipped
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RedisTimeout.D())
 	defer cancel()
-	if err := r.redis.Set(ctx, r.inv.keys.domain(domain), value, ttl).Err(); err != nil {
+	stored, err := storeIfVersion.Run(ctx, r.redis, r.inv.keys.pair(domain), version, value, ttl.Milliseconds()).Int()
+	if err != nil {
 		r.brk.failure()
 		r.stats.redisErrors.Add(1)
-		return
+		return storeSkipped
 	}
 	r.brk.success()
+	if stored == 0 {
+		r.stats.staleStores.Add(1)
+		return storeStale
+	}
+	return storeDone
 }
 
 // jittered adds up to frac of ttl, at random.
@@ -281,6 +333,12 @@ func (r *Resolver) forget(domains []string) {
 	if r.local != nil {
 		r.local.remove(domains)
 	}
+}
+
+// forgetCounted is forget for an invalidation, counted in the stats.
+func (r *Resolver) forgetCounted(domains []string) {
+	r.forget(domains)
+	r.stats.invalidations.Add(1)
 }
 
 // flushLocal empties the in-process tier.

@@ -169,7 +169,8 @@ func TestRedisDownFallsBackToDatabase(t *testing.T) {
 	f := newFixture(t)
 	tn := f.create(t, "Acme", "acme.test")
 	spare, r := f.onSpareRedis(t, 100*time.Millisecond, 200*time.Millisecond)
-	flushes := r.Stats().Flushes
+	flushes := r.Stats().Flushes // the first subscription's
+	require.EqualValues(t, 1, flushes)
 
 	spare.stop()
 	for range 10 {
@@ -241,4 +242,13 @@ func TestSlowRedisOpensBreaker(t *testing.T) {
 		require.Equal(t, tn.ID, lookup(t, r, "acme.test", resolver.TierDatabase).Tenant.ID)
 	}
 	require.Equal(t, errs, r.Stats().RedisErrors, "an open breaker does not wait on Redis")
+}
+
+func TestBracedHostIsUnknown(t *testing.T) {
+	f := newFixture(t)
+	r := f.resolver(t, nil, false, nil)
+	for _, host := range []string{"}acme.test", "{acme}.test"} {
+		require.False(t, lookup(t, r, host, resolver.TierLocal).Found, host)
+	}
+	require.Zero(t, f.loads.Load(), "never looked up")
 }

@@ -22,7 +22,7 @@ type counters struct {
 	redisHits, redisMisses           atomic.Int64
 	dbLoads, dbAnswers, negativeHits atomic.Int64
 	invalidations, flushes           atomic.Int64
-	redisErrors                      atomic.Int64
+	redisErrors, staleStores         atomic.Int64
 
 	histMu sync.Mutex
 	hist   *hdrhistogram.Histogram // nanoseconds
@@ -90,6 +90,9 @@ type Stats struct {
 	NegativeHits  int64     `json:"negative_hits"`
 	Invalidations int64     `json:"invalidations"`
 	Flushes       int64     `json:"local_flushes"`
+	// StaleStores counts loads not cached because a write committed
+	// (in any process) while they read the database.
+	StaleStores int64 `json:"stale_stores"`
 	// Latency times lookups answered by Redis or the database, and one
 	// in 64 in-process hits.
 	Latency Latency `json:"latency"`
@@ -111,6 +114,7 @@ func (r *Resolver) Stats() Stats {
 		RedisHits: c.redisHits.Load(), RedisMisses: c.redisMisses.Load(), RedisErrors: c.redisErrors.Load(),
 		DBLoads: c.dbLoads.Load(), DBAnswers: c.dbAnswers.Load(), NegativeHits: c.negativeHits.Load(),
 		Invalidations: c.invalidations.Load(), Flushes: c.flushes.Load(),
+		StaleStores: c.staleStores.Load(),
 	}
 	if r.local != nil {
 		s.LocalEntries = r.local.len()

@@ -35,41 +35,107 @@ func NewCache(cfg config.Cache, client redis.UniversalClient) *Cache {
 		inv: NewInvalidator(cfg, client)}
 }
 
-// Warm writes every domain of list to Redis, batch domains per pipeline,
-// and returns how many it wrote.
-func (c *Cache) Warm(ctx context.Context, list []tenants.Tenant, batch int, report func(Progress)) (int64, error) {
+// Warmed is what Warm did.
+type Warmed struct {
+	// Domains were written for Tenants; Skipped were not, as a write
+	// committed (or a domain appeared) while Warm read the registry.
+	Domains, Skipped int64
+	Tenants          int
+}
+
+// Warm writes every domain of the tenants list returns to Redis, batch
+// domains per pipeline. It lists twice: domains' versions are read after
+// the first list and the values written come from the second, each only
+// if its version has not moved since (as a resolver's store), so a write
+// committed during the warm is never overwritten with what it replaced.
+func (c *Cache) Warm(ctx context.Context, list func(context.Context) ([]tenants.Tenant, error), batch int, report func(Progress)) (Warmed, error) {
 	if batch <= 0 {
 		batch = 500
 	}
+	first, err := list(ctx)
+	if err != nil {
+		return Warmed{}, err
+	}
+	var domains []string
+	for _, t := range first {
+		domains = append(domains, t.Domains...)
+	}
+	versions, err := c.versions(ctx, domains, batch)
+	if err != nil {
+		return Warmed{}, err
+	}
+	current, err := list(ctx)
+	if err != nil {
+		return Warmed{}, err
+	}
 	type item struct {
-		key, value string
+		keys    []string
+		version int64
+		value   string
 	}
 	var items []item
-	for _, t := range list {
+	w := Warmed{Tenants: len(current)}
+	for _, t := range current {
 		value, err := encodeTenant(t)
 		if err != nil {
-			return 0, err
+			return Warmed{}, err
 		}
 		for _, d := range t.Domains {
-			items = append(items, item{c.keys.domain(d), value})
+			if v, ok := versions[d]; ok {
+				items = append(items, item{c.keys.pair(d), v, value})
+			} else {
+				w.Skipped++
+			}
 		}
 	}
-	var done int64
 	for start := 0; start < len(items); start += batch {
 		pipe := c.client.Pipeline()
+		var cmds []*redis.Cmd
 		for _, it := range items[start:min(start+batch, len(items))] {
-			pipe.Set(ctx, it.key, it.value, jittered(c.cfg.TTL.D(), c.cfg.TTLJitter))
+			ttl := jittered(c.cfg.TTL.D(), c.cfg.TTLJitter).Milliseconds()
+			cmds = append(cmds, pipe.Eval(ctx, storeIfVersionSrc, it.keys, it.version, it.value, ttl))
 		}
-		n := int64(pipe.Len())
 		if _, err := pipe.Exec(ctx); err != nil {
-			return done, fmt.Errorf("warm the cache (after %d of %d domains): %w", done, len(items), err)
+			return w, fmt.Errorf("warm the cache (after %d of %d domains): %w", start, len(items), err)
 		}
-		done += n
+		for _, cmd := range cmds {
+			if n, _ := cmd.Int(); n == 1 {
+				w.Domains++
+			} else {
+				w.Skipped++
+			}
+		}
 		if report != nil {
-			report(Progress{Step: "warm", Done: done, Total: int64(len(items))})
+			report(Progress{Step: "warm", Done: int64(start + len(cmds)), Total: int64(len(items))})
 		}
 	}
-	return done, nil
+	return w, nil
+}
+
+// versions reads domains' version keys, batch per pipeline.
+func (c *Cache) versions(ctx context.Context, domains []string, batch int) (map[string]int64, error) {
+	out := make(map[string]int64, len(domains))
+	for start := 0; start < len(domains); start += batch {
+		part := domains[start:min(start+batch, len(domains))]
+		pipe := c.client.Pipeline()
+		gets := make([]*redis.StringCmd, len(part))
+		for i, d := range part {
+			gets[i] = pipe.Get(ctx, c.keys.version(d))
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("read cache versions: %w", err)
+		}
+		for i, g := range gets {
+			var raw any
+			if g.Err() == nil {
+				raw = g.Val()
+			}
+			if v, ok := parseVersion(raw); ok {
+				out[part[i]] = v
+			}
+		}
+	}
+	return out, nil
 }
 
 // ClearDomains deletes the given domains' keys (Laravel's too with a
