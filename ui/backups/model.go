@@ -74,11 +74,8 @@ func New(c *common.Context, t tenants.Tenant) *Model {
 
 // NewRef shows the tenant ref resolves to.
 func NewRef(c *common.Context, ref string) *Model {
-	comp := c.Config.Backup.Compression
-	if comp == "" {
-		comp = backup.CompressZstd
-	}
-	return &Model{c: c, ref: ref, kind: backup.KindFull, compression: comp}
+	kind, compression := defaults(c)
+	return &Model{c: c, ref: ref, kind: kind, compression: compression}
 }
 
 // Init loads the tenant and its backups.
