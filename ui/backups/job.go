@@ -27,8 +27,10 @@ type doneMsg struct {
 	err error
 }
 
-// job is one backup running from this screen.
+// job is one backup or restore running from this screen.
 type job struct {
+	// restore is the backup being restored (nil: a backup is made).
+	restore *backup.Backup
 	id     int
 	cancel context.CancelFunc
 	ch     chan backup.Progress
@@ -95,7 +97,7 @@ func (m *Model) startBackup() tea.Cmd {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
 	if m.job != nil {
-		return common.FlashError(fmt.Errorf("a backup of %s is already running", m.t.Name))
+		return common.FlashError(m.busy())
 	}
 	ctx, cancel := context.WithCancel(m.c.Ctx())
 	j := &job{id: m.c.NextID(), cancel: cancel, ch: make(chan backup.Progress, 8), start: m.c.Now(), tables: map[string][2]int64{}}
