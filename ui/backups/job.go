@@ -31,11 +31,11 @@ type doneMsg struct {
 type job struct {
 	// restore is the backup being restored (nil: a backup is made).
 	restore *backup.Backup
-	id     int
-	cancel context.CancelFunc
-	ch     chan backup.Progress
-	start  time.Time
-	last   backup.Progress
+	id      int
+	cancel  context.CancelFunc
+	ch      chan backup.Progress
+	start   time.Time
+	last    backup.Progress
 	// tables keeps each table's latest rows/estimate, in first-seen order.
 	tables map[string][2]int64
 	order  []string
