@@ -60,7 +60,7 @@ func (m *Model) confirmRestore(b backup.Backup) tea.Cmd {
 		Title: "Restore " + t.Name,
 		Lines: []string{backupLine(b),
 			fmt.Sprintf("Replaces  every table, view, trigger and routine of %s on %s", t.Database, t.Server),
-			"The file is verified first; if anything fails or esc cancels, the database is left as it was."},
+			"The file is verified first; if anything fails, or esc stops it while it runs, the database is left as it was."},
 		Require: t.Name, Action: "Restore", Danger: true, OnConfirm: restore,
 	}))
 }

@@ -74,7 +74,7 @@ func restoreOutcome(t tenants.Tenant, b backup.Backup, res backup.RestoreResult,
 	case err != nil:
 		return fmt.Sprintf("restore of %s failed, %s was left as it was: %v", t.Name, t.Database, err), true
 	}
-	return fmt.Sprintf("restored backup %d into %s: %s statements, %s of SQL in %s", b.ID, res.Database,
+	return fmt.Sprintf("restored %s from backup %d: %s statements, %s of SQL in %s", t.Name, b.ID,
 		humanize.Comma(res.Statements), humanize.IBytes(uint64(res.Bytes)), res.Elapsed.Round(100*time.Millisecond)), false
 }
 
@@ -117,7 +117,7 @@ func (m *Model) restoreView() string {
 	if p.Table != "" && strings.HasPrefix(p.Table, "indexes") {
 		what = p.Table
 	}
-	out.WriteString(st.StepRun.Render(truncate(fmt.Sprintf("Restoring backup %d into %s: %s", b.ID, m.t.Database, what), m.width)) + "\n")
+	out.WriteString(st.StepRun.Render(truncate(fmt.Sprintf("Restoring %s from backup %d: %s", m.t.Name, b.ID, what), m.width)) + "\n")
 	steps := make([]string, len(restoreSteps))
 	for i, s := range restoreSteps {
 		switch {

@@ -39,7 +39,8 @@ func confirmedRestore(t *testing.T, m *Model) restoreMsg {
 	require.Len(t, msgs, 1)
 	m.Update(common.PushedMsg{})
 	dlg := msgs[0].(common.PushMsg).Screen
-	require.Contains(t, uitest.Plain(dlg.View()), "esc cancels")
+	dlg.SetSize(120, 40)
+	require.Contains(t, uitest.Plain(dlg.View()), "or esc stops it")
 	return restoreMsg{ask: m.restoreAsk, b: m.list[len(m.list)-1]}
 }
 
@@ -93,5 +94,5 @@ func TestEscCancelsTheRestore(t *testing.T) {
 	require.Nil(t, uitest.Press(m, "esc"))
 	require.True(t, cancelled, "esc cancels the restore")
 	require.Same(t, j, m.job, "the view stays until the service answers")
-	require.Contains(t, uitest.Plain(m.View()), "Restoring backup 5")
+	require.Contains(t, uitest.Plain(m.View()), "Restoring Acme Corp from backup 5")
 }

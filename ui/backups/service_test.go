@@ -127,7 +127,7 @@ func TestRestoreFromTheScreen(t *testing.T) {
 	require.Contains(t, steps, backup.StepVerify, "the view gets the service's reports")
 	require.Nil(t, m.job)
 	require.False(t, m.outcomeError, m.outcome)
-	require.Contains(t, m.outcome, "restored backup")
+	require.Contains(t, m.outcome, "restored ui backups from backup")
 	var n int
 	require.NoError(t, db.Get(&n, "SELECT COUNT(*) FROM notes"))
 	require.Equal(t, 2, n, "the rows are back")
