@@ -163,8 +163,5 @@ func (s *state) resolve(c *common.Context, args []string) tea.Cmd {
 }
 
 func describe(domain string, res resolver.Result) string {
-	if !res.Found {
-		return fmt.Sprintf("%s → unknown (404), %s %s", domain, res.Tier, took(res))
-	}
-	return fmt.Sprintf("%s → %s (%s), %s %s", domain, res.Tenant.Name, res.Tenant.Status, res.Tier, took(res))
+	return fmt.Sprintf("%s → %s, %s %s", domain, owner(res), res.Tier, took(res))
 }

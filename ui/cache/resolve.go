@@ -141,24 +141,23 @@ func (d *resolveDialog) View() string {
 // table is one line per domain: who owns it, the tier, the time.
 func (d *resolveDialog) table(inner int) string {
 	st := d.c.Styles
-	width := len("DOMAIN")
+	width, ownerWidth := len("DOMAIN"), len("unknown (404)")
 	for _, a := range d.answers {
 		width = max(width, len(a.domain))
+		ownerWidth = max(ownerWidth, len(owner(a.res)))
 	}
-	width = min(width, inner/2)
+	width, ownerWidth = min(width, inner/2), min(ownerWidth, inner/3)
 	row := func(domain, owner, tier, took string) string {
-		return ansi.Truncate(fmt.Sprintf("%-*s  %-22s %-9s %10s", width, ansi.Truncate(domain, width, "…"), ansi.Truncate(owner, 22, "…"), tier, took), inner, "…")
+		return ansi.Truncate(fmt.Sprintf("%-*s  %-*s  %-8s %9s", width, ansi.Truncate(domain, width, "…"),
+			ownerWidth, ansi.Truncate(owner, ownerWidth, "…"), tier, took), inner, "…")
 	}
 	lines := []string{st.TableHeader.Render(row("DOMAIN", "TENANT", "TIER", "TIME"))}
 	for _, a := range d.answers {
 		switch {
 		case a.err != nil:
 			lines = append(lines, st.FlashError.Render(ansi.Truncate(a.domain+": "+a.err.Error(), inner, "…")))
-		case !a.res.Found:
-			lines = append(lines, row(a.domain, "unknown (404)", string(a.res.Tier), took(a.res)))
 		default:
-			owner := fmt.Sprintf("%s (%s)", a.res.Tenant.Name, a.res.Tenant.Status)
-			lines = append(lines, row(a.domain, owner, string(a.res.Tier), took(a.res)))
+			lines = append(lines, row(a.domain, owner(a.res), string(a.res.Tier), took(a.res)))
 		}
 	}
 	if d.rounds > 1 {
@@ -167,4 +166,18 @@ func (d *resolveDialog) table(inner int) string {
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
 }
 
-func took(res resolver.Result) string { return res.Duration.Round(time.Microsecond).String() }
+// owner is who a lookup found: the tenant and its status, or a 404.
+func owner(res resolver.Result) string {
+	if !res.Found {
+		return "unknown (404)"
+	}
+	return fmt.Sprintf("%s (%s)", res.Tenant.Name, res.Tenant.Status)
+}
+
+// took is a lookup's time: to the µs, or in ns for the in-process tier.
+func took(res resolver.Result) string {
+	if res.Duration < time.Microsecond {
+		return res.Duration.String()
+	}
+	return res.Duration.Round(time.Microsecond).String()
+}
