@@ -70,9 +70,9 @@ func (m *Model) startRestore(b backup.Backup) tea.Cmd {
 func restoreOutcome(t tenants.Tenant, b backup.Backup, res backup.RestoreResult, err error) (string, bool) {
 	switch {
 	case errors.Is(err, context.Canceled):
-		return fmt.Sprintf("restore of %s cancelled: %s was left untouched, the scratch database dropped", t.Name, t.Database), true
+		return fmt.Sprintf("restore of %s cancelled: its database was left untouched, the scratch copy dropped", t.Name), true
 	case err != nil:
-		return fmt.Sprintf("restore of %s failed, %s was left as it was: %v", t.Name, t.Database, err), true
+		return fmt.Sprintf("restore of %s failed, its database was left as it was: %v", t.Name, err), true
 	}
 	return fmt.Sprintf("restored %s from backup %d: %s statements, %s of SQL in %s", t.Name, b.ID,
 		humanize.Comma(res.Statements), humanize.IBytes(uint64(res.Bytes)), res.Elapsed.Round(100*time.Millisecond)), false
