@@ -29,41 +29,24 @@ type restoredMsg struct {
 	err error
 }
 
-// startRestore runs the restore like a backup: on its own cancellable
-// context, its progress through a channel, shown by restoreView.
+// startRestore runs the restore as a job (see launch), shown by
+// restoreView; a footer task shows it on other screens.
 func (m *Model) startRestore(b backup.Backup) tea.Cmd {
 	if m.job != nil {
 		return common.FlashError(m.busy())
 	}
-	ctx, cancel := context.WithCancel(m.c.Ctx())
-	j := &job{id: m.c.NextID(), cancel: cancel, ch: make(chan backup.Progress, 8), start: m.c.Now(), tables: map[string][2]int64{}, restore: &b}
-	m.job, m.outcome = j, ""
-	task := fmt.Sprintf("restore-%d", j.id)
 	t := m.t
-	run := m.c.Run(func(context.Context) tea.Msg {
-		defer cancel()
-		defer close(j.ch)
+	task := fmt.Sprintf("restore-%d", m.c.NextID())
+	run := m.launch(&b, func(ctx context.Context, report func(backup.Progress), id int) (tea.Msg, string, bool) {
 		var res backup.RestoreResult
 		bs, err := backup.Open(ctx, m.c.Service)
 		if err == nil {
-			res, err = bs.Restore(ctx, backup.RestoreRequest{Backup: b, Target: t}, func(p backup.Progress) {
-				select {
-				case j.ch <- p:
-				default:
-				}
-			})
+			res, err = bs.Restore(ctx, backup.RestoreRequest{Backup: b, Target: t}, report)
 		}
 		text, isErr := restoreOutcome(t, b, res, err)
-		flash := common.Flash(text)
-		if isErr {
-			flash = common.FlashError(errors.New(text))
-		}
-		return tea.BatchMsg{
-			func() tea.Msg { return restoredMsg{job: j.id, res: res, err: err} },
-			common.EndTask(task), flash,
-		}
-	})
-	return tea.Batch(common.StartTask(task, fmt.Sprintf("restoring backup %d into %s", b.ID, t.Database)), run, j.wait(m.c))
+		return restoredMsg{job: id, res: res, err: err}, text, isErr
+	}, func() tea.Cmd { return common.EndTask(task) })
+	return tea.Batch(common.StartTask(task, fmt.Sprintf("restoring backup %d into %s", b.ID, t.Database)), run)
 }
 
 // restoreOutcome is the line that reports a finished restore.
