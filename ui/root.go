@@ -251,7 +251,8 @@ func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	st := m.c.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + "\n\n")
+	// "any key closes" shares the title's line: at 80x24 every line counts.
+	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + st.Subtle.Render(" · any other key closes") + "\n\n")
 	if len(m.footer.recent) > 0 {
 		b.WriteString(st.Title.Render("Last messages") + "\n")
 		for i := len(m.footer.recent) - 1; i >= 0; i-- {
@@ -270,8 +271,7 @@ func (m *Model) fullHelp() string {
 		line := "  " + st.Bold.Render(padRight(name, 18)) + " " + st.Subtle.Render(c.Help)
 		b.WriteString(ansi.Truncate(line, m.c.Width, "…") + "\n")
 	}
-	b.WriteString("\n" + st.Subtle.Render("press any key to close"))
-	return b.String()
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // keyColumns renders each group of bindings as a column and flows the

@@ -46,7 +46,10 @@ func TestGlobalKeys(t *testing.T) {
 	m := root(t, false, 80, 24)
 	press(m, "?")
 	require.True(t, m.showHelp)
-	require.Contains(t, uitest.Plain(m.Render()), ":goto REF")
+	help := uitest.Plain(m.Render())
+	require.Contains(t, help, ":goto REF")
+	require.Contains(t, help, ":resolve DOMAIN", "the last command fits")
+	require.NotContains(t, help, "scroll", "the tenants' help fits 80x24 whole")
 	press(m, "enter")
 	require.False(t, m.showHelp, "any key but the scroll keys closes the help")
 	require.True(t, isQuit(press(m, "q")))
@@ -241,7 +244,7 @@ func TestFooterHelpFitsWhole(t *testing.T) {
 		require.LessOrEqual(t, len([]rune(foot)), w)
 		for _, item := range strings.Split(foot, " • ") {
 			require.Contains(t, []string{"esc back", "+ add domain", "- remove domain", "d delete", "a activate",
-				"x deactivate", "b block", "B backups", "? help", "q quit"}, item, "width %d: whole items only", w)
+				"x deactivate", "b block", "B backups", "o resolve domains", "? help", "q quit"}, item, "width %d: whole items only", w)
 		}
 	}
 }

@@ -53,19 +53,14 @@ func (m *Model) confirmRestore(b backup.Backup) tea.Cmd {
 	if m.c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
-	t := m.t
-	restore := m.act(fmt.Sprintf("restoring backup %d into %s", b.ID, t.Database), func(ctx context.Context, bs *backup.Service) (string, error) {
-		res, err := bs.Restore(ctx, backup.RestoreRequest{Backup: b, Target: t}, nil)
-		if err != nil {
-			return "", fmt.Errorf("restore of %s failed, its database was left as it was: %w", t.Name, err)
-		}
-		return fmt.Sprintf("restored backup %d into %s (%d statements)", b.ID, res.Database, res.Statements), nil
-	})
+	t, ask := m.t, m.c.NextID()
+	m.restoreAsk = ask
+	restore := func() tea.Msg { return restoreMsg{ask: ask, b: b} }
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Restore " + t.Name,
 		Lines: []string{backupLine(b),
 			fmt.Sprintf("Replaces  every table, view, trigger and routine of %s on %s", t.Database, t.Server),
-			"The file is verified first; if anything fails the database is left as it was."},
+			"The file is verified first; if anything fails, or esc stops it while it runs, the database is left as it was."},
 		Require: t.Name, Action: "Restore", Danger: true, OnConfirm: restore,
 	}))
 }

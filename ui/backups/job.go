@@ -27,13 +27,15 @@ type doneMsg struct {
 	err error
 }
 
-// job is one backup running from this screen.
+// job is one backup or restore running from this screen.
 type job struct {
-	id     int
-	cancel context.CancelFunc
-	ch     chan backup.Progress
-	start  time.Time
-	last   backup.Progress
+	// restore is the backup being restored (nil: a backup is made).
+	restore *backup.Backup
+	id      int
+	cancel  context.CancelFunc
+	ch      chan backup.Progress
+	start   time.Time
+	last    backup.Progress
 	// tables keeps each table's latest rows/estimate, in first-seen order.
 	tables map[string][2]int64
 	order  []string
@@ -84,47 +86,56 @@ func workSlot(c *common.Context, delta int) tea.Cmd {
 	return common.SetSlot("work", text)
 }
 
-// startBackup runs the backup on its own cancellable context. Its
-// progress goes into a channel that keeps only what the screen can take
-// (reports are cumulative, so a dropped one loses nothing): the service
-// never blocks, even after the screen was closed. The final message also
-// flashes the outcome and updates the header, so the user learns it
+// launch starts a job (a backup, or a restore of restore) on its own
+// cancellable context. Its progress goes into a channel that keeps only
+// what the screen can take (reports are cumulative, so a dropped one
+// loses nothing): the service never blocks, even after the screen was
+// closed. work returns the screen's final message and the outcome line,
+// which is also flashed, with finish's commands, so the user learns it
 // wherever they are.
+func (m *Model) launch(restore *backup.Backup, work func(ctx context.Context, report func(backup.Progress), id int) (tea.Msg, string, bool), finish func() tea.Cmd) tea.Cmd {
+	ctx, cancel := context.WithCancel(m.c.Ctx())
+	j := &job{id: m.c.NextID(), cancel: cancel, ch: make(chan backup.Progress, 8), start: m.c.Now(), tables: map[string][2]int64{}, restore: restore}
+	m.job, m.outcome = j, ""
+	report := func(p backup.Progress) {
+		select {
+		case j.ch <- p:
+		default:
+		}
+	}
+	run := m.c.Run(func(context.Context) tea.Msg {
+		defer cancel()
+		defer close(j.ch)
+		done, text, isErr := work(ctx, report, j.id)
+		flash := common.Flash(text)
+		if isErr {
+			flash = common.FlashError(errors.New(text))
+		}
+		return tea.BatchMsg{func() tea.Msg { return done }, finish(), flash}
+	})
+	return tea.Batch(run, j.wait(m.c))
+}
+
+// startBackup backs the tenant up with the kind and compression chosen;
+// the header's work slot counts it while it runs.
 func (m *Model) startBackup() tea.Cmd {
 	if m.c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
 	if m.job != nil {
-		return common.FlashError(fmt.Errorf("a backup of %s is already running", m.t.Name))
+		return common.FlashError(m.busy())
 	}
-	ctx, cancel := context.WithCancel(m.c.Ctx())
-	j := &job{id: m.c.NextID(), cancel: cancel, ch: make(chan backup.Progress, 8), start: m.c.Now(), tables: map[string][2]int64{}}
-	m.job, m.outcome = j, ""
 	t, req := m.t, backup.CreateRequest{Tenant: m.t, Kind: m.kind, Compression: m.compression}
-	run := m.c.Run(func(context.Context) tea.Msg {
-		defer cancel()
-		defer close(j.ch)
+	run := m.launch(nil, func(ctx context.Context, report func(backup.Progress), id int) (tea.Msg, string, bool) {
 		var b backup.Backup
 		bs, err := backup.Open(ctx, m.c.Service)
 		if err == nil {
-			b, err = bs.Create(ctx, req, func(p backup.Progress) {
-				select {
-				case j.ch <- p:
-				default:
-				}
-			})
+			b, err = bs.Create(ctx, req, report)
 		}
 		text, isErr := outcome(t, b, err)
-		flash := common.Flash(text)
-		if isErr {
-			flash = common.FlashError(errors.New(text))
-		}
-		return tea.BatchMsg{
-			func() tea.Msg { return doneMsg{job: j.id, b: b, err: err} },
-			workSlot(m.c, -1), flash,
-		}
-	})
-	return tea.Batch(workSlot(m.c, +1), run, j.wait(m.c))
+		return doneMsg{job: id, b: b, err: err}, text, isErr
+	}, func() tea.Cmd { return workSlot(m.c, -1) })
+	return tea.Batch(workSlot(m.c, +1), run)
 }
 
 // outcome is the line that reports a finished backup.

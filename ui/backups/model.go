@@ -2,8 +2,10 @@
 // catalogue (time, kind, size, compression, status, verified), a backup
 // started with the chosen kind and compression and shown live (a bar per
 // table, an overall bar, raw and written MB/s, ETA, elapsed; esc cancels
-// and nothing partial is kept), verify, restore (the tenant's name typed),
-// delete, and a cleanup preview by [backup.retention] to apply.
+// and nothing partial is kept), verify, restore (the tenant's name typed;
+// shown live by stage, SQL read and statements; esc cancels and the
+// database is left untouched), delete, and a cleanup preview by
+// [backup.retention] to apply.
 package backups
 
 import (
@@ -57,6 +59,8 @@ type Model struct {
 
 	kind, compression string
 	job               *job
+	// restoreAsk tags the restore dialog this screen opened last.
+	restoreAsk int
 	// outcome is the last backup's result line ("" before any).
 	outcome      string
 	outcomeError bool
@@ -74,11 +78,8 @@ func New(c *common.Context, t tenants.Tenant) *Model {
 
 // NewRef shows the tenant ref resolves to.
 func NewRef(c *common.Context, ref string) *Model {
-	comp := c.Config.Backup.Compression
-	if comp == "" {
-		comp = backup.CompressZstd
-	}
-	return &Model{c: c, ref: ref, kind: backup.KindFull, compression: comp}
+	kind, compression := defaults(c)
+	return &Model{c: c, ref: ref, kind: kind, compression: compression}
 }
 
 // Init loads the tenant and its backups.
@@ -147,12 +148,33 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.job = nil
 		m.outcome, m.outcomeError = outcome(m.t, msg.b, msg.err)
 		return m, m.reload()
+	case restoreMsg:
+		if msg.ask != m.restoreAsk {
+			return m, nil
+		}
+		return m, m.startRestore(msg.b)
+	case restoredMsg:
+		if m.job == nil || msg.job != m.job.id {
+			return m, nil
+		}
+		m.outcome, m.outcomeError = restoreOutcome(m.t, *m.job.restore, msg.res, msg.err)
+		m.job = nil
+		return m, m.reload()
 	case reloadMsg:
 		return m, m.reload()
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
 	return m, nil
+}
+
+// busy is the error for work asked while a backup or restore runs.
+func (m *Model) busy() error {
+	what := "backup"
+	if m.job.restore != nil {
+		what = "restore"
+	}
+	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, m.t.Name)
 }
 
 // reloadMsg asks the screen to re-read the catalogue (after an action).
@@ -169,6 +191,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	switch {
 	case key.Matches(msg, k.Back):
+		if m.job != nil && m.job.swapping() {
+			return common.Flash("the restored tables are being swapped in: that step cannot be cancelled")
+		}
 		if m.job != nil {
 			m.job.cancel()
 			return nil
@@ -190,6 +215,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.compression = map[string]string{backup.CompressZstd: backup.CompressGzip, backup.CompressGzip: backup.CompressNone, backup.CompressNone: backup.CompressZstd}[m.compression]
 	case !m.have:
 		return nil
+	case m.job != nil && key.Matches(msg, k.Create, k.Restore, k.Delete, k.Cleanup):
+		return common.FlashError(m.busy())
 	case key.Matches(msg, k.Create):
 		return m.startBackup()
 	case key.Matches(msg, k.Cleanup):
@@ -216,6 +243,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.job != nil {
 		cancel := k.Back
 		cancel.SetHelp("esc", "cancel backup")
+		if m.job.restore != nil {
+			cancel.SetHelp("esc", "cancel restore")
+		}
 		return []key.Binding{cancel}
 	}
 	backupKey := k.Create

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/uitest"
 )
@@ -103,6 +104,9 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 	require.Nil(t, uitest.Press(m, "R"))
 	require.Nil(t, uitest.Press(m, "C"))
 	require.Nil(t, m.job)
+	for _, cmd := range []tea.Cmd{Background(m.c, []tenants.Tenant{m.t}), ConfirmMany(m.c, []tenants.Tenant{m.t}, nil)} {
+		require.Equal(t, []tea.Msg{common.FlashMsg{Text: tenants.ErrReadOnly.Error(), Error: true}}, uitest.Msgs(cmd))
+	}
 }
 
 func TestProgressView(t *testing.T) {

@@ -34,16 +34,18 @@ func live(t *testing.T) (*Model, *testdb.Env) {
 	return m, env
 }
 
-// feed runs cmd synchronously and hands its messages to the screen.
+// feed runs cmd synchronously and hands its messages to the screen,
+// then the commands those return; it returns every message.
 func feed(m *Model, cmd tea.Cmd) []tea.Msg {
 	msgs := uitest.Msgs(cmd)
+	all := msgs
 	for _, msg := range msgs {
 		_, next := m.Update(msg)
 		if next != nil {
-			feed(m, next)
+			all = append(all, feed(m, next)...)
 		}
 	}
-	return msgs
+	return all
 }
 
 func TestBackupFromTheScreen(t *testing.T) {
@@ -100,4 +102,56 @@ func TestBackupCommandRunsInTheBackground(t *testing.T) {
 	last := msgs[len(msgs)-1].(common.FlashMsg)
 	require.True(t, last.Error)
 	require.Contains(t, last.Text, "nothing matches")
+}
+
+func TestRestoreFromTheScreen(t *testing.T) {
+	m, env := live(t)
+	db := env.Database(t, m.t.Database)
+	_, err := db.Exec("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
+	require.NoError(t, err)
+	_, err = db.Exec("INSERT INTO notes VALUES (1, 'kept'), (2, 'also kept')")
+	require.NoError(t, err)
+	feed(m, uitest.Press(m, "c"))
+	require.Len(t, m.list, 1)
+	_, err = db.Exec("DELETE FROM notes")
+	require.NoError(t, err)
+
+	ask := confirmedRestore(t, m)
+	msgs := feed(m, func() tea.Msg { return ask })
+	var steps []string
+	for _, msg := range msgs {
+		if p, ok := msg.(progressMsg); ok {
+			steps = append(steps, p.p.Step)
+		}
+	}
+	require.Contains(t, steps, backup.StepVerify, "the view gets the service's reports")
+	require.Nil(t, m.job)
+	require.False(t, m.outcomeError, m.outcome)
+	require.Contains(t, m.outcome, "restored ui backups from backup")
+	var n int
+	require.NoError(t, db.Get(&n, "SELECT COUNT(*) FROM notes"))
+	require.Equal(t, 2, n, "the rows are back")
+}
+
+func TestCancelledRestoreLeavesTheDatabase(t *testing.T) {
+	m, env := live(t)
+	db := env.Database(t, m.t.Database)
+	_, err := db.Exec("CREATE TABLE notes (id INT PRIMARY KEY)")
+	require.NoError(t, err)
+	feed(m, uitest.Press(m, "c"))
+	_, err = db.Exec("INSERT INTO notes VALUES (7)")
+	require.NoError(t, err)
+
+	ask := confirmedRestore(t, m)
+	cmd := m.startRestore(ask.b)
+	uitest.Press(m, "esc") // cancels before the service starts
+	feed(m, cmd)
+	require.True(t, m.outcomeError)
+	require.Contains(t, m.outcome, "cancelled: its database was left untouched")
+	var n int
+	require.NoError(t, db.Get(&n, "SELECT COUNT(*) FROM notes WHERE id = 7"))
+	require.Equal(t, 1, n, "the row written after the backup is still there")
+	var scratch []string
+	require.NoError(t, env.Server.Select(&scratch, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", m.t.Database+"__restore_%"))
+	require.Empty(t, scratch, "no scratch database is left")
 }

@@ -25,6 +25,9 @@ func (m *Model) View() string {
 	lines := 3
 	if m.job != nil {
 		prog := m.progressView()
+		if m.job.restore != nil {
+			prog = m.restoreView()
+		}
 		b.WriteString(prog + "\n")
 		lines += strings.Count(prog, "\n") + 2
 	} else if m.outcome != "" {
@@ -139,9 +142,14 @@ func (m *Model) progressView() string {
 
 // estimate is the time left from rows done against the estimate.
 func estimate(p backup.Progress) (time.Duration, bool) {
-	if p.Total <= 0 || p.Done <= 0 || p.Done >= p.Total {
+	return remaining(p.Done, p.Total, p.Elapsed)
+}
+
+// remaining is the time left when done of total took elapsed.
+func remaining(done, total int64, elapsed time.Duration) (time.Duration, bool) {
+	if total <= 0 || done <= 0 || done >= total {
 		return 0, false
 	}
-	frac := float64(p.Done) / float64(p.Total)
-	return time.Duration(p.Elapsed.Seconds()/frac*(1-frac)) * time.Second, true
+	frac := float64(done) / float64(total)
+	return time.Duration(elapsed.Seconds()/frac*(1-frac)) * time.Second, true
 }

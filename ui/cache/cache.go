@@ -1,7 +1,8 @@
 // Package cache is the dashboard's view of the tenant resolver: the
 // "cache" header slot (Redis round trip, or the breaker's state when
-// Redis is down or slow) and the `:resolve` command, which resolves a
-// domain, or every domain of a tenant, as a web request would. The
+// Redis is down or slow), the `:resolve` command, which resolves a
+// domain, or every domain of a tenant, as a web request would, and the
+// resolve dialog (o on a tenant) showing each domain's tier and time. The
 // dashboard's resolver also invalidates the cache after its writes.
 package cache
 
@@ -36,12 +37,14 @@ type state struct {
 	updates chan common.SlotMsg
 }
 
-// Register adds the header-slot poller and the :resolve command.
+// Register adds the header-slot poller, the :resolve command and the
+// resolve dialog.
 func Register(reg *common.Registry) {
 	s := &state{ready: make(chan struct{}), updates: make(chan common.SlotMsg, 1)}
 	reg.Startup(s.start)
 	// DOMAIN may also be a tenant reference: then each of its domains.
 	reg.Command(common.Command{Name: "resolve", Args: "DOMAIN", Help: "resolve a domain or a tenant's domains", Run: s.resolve})
+	reg.Screen(Screen, s.dialog)
 }
 
 // start opens the resolver and polls Redis every ui.refresh_interval
@@ -149,21 +152,16 @@ func (s *state) resolve(c *common.Context, args []string) tea.Cmd {
 			domains = t.Domains
 		}
 		parts := make([]string, 0, len(domains))
-		for _, d := range domains {
-			res, err := r.Lookup(ctx, d)
-			if err != nil {
-				return common.FlashMsg{Text: err.Error(), Error: true, TTL: flashTTL}
+		for _, a := range lookup(ctx, r, domains) {
+			if a.err != nil {
+				return common.FlashMsg{Text: a.err.Error(), Error: true, TTL: flashTTL}
 			}
-			parts = append(parts, describe(d, res))
+			parts = append(parts, describe(a.domain, a.res))
 		}
 		return common.FlashMsg{Text: strings.Join(parts, "; "), TTL: flashTTL}
 	})
 }
 
 func describe(domain string, res resolver.Result) string {
-	took := res.Duration.Round(time.Microsecond)
-	if !res.Found {
-		return fmt.Sprintf("%s → unknown (404), %s %s", domain, res.Tier, took)
-	}
-	return fmt.Sprintf("%s → %s (%s), %s %s", domain, res.Tenant.Name, res.Tenant.Status, res.Tier, took)
+	return fmt.Sprintf("%s → %s, %s %s", domain, owner(res), res.Tier, took(res))
 }

@@ -124,3 +124,19 @@ func TestGoldenViews(t *testing.T) {
 		uitest.Golden(t, fmt.Sprintf("detail_%dx%d", size[0], size[1]), m.View())
 	}
 }
+
+func TestResolveKeyOpensTheDialog(t *testing.T) {
+	for _, readOnly := range []bool{false, true} {
+		m := screen(t, readOnly, 80, 22)
+		msgs := uitest.Msgs(press(m, "o"))
+		require.Len(t, msgs, 1)
+		open := msgs[0].(common.OpenMsg)
+		require.Equal(t, "resolve", open.Name, "read-only %v: resolving is a read", readOnly)
+		require.Equal(t, m.t.ID, open.Data.(tenants.Tenant).ID)
+		require.Nil(t, press(m, "d"), "keys typed ahead of the dialog do nothing")
+	}
+	m := screen(t, false, 80, 22)
+	m.t.Domains = nil
+	msgs := uitest.Msgs(press(m, "o"))
+	require.Equal(t, []tea.Msg{common.FlashMsg{Text: "tenant Stark Industries has no domain to resolve (+ adds one)", Error: true}}, msgs)
+}

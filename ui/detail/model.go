@@ -200,6 +200,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.guard.Open(m.c, tenantops.ConfirmDelete(m.c, one, common.Back()))
 	case key.Matches(msg, k.Backups):
 		return common.Open("backups", m.t.ID, m.t)
+	case key.Matches(msg, k.Resolve):
+		if len(m.t.Domains) == 0 {
+			return common.FlashError(fmt.Errorf("tenant %s has no domain to resolve (+ adds one)", m.t.Name))
+		}
+		return m.guard.Open(m.c, common.Open("resolve", m.t.ID, m.t))
 	case key.Matches(msg, k.AddDomain):
 		return m.askDomain()
 	case key.Matches(msg, k.RemoveDomain):
@@ -241,7 +246,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return m.promptHelp()
 	}
-	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Backups, k.Activate, k.Deactivate, k.Block}
+	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Backups, k.Resolve, k.Activate, k.Deactivate, k.Block}
 }
 
 // FullHelp implements help.KeyMap.
@@ -250,5 +255,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Refresh, k.Back},
 		{k.Activate, k.Deactivate, k.Block, k.AddDomain, k.RemoveDomain, k.Delete},
+		{k.Backups, k.Resolve},
 	}
 }

@@ -23,8 +23,9 @@ type KeyMap struct {
 	Jump key.Binding
 
 	// Backups opens a tenant's backups; Verify, Kind and Compression act
-	// on the backups screen.
-	Backups, Verify, Kind, Compression key.Binding
+	// on the backups screen. Resolve looks a tenant's domains up through
+	// the resolver (a read: never a write key's, so read-only keeps it).
+	Backups, Verify, Kind, Compression, Resolve key.Binding
 
 	// Write actions, disabled in read-only mode (Mark too: marks only
 	// gather tenants for bulk writes).
@@ -112,6 +113,7 @@ func defaults() *KeyMap {
 		Verify:       b("v", "verify", "v"),
 		Kind:         b("t", "kind", "t"),
 		Compression:  b("z", "compression", "z"),
+		Resolve:      b("o", "resolve domains", "o"),
 		Restore:      b("R", "restore", "R"),
 		Cleanup:      b("C", "cleanup", "C"),
 	}
@@ -129,7 +131,7 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"deactivate": &k.Deactivate, "block": &k.Block,
 		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain, "perf": &k.Perf,
 		"backups": &k.Backups, "verify": &k.Verify, "kind": &k.Kind, "compression": &k.Compression,
-		"restore": &k.Restore, "cleanup": &k.Cleanup,
+		"resolve": &k.Resolve, "restore": &k.Restore, "cleanup": &k.Cleanup,
 	}
 }
 

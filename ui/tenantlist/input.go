@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/backups"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/tenantops"
 )
@@ -107,10 +108,24 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusInactive)
 	case key.Matches(msg, k.Block):
 		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, m.selection()))
+	case key.Matches(msg, k.Backups):
+		return m.backups()
 	case key.Matches(msg, k.Perf):
 		if sel := m.selection(); len(sel) > 0 {
 			return common.Open("perf", "", sel)
 		}
+	}
+	return nil
+}
+
+// backups opens the backups screen of the tenant under the cursor, or,
+// with tenants marked, asks to back them all up in the background.
+func (m *Model) backups() tea.Cmd {
+	if len(m.marks) > 0 {
+		return m.guard.Open(m.c, backups.ConfirmMany(m.c, m.selection(), m.clearMarks()))
+	}
+	if t, ok := m.Cursor(); ok {
+		return common.Open(backups.Name, t.ID, t)
 	}
 	return nil
 }

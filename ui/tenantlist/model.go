@@ -278,7 +278,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Jump, k.Refresh, k.Back},
-		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf},
+		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf, k.Backups},
 	}
 }
 
