@@ -6,11 +6,13 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/keys"
 )
 
 // App carries what every command shares: where to read and write, the
@@ -32,6 +34,13 @@ func (a *App) Config() (*config.Config, error) {
 		return a.cfg, nil
 	}
 	cfg, err := config.Load(a.ConfigPath)
+	if cfg != nil {
+		// The dashboard's key bindings are checked with the rest of the
+		// config, so a bad [ui.keys] fails every command the same way.
+		if _, kerr := keys.New(cfg.UI.Keys, false); kerr != nil {
+			err = config.Merge(err, &config.Error{Path: cfg.Path, Problems: []config.Problem{{Key: "ui.keys", Message: strings.TrimPrefix(kerr.Error(), "ui.keys: ")}}})
+		}
+	}
 	var cerr *config.Error
 	if errors.As(err, &cerr) {
 		// List unreachable servers with the other problems, in one message.

@@ -131,7 +131,7 @@ func printCreated(w io.Writer, bs *backup.Service, results []backup.Result, elap
 	}
 	if len(results) > 1 {
 		secs := elapsed.Seconds()
-		fmt.Fprintf(w, "%d tenant(s) in %s: %.1f tenants/minute, %.1f MB/s raw\n", len(results), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
+		fmt.Fprintf(w, "%s in %s: %.1f tenants/minute, %.1f MB/s raw\n", plural(len(results), "tenant"), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
 	}
 }
 
@@ -175,7 +175,7 @@ func newBackupListCmd(app *App) *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.TenantID, b.StartedAt.UTC().Format("2006-01-02 15:04:05"), b.Kind, humanBytes(b.Size), b.Compression, status, verified, b.File)
 			}
 			tw.Flush()
-			fmt.Fprintf(cmd.OutOrStdout(), "%d backup(s)\n", len(list))
+			fmt.Fprintln(cmd.OutOrStdout(), plural(len(list), "backup"))
 			return nil
 		},
 	}

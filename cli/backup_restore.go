@@ -111,6 +111,9 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 			for name, v := range map[string][2]*int{"keep-last": {&policy.Last, &p.Last}, "keep-daily": {&policy.Daily, &p.Daily},
 				"keep-weekly": {&policy.Weekly, &p.Weekly}, "keep-monthly": {&policy.Monthly, &p.Monthly}} {
 				if fl.Changed(name) {
+					if *v[1] < 0 {
+						return usagef("--%s must be 0 or more, got %d", name, *v[1])
+					}
 					*v[0] = *v[1]
 				}
 			}
@@ -172,7 +175,7 @@ func printPlan(w io.Writer, plan []backup.Decision, dryRun bool) {
 	if dryRun {
 		verb = "Would remove"
 	}
-	fmt.Fprintf(w, "%s %d of %d backup(s), %s.\n", verb, removed, len(plan), humanBytes(freed))
+	fmt.Fprintf(w, "%s %d of %s, %s.\n", verb, removed, plural(len(plan), "backup"), humanBytes(freed))
 }
 
 // ageFlag is a duration flag that also takes days ("30d").

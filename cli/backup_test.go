@@ -40,7 +40,7 @@ func TestBackupCommands(t *testing.T) {
 
 	out, _, err = runEnv(t, env, "backup", "list", "alpha")
 	require.NoError(t, err)
-	require.Contains(t, out, "2 backup(s)")
+	require.Contains(t, out, "2 backups")
 
 	first := sum.Backups[0]
 	out, _, err = runEnv(t, env, "backup", "verify", first.File)
@@ -57,10 +57,10 @@ func TestBackupCommands(t *testing.T) {
 	require.ErrorAs(t, err, &usageError{})
 	out, _, err = runEnv(t, env, "backup", "cleanup", "--keep-last", "1", "--dry-run")
 	require.NoError(t, err)
-	require.Contains(t, out, "Would remove 1 of 3 backup(s)")
+	require.Contains(t, out, "Would remove 1 of 3 backups")
 	out, _, err = runEnv(t, env, "backup", "cleanup", "alpha", "--keep-last", "1")
 	require.NoError(t, err)
-	require.Contains(t, out, "Removed 1 of 2 backup(s)")
+	require.Contains(t, out, "Removed 1 of 2 backups")
 	out, _, err = runEnv(t, env, "backup", "list", "--json")
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(out, `"tenant_id"`), ids)

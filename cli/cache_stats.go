@@ -96,12 +96,15 @@ func newResolveCmd(app *App) *cobra.Command {
 					out["tenant"] = map[string]any{"id": t.ID, "name": t.Name, "status": t.Status,
 						"database": t.Database, "server": t.Server, "domains": t.Domains}
 				}
-				return printJSON(cmd.OutOrStdout(), out)
+				if err := printJSON(cmd.OutOrStdout(), out); err != nil || res.Found {
+					return err
+				}
+				return fmt.Errorf("no tenant owns %s", domain)
 			}
 			took := res.Duration.Round(time.Microsecond)
 			if !res.Found {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: no tenant owns it (answered by %s in %s; the web middleware answers 404)\n", domain, res.Tier, took)
-				return nil
+				// Exit 1, as `tenants show` does for an unknown tenant.
+				return fmt.Errorf("no tenant owns %s (answered by %s in %s; the web middleware answers 404)", domain, res.Tier, took)
 			}
 			t := res.Tenant
 			fmt.Fprintf(cmd.OutOrStdout(), "%s → %s (%s), status %s, database %s on %s\nanswered by %s in %s (Redis breaker %s)\n",

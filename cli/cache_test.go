@@ -91,7 +91,9 @@ func TestCacheCommands(t *testing.T) {
 	require.Equal(t, "database", res.Tier)
 	require.Equal(t, "blocked", res.Tenant.Status)
 
-	require.Contains(t, c.run(t, "resolve", "nobody.test"), "no tenant owns it")
+	miss := runCLI(t, c.path, "resolve", "nobody.test")
+	require.Equal(t, 1, miss.code, "an unknown domain fails, as `tenants show` does")
+	require.Contains(t, miss.stderr, "no tenant owns nobody.test")
 	require.Contains(t, c.run(t, "cache", "warm"), "Warmed 1 domain of 1 tenant")
 	var rep struct {
 		Reachable bool  `json:"reachable"`

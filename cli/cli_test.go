@@ -75,7 +75,7 @@ func TestCLIContract(t *testing.T) {
 	r = runCLI(t, cfg, "tenants", "show", "acme.test")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "Acme")
-	require.Contains(t, r.stdout, "table(s)")
+	require.Contains(t, r.stdout, " tables, ~")
 
 	r = runCLI(t, cfg, "tenants", "delete", "Acme")
 	require.Equal(t, 1, r.code)

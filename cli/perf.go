@@ -161,7 +161,7 @@ func perfPrinter(out, errw io.Writer, asJSON, tty bool) func(perf.Progress) {
 
 func confirmPerf(app *App, list []tenants.Tenant, opts perf.Options) error {
 	if !isTerminal(app.Stdin) {
-		return fmt.Errorf("refusing to load %d tenant database(s) without confirmation: there is no terminal to ask on; add --yes to run", len(list))
+		return fmt.Errorf("refusing to load %s without confirmation: there is no terminal to ask on; add --yes to run", plural(len(list), "tenant database"))
 	}
 	w := app.Stderr
 	const shown = 10
@@ -176,7 +176,7 @@ func confirmPerf(app *App, list []tenants.Tenant, opts perf.Options) error {
 	if opts.Ops > 0 {
 		length = fmt.Sprintf("%d ops", opts.Ops)
 	}
-	fmt.Fprintf(w, "This runs %d users per tenant for %s on %d tenant database(s): %s.\n", opts.Users, length, len(list), strings.Join(names, ", "))
+	fmt.Fprintf(w, "This runs %d users per tenant for %s on %s: %s.\n", opts.Users, length, plural(len(list), "tenant database"), strings.Join(names, ", "))
 	fmt.Fprintf(w, "It creates the table %s in each (dropped afterwards) and touches no other table.\nRun it? [y/N] ", perf.Table)
 	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
 	if err != nil && err != io.EOF {

@@ -26,7 +26,9 @@ func Execute(args []string) int {
 	// The driver's own log lines ("packets.go: read tcp ... reset") would
 	// repeat, worse, what the returned error already says.
 	_ = mysql.SetLogger(&mysql.NopLogger{})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGPIPE too (`tenancy backup create --json | head`): the work is then
+	// cancelled and cleaned up instead of the process dying mid-write.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
 	defer stop()
 	return run(ctx, &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args)
 }

@@ -174,7 +174,7 @@ func printTenant(w io.Writer, t tenants.Tenant, info tenants.DatabaseInfo, infoE
 	case !info.Exists:
 		row("Database info", "the database does not exist on "+t.Server)
 	default:
-		row("Database info", fmt.Sprintf("%s, %d table(s), ~%d rows, %s/%s", humanBytes(info.Bytes), len(info.Tables), info.Rows, info.Charset, info.Collation))
+		row("Database info", fmt.Sprintf("%s, %s, ~%d rows, %s/%s", humanBytes(info.Bytes), plural(len(info.Tables), "table"), info.Rows, info.Charset, info.Collation))
 	}
 	tw.Flush()
 }

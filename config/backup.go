@@ -52,4 +52,13 @@ func (b Backup) validate(p *problems) {
 	if b.Dir == "" {
 		p.add("backup.dir", "must not be empty")
 	}
+	r := b.Retention
+	for key, v := range map[string]int{"keep_last": r.KeepLast, "keep_daily": r.KeepDaily, "keep_weekly": r.KeepWeekly, "keep_monthly": r.KeepMonthly} {
+		if v < 0 {
+			p.add("backup.retention."+key, "must be 0 (unset) or more, got %d", v)
+		}
+	}
+	if r.OlderThan < 0 {
+		p.add("backup.retention.older_than", "must not be negative, got %s", r.OlderThan.D())
+	}
 }

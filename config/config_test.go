@@ -61,11 +61,13 @@ x = 1
 	require.Contains(t, err.Error(), "unknown key")
 	require.Equal(t, 2, strings.Count(err.Error(), "unknown key"), "only the misspelt key and the bogus section are unknown:\n%v", err)
 	require.Contains(t, err.Error(), `"fast" is not a duration`)
+	require.Contains(t, err.Error(), `tenancy.colation: unknown key (see config.example.toml for every key); did you mean "collation"?`)
 }
 
 func TestSyntaxError(t *testing.T) {
 	_, err := Parse("[central\ndsn=1")
 	require.ErrorContains(t, err, "(syntax): line 2")
+	require.NotContains(t, err.Error(), "central.dsn", "nothing after a syntax error is reported")
 }
 
 func TestCentralDSNNeedsDatabase(t *testing.T) {
@@ -75,6 +77,16 @@ dsn = "root@tcp(127.0.0.1:3306)/"`)
 	_, err = Parse(`[central]
 dsn = "root@tcp(127.0.0.1:3306)/c?multiStatements=true"`)
 	require.ErrorContains(t, err, "multiStatements")
+}
+
+func TestNegativeRetentionRefused(t *testing.T) {
+	_, err := Parse(`[central]
+dsn = "root@tcp(127.0.0.1:3306)/c"
+[backup.retention]
+keep_last = -3
+older_than = "-1h"`)
+	require.ErrorContains(t, err, "backup.retention.keep_last: must be 0 (unset) or more, got -3")
+	require.ErrorContains(t, err, "backup.retention.older_than: must not be negative")
 }
 
 func TestParseDSNForms(t *testing.T) {

@@ -78,7 +78,9 @@ func Load(explicit string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config %s: %w", path, err)
 		}
-		decode(string(data), cfg, &p)
+		if !decode(string(data), cfg, &p) {
+			return cfg, p.err(path) // nothing after a syntax error can be trusted
+		}
 	}
 	applyEnv(cfg)
 	cfg.validate(&p)
@@ -90,14 +92,16 @@ func Load(explicit string) (*Config, error) {
 func Parse(text string) (*Config, error) {
 	cfg := Default()
 	var p problems
-	decode(text, cfg, &p)
-	cfg.validate(&p)
+	if decode(text, cfg, &p) {
+		cfg.validate(&p)
+	}
 	return cfg, p.err("")
 }
 
 // decode reads each top-level table on its own so that a wrong type in one
-// section does not hide problems in the others.
-func decode(text string, cfg *Config, p *problems) {
+// section does not hide problems in the others. It returns false on a
+// syntax error.
+func decode(text string, cfg *Config, p *problems) bool {
 	var sections map[string]toml.Primitive
 	md, err := toml.Decode(text, &sections)
 	if err != nil {
@@ -107,7 +111,7 @@ func decode(text string, cfg *Config, p *problems) {
 		} else {
 			p.add("(syntax)", "%v", err)
 		}
-		return
+		return false
 	}
 	targets := map[string]any{
 		"central": &cfg.Central, "tenancy": &cfg.Tenancy, "servers": &cfg.Servers,
@@ -129,6 +133,7 @@ func decode(text string, cfg *Config, p *problems) {
 		}
 		p.add(key.String(), unknownKey)
 	}
+	return true
 }
 
 const unknownKey = "unknown key (see config.example.toml for every key)"
@@ -159,7 +164,7 @@ func decodeFields(md toml.MetaData, prim toml.Primitive, target reflect.Value, p
 		if field, ok := fields[key]; ok {
 			decodeFields(md, sub, field, path+"."+key, p)
 		} else {
-			p.add(path+"."+key, unknownKey)
+			p.add(path+"."+key, "%s", unknownKey+suggest(key, fields))
 		}
 	}
 }
@@ -187,4 +192,39 @@ func applyEnv(cfg *Config) {
 			cfg.Servers[i].DSN = v
 		}
 	}
+}
+
+// suggest names the known key closest to a misspelt one, if any is close.
+func suggest(key string, fields map[string]reflect.Value) string {
+	best, bestDist := "", 3 // more than two edits away is no suggestion
+	for name := range fields {
+		if d := editDistance(key, name); d < bestDist || (d == bestDist && name < best) {
+			best, bestDist = name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
