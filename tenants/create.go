@@ -181,11 +181,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest, report func(Pro
 	if err != nil {
 		return Tenant{}, err
 	}
-	lock, err := AcquireLock(ctx, s.central, p.id)
-	if err != nil {
-		return Tenant{}, err
-	}
-	defer lock.Release()
+	// No tenant lock is needed here: two creates of one id cannot both
+	// succeed, since CREATE DATABASE refuses the second (whose undo list
+	// is still empty, so it drops nothing) and the id is the primary key.
 	r := reporter(report)
 	var undo []func(context.Context) error
 	fail := func(step Step, err error) (Tenant, error) {

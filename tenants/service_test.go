@@ -359,3 +359,28 @@ func TestBrokenMigrationRollsBack(t *testing.T) {
 	require.Contains(t, err.Error(), "Duplicate column")
 	assertNothingLeft(t, env, "broken-mig", "")
 }
+
+func TestConcurrentCreatesOfOneIDOneWins(t *testing.T) {
+	env := testdb.NewCentral(t)
+	ctx := context.Background()
+	svcs := []*tenants.Service{env.Service(t), env.Service(t)}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, svc := range svcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Create(ctx, tenants.CreateRequest{ID: "twin", Name: fmt.Sprintf("Twin %d", i), Domains: []string{fmt.Sprintf("twin%d.test", i)}}, nil)
+		}()
+	}
+	wg.Wait()
+	require.True(t, (errs[0] == nil) != (errs[1] == nil), "exactly one create wins: %v", errs)
+	tn, err := svcs[0].Find(ctx, "twin")
+	require.NoError(t, err)
+	exists, err := tenants.DatabaseExists(ctx, env.Server, tn.Database)
+	require.NoError(t, err)
+	require.True(t, exists, "the loser's rollback never drops the winner's database")
+	var users int
+	require.NoError(t, env.Database(t, tn.Database).Get(&users, "SELECT COUNT(*) FROM goose_db_version"))
+	require.Positive(t, users, "the winner's migrations are intact")
+}
