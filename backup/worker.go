@@ -6,17 +6,23 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
-// worker turns tasks into extended INSERTs on its snapshot connection and
-// hands compressed segments to the writer.
+// worker turns tasks into extended INSERTs on its snapshot connection;
+// its compressor goroutine turns each full segment into a frame for the
+// writer meanwhile, so the connection keeps streaming rows while the
+// previous segment is compressed. Two segment buffers circulate between
+// them: memory stays at two segments per worker.
 type worker struct {
 	job    *dumpJob
 	conn   *sql.Conn
 	frames chan<- []byte
-	fr     framer
 	seg    []byte
+	full   chan []byte // segments to compress
+	free   chan []byte // compressed segments, for reuse
 }
 
 func (w *worker) run(ctx context.Context, queue <-chan task) error {
@@ -24,32 +30,56 @@ func (w *worker) run(ctx context.Context, queue <-chan task) error {
 	if err != nil {
 		return err
 	}
-	w.fr = fr
+	w.full, w.free = make(chan []byte, 1), make(chan []byte, 2)
 	w.seg = make([]byte, 0, segmentSize+maxStatement)
-	for t := range queue {
-		if err := w.dump(ctx, t); err != nil {
-			return fmt.Errorf("dump table %s: %w", t.t.Name, err)
+	w.free <- make([]byte, 0, segmentSize+maxStatement)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.compress(gctx, fr) })
+	g.Go(func() error {
+		defer close(w.full)
+		for t := range queue {
+			if err := w.dump(gctx, t); err != nil {
+				return fmt.Errorf("dump table %s: %w", t.t.Name, err)
+			}
 		}
-	}
-	return w.flush(ctx)
+		return w.flush(gctx)
+	})
+	return g.Wait()
 }
 
+// flush hands the segment to the compressor and takes the other buffer.
 func (w *worker) flush(ctx context.Context) error {
 	if len(w.seg) == 0 {
 		return nil
 	}
-	frame, err := w.fr.frame(nil, w.seg)
-	if err != nil {
-		return fmt.Errorf("compress: %w", err)
-	}
-	w.job.track.add("", 0, int64(len(w.seg)), 0)
-	w.seg = w.seg[:0]
 	select {
-	case w.frames <- frame:
+	case w.full <- w.seg:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	select {
+	case w.seg = <-w.free:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+}
+
+func (w *worker) compress(ctx context.Context, fr framer) error {
+	for seg := range w.full {
+		frame, err := fr.frame(nil, seg)
+		if err != nil {
+			return fmt.Errorf("compress: %w", err)
+		}
+		w.job.track.add("", 0, int64(len(seg)), 0)
+		w.free <- seg[:0]
+		select {
+		case w.frames <- frame:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	return nil
 }
 
 // progressEvery is how many rows a worker reads between reports.
