@@ -3,7 +3,11 @@ package backup
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -95,32 +99,56 @@ func (w *worker) dump(ctx context.Context, t task) error {
 		q += " ORDER BY " + tenants.QuoteIdent(t.t.PK)
 	}
 	// A prepared statement makes the server send the binary protocol:
-	// FLOAT and DOUBLE arrive as their exact bits.
-	stmt, err := w.conn.PrepareContext(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	rows, err := stmt.QueryContext(ctx, t.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	raws := make([]sql.RawBytes, len(cols))
-	floats := make([]any, len(cols))
-	dest := make([]any, len(cols))
-	for i, c := range t.t.Columns {
-		if c.Kind == kindFloat {
-			dest[i] = &floats[i]
-		} else {
-			dest[i] = &raws[i]
+	// FLOAT and DOUBLE arrive as their exact bits. The rows are read from
+	// the driver itself: database/sql would copy and convert every value
+	// once more on the way to a RawBytes.
+	var pending int64
+	err := w.conn.Raw(func(dc any) error {
+		pc, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("driver connection %T cannot prepare statements", dc)
 		}
+		st, err := pc.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		sq, ok := st.(driver.StmtQueryContext)
+		if !ok {
+			return fmt.Errorf("driver statement %T cannot query", st)
+		}
+		args := make([]driver.NamedValue, len(t.args))
+		for i, a := range t.args {
+			args[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		}
+		rows, err := sq.QueryContext(ctx, args)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return w.rows(ctx, t, rows, &pending)
+	})
+	if err != nil {
+		return err
 	}
+	w.job.track.add(t.t.Name, pending, 0, 0)
+	return nil
+}
+
+// rows writes the rows of one task as extended INSERTs of about
+// maxStatement each, flushing full segments; pending counts rows not yet
+// reported.
+func (w *worker) rows(ctx context.Context, t task, rows driver.Rows, pending *int64) error {
+	cols := t.t.Columns
+	vals := make([]driver.Value, len(cols))
+	var num []byte
 	prefix := insertPrefix(*t.t)
 	stmtStart, open := 0, false
-	var pending int64
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+	for {
+		if err := rows.Next(vals); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
 			return err
 		}
 		if !open {
@@ -130,17 +158,33 @@ func (w *worker) dump(ctx context.Context, t task) error {
 		} else {
 			w.seg = append(w.seg, ",("...)
 		}
-		for i, c := range t.t.Columns {
+		for i, c := range cols {
 			if i > 0 {
 				w.seg = append(w.seg, ',')
 			}
-			w.seg = appendLiteral(w.seg, c.Kind, raws[i], floats[i])
+			var raw []byte
+			var f any
+			switch v := vals[i].(type) {
+			case nil:
+			case []byte:
+				raw = v
+			case int64:
+				num = strconv.AppendInt(num[:0], v, 10)
+				raw = num
+			case uint64:
+				num = strconv.AppendUint(num[:0], v, 10)
+				raw = num
+			case float32, float64:
+				f = v
+			default:
+				return fmt.Errorf("column %s: unexpected %T from the driver", c.Name, v)
+			}
+			w.seg = appendLiteral(w.seg, c.Kind, raw, f)
 		}
 		w.seg = append(w.seg, ')')
-		pending++
-		if pending == progressEvery {
-			w.job.track.add(t.t.Name, pending, 0, 0)
-			pending = 0
+		if *pending++; *pending == progressEvery {
+			w.job.track.add(t.t.Name, *pending, 0, 0)
+			*pending = 0
 		}
 		if len(w.seg)-stmtStart >= maxStatement {
 			w.seg = append(w.seg, ";\n"...)
@@ -152,12 +196,8 @@ func (w *worker) dump(ctx context.Context, t task) error {
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	if open {
 		w.seg = append(w.seg, ";\n"...)
 	}
-	w.job.track.add(t.t.Name, pending, 0, 0)
 	return nil
 }
