@@ -71,7 +71,13 @@ func (w *worker) flush(ctx context.Context) error {
 
 func (w *worker) compress(ctx context.Context, fr framer) error {
 	for seg := range w.full {
-		frame, err := fr.frame(nil, seg)
+		var dst []byte
+		select {
+		case dst = <-w.job.spare:
+		default:
+			dst = make([]byte, 0, segmentSize+maxStatement)
+		}
+		frame, err := fr.frame(dst, seg)
 		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
