@@ -63,6 +63,14 @@ rounds() {
 	((${RSS[$1]} > ${PEAK[$1]:-0})) && PEAK[$1]=${RSS[$1]}
 	return 0
 }
+# alternate WHAT OURS REF: runs the functions OURS and REF ROUNDS times,
+# alternating which goes first.
+alternate() {
+	for r in $(seq 1 "$ROUNDS"); do
+		echo "== $1, round $r ($(uptime | sed 's/.*load/load/'))"
+		if ((r % 2)); then "$2"; "$3"; else "$3"; "$2"; fi
+	done
+}
 median() { tr ' ' '\n' <<<"${ALL[$1]}" | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 T init >/dev/null
@@ -80,10 +88,7 @@ dump_ref() {
 	timed "$REF_DUMP" bash -c "mariadb-dump -uroot -h127.0.0.1 --protocol=tcp --single-transaction $DB | zstd -q -f -o $WORK/dump.sql.zst"
 	rounds "$REF_DUMP"
 }
-for r in $(seq 1 "$ROUNDS"); do
-	echo "== dump, round $r ($(uptime | sed 's/.*load/load/'))"
-	if ((r % 2)); then dump_ours; dump_ref; else dump_ref; dump_ours; fi
-done
+alternate dump dump_ours dump_ref
 timed "mydumper -t 2 -c" mydumper -h 127.0.0.1 -u root -t 2 -c -B "$DB" -o "$WORK/mydumper"
 ID=$(T backup list big --json | awk -F': ' '/"id"/ {gsub(/,/,"",$2); print $2; exit}')
 ls -l "$(ls -t "$WORK"/backups/*/*.zst | head -1)" "$WORK/dump.sql.zst" | awk '{print "  " $5 " bytes  " $NF}'
@@ -97,10 +102,7 @@ load_ref() {
 	timed "$REF_LOAD" bash -c "mariadb -uroot -h127.0.0.1 --protocol=tcp ${PREFIX}client < $WORK/dump.sql"
 	rounds "$REF_LOAD"
 }
-for r in $(seq 1 "$ROUNDS"); do
-	echo "== restore, round $r ($(uptime | sed 's/.*load/load/'))"
-	if ((r % 2)); then load_ours; load_ref; else load_ref; load_ours; fi
-done
+alternate restore load_ours load_ref
 timed "myloader -t 2" myloader -h 127.0.0.1 -u root -t 2 -d "$WORK/mydumper" -B "${PREFIX}myloader" -o
 rm -f "$WORK/dump.sql"
 
