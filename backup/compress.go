@@ -57,8 +57,10 @@ type framer interface {
 func newFramer(compression string) (framer, error) {
 	switch compression {
 	case CompressZstd:
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		// SpeedFastest: the default level costs about three times the CPU
+		// for 1 % smaller dumps; LowerEncoderMem saved little memory at
+		// about 5 % more CPU.
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 		if err != nil {
 			return nil, err
 		}

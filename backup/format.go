@@ -103,7 +103,7 @@ func insertPrefix(t table) []byte {
 
 // appendLiteral writes one value as a SQL literal that reads back as the
 // exact same value. raw is nil for NULL; floats come as float32/float64
-// from the binary protocol in f.
+// from the binary protocol in f (f nil: raw, already a literal, or NULL).
 func appendLiteral(b []byte, kind valueKind, raw []byte, f any) []byte {
 	switch kind {
 	case kindFloat:
@@ -114,10 +114,11 @@ func appendLiteral(b []byte, kind valueKind, raw []byte, f any) []byte {
 			return appendFloat(b, float64(v))
 		case float64:
 			return appendFloat(b, v)
-		case []byte:
-			return append(b, v...)
 		}
-		return append(b, fmt.Sprint(f)...)
+		if raw == nil {
+			return append(b, "NULL"...)
+		}
+		return append(b, raw...)
 	case kindNumber:
 		if raw == nil {
 			return append(b, "NULL"...)
