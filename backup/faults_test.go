@@ -42,6 +42,8 @@ func (f *fixture) requireNothingComplete(t *testing.T, tn tenants.Tenant) {
 	for _, b := range list {
 		require.Equal(t, StatusFailed, b.Status, "catalog row %d", b.ID)
 		require.NotEmpty(t, b.Error)
+		_, err := f.bs.Verify(context.Background(), b)
+		require.ErrorContains(t, err, "never finished", "a failed backup is refused before any file is opened")
 	}
 }
 

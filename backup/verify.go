@@ -44,6 +44,10 @@ func (s *Service) Verify(ctx context.Context, b Backup) (VerifyResult, error) {
 }
 
 func verifyFile(ctx context.Context, path string, b Backup) (VerifyResult, error) {
+	// A catalog row that never completed has no file to check.
+	if b.ID != 0 && b.Status != StatusComplete {
+		return VerifyResult{Backup: b}, fmt.Errorf("backup %d is %s, not complete: it never finished, so there is no file to verify or restore", b.ID, b.Status)
+	}
 	res := VerifyResult{Backup: b}
 	fail := func(format string, args ...any) (VerifyResult, error) {
 		return res, fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{path}, args...)...)
