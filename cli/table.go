@@ -27,25 +27,39 @@ func (t *table) Flush() error {
 	t.buf.Reset()
 	var widths []int
 	rows := make([][]string, len(lines))
+	cellWidths := make([][]int, len(lines))
 	for i, l := range lines {
 		rows[i] = strings.Split(l, "\t")
+		cellWidths[i] = make([]int, len(rows[i]))
 		for j, c := range rows[i][:len(rows[i])-1] { // the last cell is never padded
+			cellWidths[i][j] = cellWidth(c)
 			if j >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[j] = max(widths[j], ansi.StringWidth(c))
+			widths[j] = max(widths[j], cellWidths[i][j])
 		}
 	}
 	var out strings.Builder
-	for _, r := range rows {
+	for i, r := range rows {
 		for j, c := range r {
 			out.WriteString(c)
 			if j < len(r)-1 {
-				out.WriteString(strings.Repeat(" ", widths[j]-ansi.StringWidth(c)+2))
+				out.WriteString(strings.Repeat(" ", widths[j]-cellWidths[i][j]+2))
 			}
 		}
 		out.WriteString("\n")
 	}
 	_, err := io.WriteString(t.w, out.String())
 	return err
+}
+
+// cellWidth is a cell's width on the terminal; ASCII, by far the common
+// case, skips the grapheme segmentation.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
