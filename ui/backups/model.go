@@ -177,6 +177,14 @@ func (m *Model) busy() error {
 	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, m.t.Name)
 }
 
+// unusable says why a failed or running backup cannot be verified or restored.
+func unusable(b backup.Backup) error {
+	if b.Status == backup.StatusRunning {
+		return fmt.Errorf("backup %d is still running; there is nothing to restore yet", b.ID)
+	}
+	return fmt.Errorf("backup %d %s; there is nothing to restore", b.ID, b.Status)
+}
+
 // reloadMsg asks the screen to re-read the catalogue (after an action).
 type reloadMsg struct{}
 
@@ -225,6 +233,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	b, ok := m.selected()
 	if !ok {
 		return nil
+	}
+	if key.Matches(msg, k.Verify, k.Restore) && b.Status != backup.StatusComplete {
+		return common.FlashError(unusable(b))
 	}
 	switch {
 	case key.Matches(msg, k.Verify):

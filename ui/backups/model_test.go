@@ -152,3 +152,17 @@ func TestWorkSlotCountsRunningBackups(t *testing.T) {
 	uitest.Msgs(workSlot(c, -1))
 	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: ""}}, uitest.Msgs(workSlot(c, -1)))
 }
+
+func TestFailedOrRunningBackupRefusesRestoreAndVerify(t *testing.T) {
+	m := screen(t, false, 80, 24)
+	uitest.Press(m, "j") // backup 4, failed
+	b, _ := m.selected()
+	require.Equal(t, backup.StatusFailed, b.Status)
+	for _, k := range []string{"R", "v"} {
+		require.Equal(t, []tea.Msg{common.FlashMsg{Text: "backup 4 failed; there is nothing to restore", Error: true}},
+			uitest.Msgs(uitest.Press(m, k)), "%s on a failed backup flashes at once, no dialog", k)
+	}
+	m.list[len(m.list)-1-m.cursor].Status = backup.StatusRunning
+	require.Equal(t, []tea.Msg{common.FlashMsg{Text: "backup 4 is still running; there is nothing to restore yet", Error: true}},
+		uitest.Msgs(uitest.Press(m, "R")))
+}
