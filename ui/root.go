@@ -66,6 +66,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if err != nil {
 			return m, common.FlashError(err)
 		}
+		if _, dialog := s.(common.Dialog); msg.Home && !dialog && !m.busy() {
+			m.stack = m.stack[:1]
+		}
 		return m, m.push(s)
 	case common.PushMsg:
 		return m, m.push(msg.Screen)
@@ -88,6 +91,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, cmd)
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// busy reports whether a screen above home owns running work.
+func (m *Model) busy() bool {
+	for _, s := range m.stack[1:] {
+		if b, ok := s.(common.Busy); ok && b.Busy() {
+			return true
+		}
+	}
+	return false
 }
 
 // push puts s on top and tells the screens beneath (their DialogGuard

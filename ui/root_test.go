@@ -283,3 +283,27 @@ func TestPaletteDialogHoldsKeys(t *testing.T) {
 	m.Update(common.FlashMsg{Text: "no tenant Globex", Error: true})
 	require.NotNil(t, press(m, "enter"), "a failed lookup gives the keys back")
 }
+
+// busyScreen is a screen that owns running work.
+type busyScreen struct{ common.Screen }
+
+func (busyScreen) Busy() bool { return true }
+
+func TestPaletteScreenReplacesScreensAboveHome(t *testing.T) {
+	m := root(t, false, 80, 24)
+	list := uitest.Tenants(3)
+	m.Update(common.OpenMsg{Name: "detail", Arg: list[0].ID, Data: list[0]})
+	cmd, _ := m.palette.run("backups " + list[1].ID)
+	m.Update(uitest.Msgs(cmd)[0])
+	require.Len(t, m.stack, 2, "the palette's screen replaces the detail, as k9s does")
+	header := strings.SplitN(uitest.Plain(m.Render()), "\n", 2)[0]
+	require.Contains(t, header, "tenancy › Tenants › Backups of "+list[1].ID[:8])
+
+	m.Update(common.OpenMsg{Name: "detail", Arg: list[0].ID, Data: list[0]})
+	require.Len(t, m.stack, 3, "screens opened by screens stack up")
+	m.Update(common.PushMsg{Screen: busyScreen{m.top()}})
+	m.Update(uitest.Msgs(cmd)[0])
+	require.Len(t, m.stack, 5, "a busy screen is not popped: the palette's screen goes on top")
+	header = strings.SplitN(uitest.Plain(m.Render()), "\n", 2)[0]
+	require.Contains(t, header, "tenancy › Tenants › … › Backups of", "a long breadcrumb keeps home and the top screen")
+}

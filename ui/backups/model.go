@@ -115,6 +115,9 @@ func (m *Model) Title() string {
 // Capturing implements common.Screen: the screen takes no free text.
 func (m *Model) Capturing() bool { return false }
 
+// Busy implements common.Busy: a backup or restore is running.
+func (m *Model) Busy() bool { return m.job != nil }
+
 // SetSize implements common.Screen.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 

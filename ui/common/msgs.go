@@ -6,10 +6,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// OpenMsg asks the root to build the named screen and push it.
+// OpenMsg asks the root to build the named screen and push it. Home
+// (a palette command's, as k9s does) first pops every screen above home,
+// unless one of them is Busy; a dialog never replaces.
 type OpenMsg struct {
 	Name, Arg string
 	Data      any
+	Home      bool
 }
 
 // PushMsg asks the root to push a screen already built (dialogs).

@@ -120,6 +120,9 @@ func (m *Model) Title() string { return "Load test" }
 // Capturing is true while the form is edited.
 func (m *Model) Capturing() bool { return m.phase == editing }
 
+// Busy implements common.Busy: the work is running.
+func (m *Model) Busy() bool { return m.phase == running }
+
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
