@@ -10,10 +10,12 @@ package backups
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -100,6 +102,9 @@ func (m *Model) reload() tea.Cmd {
 			return listMsg{id: id, t: t, err: err}
 		}
 		list, err := bs.List(ctx, t.ID)
+		if noCatalog(err) {
+			err = nil // read-only never creates it: no backup was ever made
+		}
 		return listMsg{id: id, t: t, list: list, err: err}
 	})
 }
@@ -178,6 +183,12 @@ func (m *Model) busy() error {
 		what = "restore"
 	}
 	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, m.t.Name)
+}
+
+// noCatalog reports the central tenant_backups table missing (ER_NO_SUCH_TABLE).
+func noCatalog(err error) bool {
+	var my *mysql.MySQLError
+	return errors.As(err, &my) && my.Number == 1146
 }
 
 // unusable says why a failed or running backup cannot be verified or restored.
