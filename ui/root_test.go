@@ -143,6 +143,8 @@ func TestStackAndFlash(t *testing.T) {
 	require.Contains(t, uitest.Plain(m.Render()), "loading tenants")
 	m.Update(common.TaskMsg{ID: "x", Done: true})
 	require.NotContains(t, uitest.Plain(m.Render()), "loading tenants")
+	m.Update(common.FlashMsg{Text: "acme.test → Acme (blocked)", Warn: true})
+	require.Contains(t, uitest.Plain(m.Render()), "⚠ acme.test → Acme (blocked)", "a warning is not a ✓")
 	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 98% hit"})
 	require.Contains(t, uitest.Plain(m.Render()), "cache 98% hit")
 }

@@ -67,19 +67,28 @@ func TestSlotAndResolveWithRedis(t *testing.T) {
 	require.Regexp(t, `^cache [0-9.]+[µm]?s$`, text)
 	require.Equal(t, "redis ✓", short)
 
-	_, err := svc.Create(context.Background(), tenants.CreateRequest{Name: "Acme", Domains: []string{"acme.test", "www.acme.test"}, NoMigrate: true}, nil)
+	acme, err := svc.Create(context.Background(), tenants.CreateRequest{Name: "Acme", Domains: []string{"acme.test", "www.acme.test"}, NoMigrate: true}, nil)
 	require.NoError(t, err)
 	flash := s.resolve(c, []string{"acme"})().(common.FlashMsg)
 	require.False(t, flash.Error, flash.Text)
-	require.Contains(t, flash.Text, "acme.test → Acme (active), database")
-	require.Contains(t, flash.Text, "www.acme.test → Acme (active), database")
+	require.False(t, flash.Warn)
+	require.Contains(t, flash.Text, "acme.test → Acme (active), answered by database in ")
+	require.Contains(t, flash.Text, "www.acme.test → Acme (active), answered by database in ")
 
 	flash = s.resolve(c, []string{"WWW.acme.test"})().(common.FlashMsg)
-	require.Contains(t, flash.Text, "www.acme.test → Acme (active), local", "one domain, now cached")
+	require.Regexp(t, `www\.acme\.test → Acme \(active\), answered by local in (<1|[0-9]+)µs$`, flash.Text, "one domain, now cached")
 	require.NotContains(t, flash.Text, "; ")
 
 	flash = s.resolve(c, []string{"nobody.test"})().(common.FlashMsg)
 	require.Contains(t, flash.Text, "nobody.test → unknown (404)")
+	require.True(t, flash.Error, "an unknown domain is no success")
+
+	_, err = svc.SetStatus(context.Background(), acme, tenants.StatusBlocked)
+	require.NoError(t, err)
+	flash = s.resolve(c, []string{"acme.test"})().(common.FlashMsg)
+	require.Contains(t, flash.Text, "acme.test → Acme (blocked)")
+	require.True(t, flash.Warn && !flash.Error, "a blocked tenant is a warning: %+v", flash)
+	require.Equal(t, "⚠ ", flash.Mark())
 	require.True(t, s.resolve(c, nil)().(common.FlashMsg).Error)
 }
 

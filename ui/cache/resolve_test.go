@@ -77,3 +77,10 @@ func TestResolveDialogWithRedis(t *testing.T) {
 	require.Contains(t, view, "Initech (active)")
 	require.Contains(t, view, "round 2")
 }
+
+func TestTookInMicroseconds(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "<1µs", 300 * time.Nanosecond: "<1µs", 3200 * time.Nanosecond: "3µs",
+		310 * time.Microsecond: "310µs", 1262 * time.Microsecond: "1.26ms"} {
+		require.Equal(t, want, took(resolver.Result{Duration: d}), "%v", d)
+	}
+}

@@ -28,7 +28,21 @@ type QuitMsg struct{}
 type FlashMsg struct {
 	Text  string
 	Error bool
-	TTL   time.Duration
+	// Warn marks a message that is not an error but not a success either
+	// (⚠ instead of ✓).
+	Warn bool
+	TTL  time.Duration
+}
+
+// Mark is the sign the footer puts before the message: ✗, ⚠ or ✓.
+func (f FlashMsg) Mark() string {
+	switch {
+	case f.Error:
+		return "✗ "
+	case f.Warn:
+		return "⚠ "
+	}
+	return "✓ "
 }
 
 // DefaultFlashTTL is how long a flash message stays; errors stay twice
