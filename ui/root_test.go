@@ -199,10 +199,10 @@ func TestGoldenScreens(t *testing.T) {
 
 func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 	m := root(t, true, 120, 40)
-	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 120µs", Short: "redis ✓"})
+	m.Update(common.SlotMsg{Slot: "cache", Text: "redis ✓ 120µs", Short: "redis ✓"})
 	m.Update(common.SlotMsg{Slot: "work", Text: "backing up 3 tenants"})
 	wide := uitest.Plain(m.header.view(120, []string{"Tenants"}))
-	for _, want := range []string{"cache 120µs", "central 127.0.0.1:3306/central", "backing up 3 tenants", "30 tenants", "READ-ONLY"} {
+	for _, want := range []string{"redis ✓ 120µs", "central 127.0.0.1:3306/central", "backing up 3 tenants", "30 tenants", "READ-ONLY"} {
 		require.Contains(t, wide, want)
 	}
 	at80 := uitest.Plain(m.header.view(80, []string{"Tenants"}))
@@ -213,7 +213,7 @@ func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 
 	m.c.Config.Central.DSN = "root@unix(/home/admin/.local/state/tenancy/demo/mysql.sock)/tenancy_demo"
 	m.header = newHeader(m.c)
-	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 120µs", Short: "redis ✓"})
+	m.Update(common.SlotMsg{Slot: "cache", Text: "redis ✓ 120µs", Short: "redis ✓"})
 	m.Update(common.SlotMsg{Slot: "work", Text: "backing up 3 tenants"})
 	detail80 := uitest.Plain(m.header.view(80, []string{"Tenants", "Wayne Enterprises"}))
 	require.Contains(t, detail80, "READ-ONLY")
