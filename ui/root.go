@@ -248,6 +248,8 @@ func (m *Model) footerHelp() (bindings, tail []key.Binding) {
 func (m *Model) helpPage(w, h int) string {
 	lines := strings.Split(m.fullHelp(), "\n")
 	if len(lines) <= h {
+		// "any key closes" shares the title's line: at 80x24 every line counts.
+		lines[0] += m.c.Styles.Subtle.Render(" · any other key closes")
 		m.helpTop = 0
 		return fit(strings.Join(lines, "\n"), w, h)
 	}
@@ -264,8 +266,7 @@ func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	st := m.c.Styles
 	var b strings.Builder
-	// "any key closes" shares the title's line: at 80x24 every line counts.
-	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + st.Subtle.Render(" · any other key closes") + "\n\n")
+	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + "\n\n")
 	if len(m.footer.recent) > 0 {
 		b.WriteString(st.Title.Render("Last messages") + "\n")
 		for i := len(m.footer.recent) - 1; i >= 0; i-- {

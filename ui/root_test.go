@@ -263,6 +263,7 @@ func TestHelpAtSixtyColumns(t *testing.T) {
 	require.Contains(t, view, "0-9 enter go to [#]")
 	lines := strings.Split(view, "\n")
 	require.Contains(t, lines[len(lines)-2], "j/k pgdn/pgup scroll", "the help says it scrolls")
+	require.Equal(t, 1, strings.Count(view, "close"), "one way to say how to close it")
 	press(m, "pgdown")
 	require.True(t, m.showHelp, "pgdown scrolls the help")
 	view = uitest.Plain(m.Render())
@@ -308,4 +309,16 @@ func TestPaletteScreenReplacesScreensAboveHome(t *testing.T) {
 	require.Len(t, m.stack, 5, "a busy screen is not popped: the palette's screen goes on top")
 	header = strings.SplitN(uitest.Plain(m.Render()), "\n", 2)[0]
 	require.Contains(t, header, "tenancy › Tenants › … › Backups of", "a long breadcrumb keeps home and the top screen")
+}
+
+func TestDetailFooterShowsStatusKeysAt80(t *testing.T) {
+	m := root(t, false, 80, 24)
+	tn := uitest.Tenants(3)[0]
+	m.Update(common.OpenMsg{Name: "detail", Arg: tn.ID, Data: tn})
+	foot := lastLine(m.Render())
+	for _, want := range []string{"B backups", "a activate", "x deactivate", "b block"} {
+		require.Contains(t, foot, want)
+	}
+	press(m, "?")
+	require.Equal(t, 1, strings.Count(uitest.Plain(m.Render()), "close"), "one way to say how to close the help")
 }
