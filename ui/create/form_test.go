@@ -53,3 +53,30 @@ func TestFormErrorWrapsWhole(t *testing.T) {
 		`domain "bad_domain!" is not a valid host name: each dot-separated part needs 1-63 letters, digits or inner hyphens`,
 		"the error is wrapped, whole")
 }
+
+func TestKeysTypedAheadOfTheFocusGoToTheNextField(t *testing.T) {
+	m := screen(t, 80, 22)
+	for _, k := range uitest.Type("Zed") {
+		_, cmd := m.Update(k)
+		settle(m, cmd, 0)
+	}
+	_, next := m.Update(uitest.Key("enter")) // huh moves the focus when next runs
+	for _, k := range uitest.Type("zed.localhost") {
+		m.Update(k)
+	}
+	require.Equal(t, "Zed", m.f.name, "keys typed before the focus moved are held")
+	settle(m, next, 0)
+	require.Equal(t, "Zed", m.f.name)
+	require.Equal(t, "zed.localhost", m.f.domains, "then typed into the field that has the focus")
+
+	_, next = m.Update(uitest.Key("enter"))
+	m.Update(uitest.Key("x"))
+	settle(m, next, 0)
+	require.Equal(t, "x", m.f.database)
+
+	// a wrong value keeps the focus: nothing is held
+	m = screen(t, 80, 22)
+	_, _ = m.Update(uitest.Key("enter")) // the name is required
+	m.Update(uitest.Key("Z"))
+	require.Equal(t, "Z", m.f.name)
+}
