@@ -84,9 +84,11 @@ type Model struct {
 	path   string
 	err    error
 	report viewport.Model
-	bar    progress.Model
-	width  int
-	height int
+	// reportText is the report as perf writes it, before wrapping.
+	reportText string
+	bar        progress.Model
+	width      int
+	height     int
 }
 
 // New returns the screen for the given tenants (list when already loaded,
@@ -176,7 +178,8 @@ func (m *Model) finish(msg doneMsg) {
 	if m.rep != nil {
 		var b strings.Builder
 		_ = m.rep.WriteText(&b)
-		m.report.SetContent(b.String())
+		m.reportText = b.String()
+		m.report.SetContent(wrapReport(m.reportText, m.width))
 	}
 }
 
@@ -290,6 +293,9 @@ func (m *Model) SetSize(w, h int) {
 	m.bar.SetWidth(max(min(w-40, 60), 10))
 	m.report.SetWidth(w)
 	m.report.SetHeight(max(h-3, 3))
+	if m.reportText != "" {
+		m.report.SetContent(wrapReport(m.reportText, w))
+	}
 }
 
 // ShortHelp implements help.KeyMap.
