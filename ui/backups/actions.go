@@ -130,7 +130,7 @@ func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.
 				n++
 			}
 		}
-		return fmt.Sprintf("cleanup removed %d backup(s) of %s", n, t.Name), nil
+		return fmt.Sprintf("cleanup removed %s of %s", common.Plural(n, "backup"), t.Name), nil
 	})
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Clean up backups of " + t.Name, Items: items, Note: note, Action: "Remove", Danger: true, OnConfirm: apply,

@@ -148,8 +148,8 @@ func TestGoldenList(t *testing.T) {
 
 func TestWorkSlotCountsRunningBackups(t *testing.T) {
 	c := uitest.Context(t, false, 80, 24)
-	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}}, uitest.Msgs(workSlot(c, +1)))
-	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "2 backup(s) running"}}, uitest.Msgs(workSlot(c, +1)))
+	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "1 backup running"}}, uitest.Msgs(workSlot(c, +1)))
+	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "2 backups running"}}, uitest.Msgs(workSlot(c, +1)))
 	uitest.Msgs(workSlot(c, -1))
 	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: ""}}, uitest.Msgs(workSlot(c, -1)))
 }

@@ -29,7 +29,7 @@ func TestResolveDialogView(t *testing.T) {
 		require.NoError(t, err)
 		d := scr.(*resolveDialog)
 		d.SetSize(size[0], size[1]-2)
-		require.Contains(t, uitest.Plain(d.View()), "resolving 3 domain(s)…")
+		require.Contains(t, uitest.Plain(d.View()), "resolving 3 domains…")
 		d.id = 4
 		d.Update(answersMsg{id: 3, answers: []answer{{domain: "stale"}}})
 		require.Nil(t, d.answers, "a stale reply is ignored")

@@ -1,6 +1,7 @@
 package common
 
 import (
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -67,6 +68,14 @@ type TenantsChangedMsg struct{}
 
 // TenantCountMsg tells the header how many tenants the registry holds.
 type TenantCountMsg struct{ N int }
+
+// Plural counts a noun: "1 tenant", "8 tenants".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/guptarohit/asciigraph"
 
 	"github.com/tenancy-dev/tenancy/perf"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // View implements common.Screen.
@@ -129,7 +130,7 @@ func (m *Model) finishedView() string {
 		n := len(iso.Failures())
 		head = append(head, wrap.Inherit(st.Danger).Render(fmt.Sprintf(
 			"ISOLATION FAILED: a tenant reached data that is not its own, or lost rows (%s: the evidence is under Isolation below).",
-			plural(n, "failure"))))
+			common.Plural(n, "failure"))))
 	}
 	if m.rep.Cancelled {
 		head = append(head, st.Subtle.Render("Stopped early: the figures cover the time measured."))
@@ -170,12 +171,4 @@ func wrapReport(text string, width int) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// plural is "1 failure", "2 failures".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
