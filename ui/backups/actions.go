@@ -82,16 +82,17 @@ func (m *Model) confirmDelete(b backup.Backup) tea.Cmd {
 	}))
 }
 
-// previewCleanup plans [backup.retention] over the tenant's backups and
-// shows what it would remove in a confirmation.
-func (m *Model) previewCleanup() tea.Cmd {
+// askCleanup opens the policy form, prefilled from [backup.retention].
+func (m *Model) askCleanup() tea.Cmd {
 	if m.c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
-	policy := backup.PolicyFrom(m.c.Config.Backup.Retention)
-	if policy.Empty() {
-		return common.FlashError(backup.ErrEmptyPolicy)
-	}
+	return common.Push(newPolicyForm(m.c, m.t, m.previewCleanup))
+}
+
+// previewCleanup plans policy over the tenant's backups (a dry run) and
+// shows what it would remove in a confirmation.
+func (m *Model) previewCleanup(policy backup.Policy) tea.Cmd {
 	t := m.t
 	return m.c.Run(func(ctx context.Context) tea.Msg {
 		bs, err := backup.Open(ctx, m.c.Service)

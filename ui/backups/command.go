@@ -75,7 +75,7 @@ func ConfirmMany(c *common.Context, list []tenants.Tenant, done tea.Cmd) tea.Cmd
 		items[i] = fmt.Sprintf("%s  (%s on %s)", t.Name, t.Database, t.Server)
 	}
 	return common.Push(confirm.New(c, confirm.Options{
-		Title: "Back up "+common.Plural(len(list), "tenant"),
+		Title: "Back up " + common.Plural(len(list), "tenant"),
 		Lines: []string{fmt.Sprintf("A %s backup, %s, of each, %d at a time, in the background: the header counts them.",
 			kind, compression, max(c.Config.Backup.ParallelTenants, 1)),
 			"For another kind or compression, open one tenant's backups (B with nothing marked)."},

@@ -242,7 +242,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Create):
 		return m.startBackup()
 	case key.Matches(msg, k.Cleanup):
-		return m.guard.Open(m.c, m.previewCleanup())
+		return m.guard.Open(m.c, m.askCleanup())
 	}
 	b, ok := m.selected()
 	if !ok {

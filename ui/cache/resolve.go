@@ -126,7 +126,7 @@ func (d *resolveDialog) View() string {
 	case d.err != nil:
 		b.WriteString(st.FlashError.Width(inner).Render(d.err.Error()))
 	case d.answers == nil:
-		b.WriteString(st.Subtle.Render("resolving "+common.Plural(len(d.t.Domains), "domain")+"…"))
+		b.WriteString(st.Subtle.Render("resolving " + common.Plural(len(d.t.Domains), "domain") + "…"))
 	default:
 		b.WriteString(d.table(inner))
 	}

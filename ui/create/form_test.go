@@ -3,41 +3,12 @@ package create
 import (
 	"strings"
 	"testing"
-	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/ui/uitest"
 )
-
-// settle runs cmd and feeds its messages back, skipping commands that
-// wait (cursor blinks).
-func settle(m *Model, cmd tea.Cmd, depth int) {
-	if cmd == nil || depth > 8 {
-		return
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(30 * time.Millisecond):
-		return
-	}
-	switch msg := msg.(type) {
-	case tea.BatchMsg:
-		for _, c := range msg {
-			settle(m, c, depth+1)
-		}
-		return
-	case nil:
-		return
-	}
-	_, next := m.Update(msg)
-	settle(m, next, depth+1)
-}
 
 func TestFormErrorWrapsWhole(t *testing.T) {
 	m := screen(t, 80, 22)
@@ -45,7 +16,7 @@ func TestFormErrorWrapsWhole(t *testing.T) {
 	keys = append(append(keys, uitest.Type("bad_domain!")...), uitest.Key("enter"))
 	for _, k := range keys {
 		_, cmd := m.Update(k)
-		settle(m, cmd, 0)
+		uitest.Settle(m, cmd)
 	}
 	v := m.View()
 	require.LessOrEqual(t, lipgloss.Height(v), 22, "the view fits its size")
@@ -58,20 +29,20 @@ func TestKeysTypedAheadOfTheFocusGoToTheNextField(t *testing.T) {
 	m := screen(t, 80, 22)
 	for _, k := range uitest.Type("Zed") {
 		_, cmd := m.Update(k)
-		settle(m, cmd, 0)
+		uitest.Settle(m, cmd)
 	}
 	_, next := m.Update(uitest.Key("enter")) // huh moves the focus when next runs
 	for _, k := range uitest.Type("zed.localhost") {
 		m.Update(k)
 	}
 	require.Equal(t, "Zed", m.f.name, "keys typed before the focus moved are held")
-	settle(m, next, 0)
+	uitest.Settle(m, next)
 	require.Equal(t, "Zed", m.f.name)
 	require.Equal(t, "zed.localhost", m.f.domains, "then typed into the field that has the focus")
 
 	_, next = m.Update(uitest.Key("enter"))
 	m.Update(uitest.Key("x"))
-	settle(m, next, 0)
+	uitest.Settle(m, next)
 	require.Equal(t, "x", m.f.database)
 
 	// a wrong value keeps the focus: nothing is held
