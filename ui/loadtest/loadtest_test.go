@@ -236,3 +236,24 @@ func TestFinishedReportWrapsAndScrolls(t *testing.T) {
 	m.Update(uitest.Key("pgup"))
 	require.Equal(t, 0, m.report.YOffset())
 }
+
+func TestFormRemembersTheSessionsLastAnswers(t *testing.T) {
+	r := common.NewRegistry()
+	Register(r)
+	c := uitest.Context(t, false, 80, 22)
+	s, err := r.Build(c, Name, "", uitest.Tenants(2))
+	require.NoError(t, err)
+	first := s.(*Model)
+	require.Equal(t, "4", first.f.users, "defaults at first")
+	first.f.users, first.f.length, first.f.confirmed = "8", "5000 ops", true
+	first.remember()
+	s, err = r.Build(c, Name, "", uitest.Tenants(2))
+	require.NoError(t, err)
+	second := s.(*Model)
+	second.SetSize(80, 22)
+	second.Init()
+	require.Equal(t, "8", second.f.users)
+	require.Equal(t, "5000 ops", second.f.length)
+	require.False(t, second.f.confirmed, "the run is confirmed again each time")
+	require.Contains(t, uitest.Plain(second.View()), "5000 ops", "the form shows them")
+}
