@@ -322,3 +322,15 @@ func TestDetailFooterShowsStatusKeysAt80(t *testing.T) {
 	press(m, "?")
 	require.Equal(t, 1, strings.Count(uitest.Plain(m.Render()), "close"), "one way to say how to close the help")
 }
+
+func TestPaletteMarksHiddenCommands(t *testing.T) {
+	m := root(t, false, 80, 24)
+	press(m, ":")
+	all := len(m.palette.matches())
+	require.Greater(t, all, maxSuggestions, "the registry has more commands than the box shows")
+	require.Contains(t, uitest.Plain(m.palette.suggestions(80)), fmt.Sprintf("↓ %d more: type to narrow", all-maxSuggestions))
+	for _, k := range uitest.Type("qu") {
+		m.Update(k)
+	}
+	require.NotContains(t, uitest.Plain(m.palette.suggestions(80)), "more", "nothing hidden, no marker")
+}
