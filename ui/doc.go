@@ -40,7 +40,9 @@
 //     context. Progress from a service callback goes into a channel that a
 //     re-armed "wait for next" command reads (see ui/create).
 //   - Screens talk to the root with messages (helpers in common):
-//     Open(name, arg, data) pushes a registered screen, Push(screen) pushes
+//     Open(name, arg, data) pushes a registered screen (a palette
+//     command's screen first pops the screens above home, as in k9s,
+//     unless one is common.Busy), Push(screen) pushes
 //     one already built (dialogs), Back() pops, Flash/FlashError show a
 //     footer message with a TTL, StartTask/EndTask show a footer spinner,
 //     SetSlot(slot, text) fills a header slot ("work", "cache"; a

@@ -65,11 +65,7 @@ func (f *footer) update(msg tea.Msg) tea.Cmd {
 	case common.FlashMsg:
 		f.flash = msg
 		f.flashID++
-		mark := "✓ "
-		if msg.Error {
-			mark = "✗ "
-		}
-		text, at := mark+oneLine(msg.Text), f.c.Now().Format("15:04:05")
+		text, at := msg.Mark()+oneLine(msg.Text), f.c.Now().Format("15:04:05")
 		if n := len(f.recent); n > 0 && f.recent[n-1].text == text {
 			f.recent[n-1].at = at
 			f.recent[n-1].times++
@@ -133,9 +129,11 @@ func (f footer) view(width int, bindings, tail []key.Binding) string {
 	var left string
 	switch {
 	case f.flash.Text != "" && f.flash.Error:
-		left = flashLine(st.FlashError, "✗ "+oneLine(f.flash.Text), avail)
+		left = flashLine(st.FlashError, f.flash.Mark()+oneLine(f.flash.Text), avail)
+	case f.flash.Text != "" && f.flash.Warn:
+		left = flashLine(st.FlashWarn, f.flash.Mark()+oneLine(f.flash.Text), avail)
 	case f.flash.Text != "":
-		left = flashLine(st.FlashInfo, "✓ "+oneLine(f.flash.Text), avail)
+		left = flashLine(st.FlashInfo, f.flash.Mark()+oneLine(f.flash.Text), avail)
 	default:
 		left = f.shortHelp(bindings, tail, avail)
 	}

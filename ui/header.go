@@ -159,6 +159,10 @@ func (h header) view(width int, crumbs []string) string {
 		}
 	}
 	room := max(width-lipgloss.Width(r)-1, 0)
+	if lipgloss.Width(left) > room && len(crumbs) > 2 {
+		// the screens between home and the top give way first
+		left = " tenancy › " + crumbs[0] + " › … › " + crumbs[len(crumbs)-1] + " "
+	}
 	if lipgloss.Width(left) > room {
 		left = ansi.Truncate(left, max(room-1, 0), "…") + " "
 	}

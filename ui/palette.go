@@ -105,8 +105,11 @@ func (p *palette) run(line string) (cmd tea.Cmd, dialog bool) {
 func (p *palette) suggestions(width int) string {
 	st := p.c.Styles
 	var lines []string
-	for i, c := range p.matches() {
+	matches := p.matches()
+	for i, c := range matches {
 		if i == maxSuggestions {
+			more := fmt.Sprintf(" ↓ %d more: type to narrow", len(matches)-maxSuggestions)
+			lines = append(lines, st.Subtle.Render(ansi.Truncate(more, width-4, "…")))
 			break
 		}
 		name := ":" + c.Name

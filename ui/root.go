@@ -66,6 +66,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if err != nil {
 			return m, common.FlashError(err)
 		}
+		if _, dialog := s.(common.Dialog); msg.Home && !dialog && !m.busy() {
+			m.stack = m.stack[:1]
+		}
 		return m, m.push(s)
 	case common.PushMsg:
 		return m, m.push(msg.Screen)
@@ -88,6 +91,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, cmd)
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// busy reports whether a screen above home owns running work.
+func (m *Model) busy() bool {
+	for _, s := range m.stack[1:] {
+		if b, ok := s.(common.Busy); ok && b.Busy() {
+			return true
+		}
+	}
+	return false
 }
 
 // push puts s on top and tells the screens beneath (their DialogGuard
@@ -235,6 +248,8 @@ func (m *Model) footerHelp() (bindings, tail []key.Binding) {
 func (m *Model) helpPage(w, h int) string {
 	lines := strings.Split(m.fullHelp(), "\n")
 	if len(lines) <= h {
+		// "any key closes" shares the title's line: at 80x24 every line counts.
+		lines[0] += m.c.Styles.Subtle.Render(" · any other key closes")
 		m.helpTop = 0
 		return fit(strings.Join(lines, "\n"), w, h)
 	}
@@ -251,8 +266,7 @@ func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	st := m.c.Styles
 	var b strings.Builder
-	// "any key closes" shares the title's line: at 80x24 every line counts.
-	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + st.Subtle.Render(" · any other key closes") + "\n\n")
+	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + "\n\n")
 	if len(m.footer.recent) > 0 {
 		b.WriteString(st.Title.Render("Last messages") + "\n")
 		for i := len(m.footer.recent) - 1; i >= 0; i-- {

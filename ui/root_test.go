@@ -143,6 +143,8 @@ func TestStackAndFlash(t *testing.T) {
 	require.Contains(t, uitest.Plain(m.Render()), "loading tenants")
 	m.Update(common.TaskMsg{ID: "x", Done: true})
 	require.NotContains(t, uitest.Plain(m.Render()), "loading tenants")
+	m.Update(common.FlashMsg{Text: "acme.test → Acme (blocked)", Warn: true})
+	require.Contains(t, uitest.Plain(m.Render()), "⚠ acme.test → Acme (blocked)", "a warning is not a ✓")
 	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 98% hit"})
 	require.Contains(t, uitest.Plain(m.Render()), "cache 98% hit")
 }
@@ -197,10 +199,10 @@ func TestGoldenScreens(t *testing.T) {
 
 func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 	m := root(t, true, 120, 40)
-	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 120µs", Short: "redis ✓"})
+	m.Update(common.SlotMsg{Slot: "cache", Text: "redis ✓ 120µs", Short: "redis ✓"})
 	m.Update(common.SlotMsg{Slot: "work", Text: "backing up 3 tenants"})
 	wide := uitest.Plain(m.header.view(120, []string{"Tenants"}))
-	for _, want := range []string{"cache 120µs", "central 127.0.0.1:3306/central", "backing up 3 tenants", "30 tenants", "READ-ONLY"} {
+	for _, want := range []string{"redis ✓ 120µs", "central 127.0.0.1:3306/central", "backing up 3 tenants", "30 tenants", "READ-ONLY"} {
 		require.Contains(t, wide, want)
 	}
 	at80 := uitest.Plain(m.header.view(80, []string{"Tenants"}))
@@ -211,7 +213,7 @@ func TestHeaderDropsLeastImportantFirst(t *testing.T) {
 
 	m.c.Config.Central.DSN = "root@unix(/home/admin/.local/state/tenancy/demo/mysql.sock)/tenancy_demo"
 	m.header = newHeader(m.c)
-	m.Update(common.SlotMsg{Slot: "cache", Text: "cache 120µs", Short: "redis ✓"})
+	m.Update(common.SlotMsg{Slot: "cache", Text: "redis ✓ 120µs", Short: "redis ✓"})
 	m.Update(common.SlotMsg{Slot: "work", Text: "backing up 3 tenants"})
 	detail80 := uitest.Plain(m.header.view(80, []string{"Tenants", "Wayne Enterprises"}))
 	require.Contains(t, detail80, "READ-ONLY")
@@ -261,6 +263,7 @@ func TestHelpAtSixtyColumns(t *testing.T) {
 	require.Contains(t, view, "0-9 enter go to [#]")
 	lines := strings.Split(view, "\n")
 	require.Contains(t, lines[len(lines)-2], "j/k pgdn/pgup scroll", "the help says it scrolls")
+	require.Equal(t, 1, strings.Count(view, "close"), "one way to say how to close it")
 	press(m, "pgdown")
 	require.True(t, m.showHelp, "pgdown scrolls the help")
 	view = uitest.Plain(m.Render())
@@ -282,4 +285,52 @@ func TestPaletteDialogHoldsKeys(t *testing.T) {
 	require.Len(t, m.stack, 1)
 	m.Update(common.FlashMsg{Text: "no tenant Globex", Error: true})
 	require.NotNil(t, press(m, "enter"), "a failed lookup gives the keys back")
+}
+
+// busyScreen is a screen that owns running work.
+type busyScreen struct{ common.Screen }
+
+func (busyScreen) Busy() bool { return true }
+
+func TestPaletteScreenReplacesScreensAboveHome(t *testing.T) {
+	m := root(t, false, 80, 24)
+	list := uitest.Tenants(3)
+	m.Update(common.OpenMsg{Name: "detail", Arg: list[0].ID, Data: list[0]})
+	cmd, _ := m.palette.run("backups " + list[1].ID)
+	m.Update(uitest.Msgs(cmd)[0])
+	require.Len(t, m.stack, 2, "the palette's screen replaces the detail, as k9s does")
+	header := strings.SplitN(uitest.Plain(m.Render()), "\n", 2)[0]
+	require.Contains(t, header, "tenancy › Tenants › Backups of "+list[1].ID[:8])
+
+	m.Update(common.OpenMsg{Name: "detail", Arg: list[0].ID, Data: list[0]})
+	require.Len(t, m.stack, 3, "screens opened by screens stack up")
+	m.Update(common.PushMsg{Screen: busyScreen{m.top()}})
+	m.Update(uitest.Msgs(cmd)[0])
+	require.Len(t, m.stack, 5, "a busy screen is not popped: the palette's screen goes on top")
+	header = strings.SplitN(uitest.Plain(m.Render()), "\n", 2)[0]
+	require.Contains(t, header, "tenancy › Tenants › … › Backups of", "a long breadcrumb keeps home and the top screen")
+}
+
+func TestDetailFooterShowsStatusKeysAt80(t *testing.T) {
+	m := root(t, false, 80, 24)
+	tn := uitest.Tenants(3)[0]
+	m.Update(common.OpenMsg{Name: "detail", Arg: tn.ID, Data: tn})
+	foot := lastLine(m.Render())
+	for _, want := range []string{"B backups", "a activate", "x deactivate", "b block"} {
+		require.Contains(t, foot, want)
+	}
+	press(m, "?")
+	require.Equal(t, 1, strings.Count(uitest.Plain(m.Render()), "close"), "one way to say how to close the help")
+}
+
+func TestPaletteMarksHiddenCommands(t *testing.T) {
+	m := root(t, false, 80, 24)
+	press(m, ":")
+	all := len(m.palette.matches())
+	require.Greater(t, all, maxSuggestions, "the registry has more commands than the box shows")
+	require.Contains(t, uitest.Plain(m.palette.suggestions(80)), fmt.Sprintf("↓ %d more: type to narrow", all-maxSuggestions))
+	for _, k := range uitest.Type("qu") {
+		m.Update(k)
+	}
+	require.NotContains(t, uitest.Plain(m.palette.suggestions(80)), "more", "nothing hidden, no marker")
 }

@@ -82,16 +82,17 @@ func (m *Model) confirmDelete(b backup.Backup) tea.Cmd {
 	}))
 }
 
-// previewCleanup plans [backup.retention] over the tenant's backups and
-// shows what it would remove in a confirmation.
-func (m *Model) previewCleanup() tea.Cmd {
+// askCleanup opens the policy form, prefilled from [backup.retention].
+func (m *Model) askCleanup() tea.Cmd {
 	if m.c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
-	policy := backup.PolicyFrom(m.c.Config.Backup.Retention)
-	if policy.Empty() {
-		return common.FlashError(backup.ErrEmptyPolicy)
-	}
+	return common.Push(newPolicyForm(m.c, m.t, m.previewCleanup))
+}
+
+// previewCleanup plans policy over the tenant's backups (a dry run) and
+// shows what it would remove in a confirmation.
+func (m *Model) previewCleanup(policy backup.Policy) tea.Cmd {
 	t := m.t
 	return m.c.Run(func(ctx context.Context) tea.Msg {
 		bs, err := backup.Open(ctx, m.c.Service)
@@ -130,7 +131,7 @@ func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.
 				n++
 			}
 		}
-		return fmt.Sprintf("cleanup removed %d backup(s) of %s", n, t.Name), nil
+		return fmt.Sprintf("cleanup removed %s of %s", common.Plural(n, "backup"), t.Name), nil
 	})
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Clean up backups of " + t.Name, Items: items, Note: note, Action: "Remove", Danger: true, OnConfirm: apply,

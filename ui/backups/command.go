@@ -75,7 +75,7 @@ func ConfirmMany(c *common.Context, list []tenants.Tenant, done tea.Cmd) tea.Cmd
 		items[i] = fmt.Sprintf("%s  (%s on %s)", t.Name, t.Database, t.Server)
 	}
 	return common.Push(confirm.New(c, confirm.Options{
-		Title: fmt.Sprintf("Back up %d tenant(s)", len(list)),
+		Title: "Back up " + common.Plural(len(list), "tenant"),
 		Lines: []string{fmt.Sprintf("A %s backup, %s, of each, %d at a time, in the background: the header counts them.",
 			kind, compression, max(c.Config.Backup.ParallelTenants, 1)),
 			"For another kind or compression, open one tenant's backups (B with nothing marked)."},
@@ -92,7 +92,7 @@ func summarize(results []backup.Result) tea.Cmd {
 		}
 	}
 	if len(failed) == 0 {
-		return common.Flash(fmt.Sprintf("backed up %d tenant(s)", len(results)))
+		return common.Flash("backed up " + common.Plural(len(results), "tenant"))
 	}
 	return common.FlashError(fmt.Errorf("%d of %d backups failed, nothing partial was kept (%s)", len(failed), len(results), strings.Join(failed[:1], "")))
 }

@@ -81,7 +81,7 @@ func workSlot(c *common.Context, delta int) tea.Cmd {
 	running.Unlock()
 	text := ""
 	if n > 0 {
-		text = fmt.Sprintf("%d backup(s) running", n)
+		text = common.Plural(n, "backup") + " running"
 	}
 	return common.SetSlot("work", text)
 }

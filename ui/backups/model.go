@@ -10,10 +10,12 @@ package backups
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -100,6 +102,9 @@ func (m *Model) reload() tea.Cmd {
 			return listMsg{id: id, t: t, err: err}
 		}
 		list, err := bs.List(ctx, t.ID)
+		if noCatalog(err) {
+			err = nil // read-only never creates it: no backup was ever made
+		}
 		return listMsg{id: id, t: t, list: list, err: err}
 	})
 }
@@ -114,6 +119,9 @@ func (m *Model) Title() string {
 
 // Capturing implements common.Screen: the screen takes no free text.
 func (m *Model) Capturing() bool { return false }
+
+// Busy implements common.Busy: a backup or restore is running.
+func (m *Model) Busy() bool { return m.job != nil }
 
 // SetSize implements common.Screen.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
@@ -177,6 +185,20 @@ func (m *Model) busy() error {
 	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, m.t.Name)
 }
 
+// noCatalog reports the central tenant_backups table missing (ER_NO_SUCH_TABLE).
+func noCatalog(err error) bool {
+	var my *mysql.MySQLError
+	return errors.As(err, &my) && my.Number == 1146
+}
+
+// unusable says why a failed or running backup cannot be verified or restored.
+func unusable(b backup.Backup) error {
+	if b.Status == backup.StatusRunning {
+		return fmt.Errorf("backup %d is still running; there is nothing to restore yet", b.ID)
+	}
+	return fmt.Errorf("backup %d %s; there is nothing to restore", b.ID, b.Status)
+}
+
 // reloadMsg asks the screen to re-read the catalogue (after an action).
 type reloadMsg struct{}
 
@@ -220,11 +242,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Create):
 		return m.startBackup()
 	case key.Matches(msg, k.Cleanup):
-		return m.guard.Open(m.c, m.previewCleanup())
+		return m.guard.Open(m.c, m.askCleanup())
 	}
 	b, ok := m.selected()
 	if !ok {
 		return nil
+	}
+	if key.Matches(msg, k.Verify, k.Restore) && b.Status != backup.StatusComplete {
+		return common.FlashError(unusable(b))
 	}
 	switch {
 	case key.Matches(msg, k.Verify):

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/backup"
@@ -147,8 +148,31 @@ func TestGoldenList(t *testing.T) {
 
 func TestWorkSlotCountsRunningBackups(t *testing.T) {
 	c := uitest.Context(t, false, 80, 24)
-	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}}, uitest.Msgs(workSlot(c, +1)))
-	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "2 backup(s) running"}}, uitest.Msgs(workSlot(c, +1)))
+	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "1 backup running"}}, uitest.Msgs(workSlot(c, +1)))
+	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: "2 backups running"}}, uitest.Msgs(workSlot(c, +1)))
 	uitest.Msgs(workSlot(c, -1))
 	require.Equal(t, []tea.Msg{common.SlotMsg{Slot: "work", Text: ""}}, uitest.Msgs(workSlot(c, -1)))
+}
+
+func TestFailedOrRunningBackupRefusesRestoreAndVerify(t *testing.T) {
+	m := screen(t, false, 80, 24)
+	uitest.Press(m, "j") // backup 4, failed
+	b, _ := m.selected()
+	require.Equal(t, backup.StatusFailed, b.Status)
+	for _, k := range []string{"R", "v"} {
+		require.Equal(t, []tea.Msg{common.FlashMsg{Text: "backup 4 failed; there is nothing to restore", Error: true}},
+			uitest.Msgs(uitest.Press(m, k)), "%s on a failed backup flashes at once, no dialog", k)
+	}
+	m.list[len(m.list)-1-m.cursor].Status = backup.StatusRunning
+	require.Equal(t, []tea.Msg{common.FlashMsg{Text: "backup 4 is still running; there is nothing to restore yet", Error: true}},
+		uitest.Msgs(uitest.Press(m, "R")))
+}
+
+func TestReadOnlyWithoutCatalogListsNothing(t *testing.T) {
+	require.True(t, noCatalog(fmt.Errorf("list backups: %w", &mysql.MySQLError{Number: 1146, Message: "Table 'c.tenant_backups' doesn't exist"})))
+	require.False(t, noCatalog(&mysql.MySQLError{Number: 1045}))
+	m := screen(t, true, 80, 24)
+	m.Update(listMsg{id: m.reqID, t: m.t})
+	require.Contains(t, uitest.Plain(m.View()), "No backups yet.")
+	require.NotContains(t, uitest.Plain(m.View()), "press c", "read-only cannot make one")
 }

@@ -52,7 +52,7 @@ func TestBackupFromTheScreen(t *testing.T) {
 	m, _ := live(t)
 	require.Empty(t, m.list)
 	msgs := feed(m, uitest.Press(m, "c"))
-	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}))
+	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: "1 backup running"}))
 	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: ""}))
 	require.Nil(t, m.job)
 	require.False(t, m.outcomeError, m.outcome)
@@ -92,9 +92,9 @@ func TestCancelledBackupKeepsNothing(t *testing.T) {
 func TestBackupCommandRunsInTheBackground(t *testing.T) {
 	m, _ := live(t)
 	msgs := uitest.Msgs(backupCommand(m.c, []string{m.t.ID}))
-	require.Equal(t, common.SlotMsg{Slot: "work", Text: "1 backup(s) running"}, msgs[0])
+	require.Equal(t, common.SlotMsg{Slot: "work", Text: "1 backup running"}, msgs[0])
 	require.Contains(t, msgs, tea.Msg(common.SlotMsg{Slot: "work", Text: ""}))
-	require.Contains(t, msgs, tea.Msg(common.FlashMsg{Text: "backed up 1 tenant(s)"}))
+	require.Contains(t, msgs, tea.Msg(common.FlashMsg{Text: "backed up 1 tenant"}))
 	feed(m, m.reload())
 	require.Len(t, m.list, 1)
 

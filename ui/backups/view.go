@@ -43,6 +43,8 @@ func (m *Model) View() string {
 		b.WriteString(st.FlashError.Render(truncate(m.loadErr.Error(), m.width)))
 	case !m.have:
 		b.WriteString(st.Subtle.Render("loading…"))
+	case len(m.list) == 0 && m.c.ReadOnly:
+		b.WriteString(st.Subtle.Render("No backups yet."))
 	case len(m.list) == 0:
 		b.WriteString(st.Subtle.Render("No backups yet: press c to make one."))
 	default:

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/resolver"
+	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -78,19 +79,21 @@ func (s *state) loop(ctx context.Context, c *common.Context) {
 	}
 }
 
-// slotText is the header's cache state, in full and compact.
+// slotText is the header's cache state, in full and compact, in one
+// vocabulary: "redis ✓ 260µs" (narrow: "redis ✓"), "redis ✗",
+// "breaker open", "cache off".
 func slotText(ctx context.Context, r *resolver.Resolver) common.SlotMsg {
 	d, err := r.Probe(ctx)
 	m := common.SlotMsg{Slot: Slot}
 	switch {
 	case err == nil:
-		m.Text, m.Short = "cache "+d.Round(10*time.Microsecond).String(), "redis ✓"
+		m.Text, m.Short = "redis ✓ "+took(resolver.Result{Duration: d}), "redis ✓"
 	case errors.Is(err, resolver.ErrNoRedis):
-		m.Text, m.Short = "cache off", "cache off"
+		m.Text = "cache off"
 	case r.Breaker() == resolver.BreakerClosed:
-		m.Text, m.Short = "cache ✗ redis down", "redis ✗"
+		m.Text = "redis ✗"
 	default:
-		m.Text, m.Short = "cache ✗ breaker "+r.Breaker().String(), "breaker "+r.Breaker().String()
+		m.Text = "breaker " + r.Breaker().String()
 	}
 	return m
 }
@@ -152,16 +155,26 @@ func (s *state) resolve(c *common.Context, args []string) tea.Cmd {
 			domains = t.Domains
 		}
 		parts := make([]string, 0, len(domains))
+		flash := common.FlashMsg{TTL: flashTTL}
 		for _, a := range lookup(ctx, r, domains) {
 			if a.err != nil {
 				return common.FlashMsg{Text: a.err.Error(), Error: true, TTL: flashTTL}
 			}
+			switch {
+			case !a.res.Found:
+				flash.Error = true
+			case a.res.Tenant.Status != tenants.StatusActive:
+				flash.Warn = true
+			}
 			parts = append(parts, describe(a.domain, a.res))
 		}
-		return common.FlashMsg{Text: strings.Join(parts, "; "), TTL: flashTTL}
+		flash.Text = strings.Join(parts, "; ")
+		return flash
 	})
 }
 
+// describe is one lookup in words: ✓ is kept for a domain that serves an
+// active tenant (the flash's Error or Warn say otherwise).
 func describe(domain string, res resolver.Result) string {
-	return fmt.Sprintf("%s → %s, %s %s", domain, owner(res), res.Tier, took(res))
+	return fmt.Sprintf("%s → %s, answered by %s in %s", domain, owner(res), res.Tier, took(res))
 }

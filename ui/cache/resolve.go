@@ -126,7 +126,7 @@ func (d *resolveDialog) View() string {
 	case d.err != nil:
 		b.WriteString(st.FlashError.Width(inner).Render(d.err.Error()))
 	case d.answers == nil:
-		b.WriteString(st.Subtle.Render(fmt.Sprintf("resolving %d domain(s)…", len(d.t.Domains))))
+		b.WriteString(st.Subtle.Render("resolving " + common.Plural(len(d.t.Domains), "domain") + "…"))
 	default:
 		b.WriteString(d.table(inner))
 	}
@@ -174,10 +174,15 @@ func owner(res resolver.Result) string {
 	return fmt.Sprintf("%s (%s)", res.Tenant.Name, res.Tenant.Status)
 }
 
-// took is a lookup's time: to the µs, or in ns for the in-process tier.
+// took is a lookup's time, in µs below a millisecond (the in-process
+// tier's "<1µs" included), else to 10µs ("1.26ms").
 func took(res resolver.Result) string {
-	if res.Duration < time.Microsecond {
-		return res.Duration.String()
+	switch d := res.Duration; {
+	case d < time.Microsecond:
+		return "<1µs"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Round(time.Microsecond)/time.Microsecond)
+	default:
+		return d.Round(10 * time.Microsecond).String()
 	}
-	return res.Duration.Round(time.Microsecond).String()
 }

@@ -29,7 +29,7 @@ func TestResolveDialogView(t *testing.T) {
 		require.NoError(t, err)
 		d := scr.(*resolveDialog)
 		d.SetSize(size[0], size[1]-2)
-		require.Contains(t, uitest.Plain(d.View()), "resolving 3 domain(s)…")
+		require.Contains(t, uitest.Plain(d.View()), "resolving 3 domains…")
 		d.id = 4
 		d.Update(answersMsg{id: 3, answers: []answer{{domain: "stale"}}})
 		require.Nil(t, d.answers, "a stale reply is ignored")
@@ -76,4 +76,11 @@ func TestResolveDialogWithRedis(t *testing.T) {
 	require.Contains(t, view, "www.initech.test")
 	require.Contains(t, view, "Initech (active)")
 	require.Contains(t, view, "round 2")
+}
+
+func TestTookInMicroseconds(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "<1µs", 300 * time.Nanosecond: "<1µs", 3200 * time.Nanosecond: "3µs",
+		310 * time.Microsecond: "310µs", 1262 * time.Microsecond: "1.26ms"} {
+		require.Equal(t, want, took(resolver.Result{Duration: d}), "%v", d)
+	}
 }

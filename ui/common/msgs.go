@@ -1,15 +1,19 @@
 package common
 
 import (
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 )
 
-// OpenMsg asks the root to build the named screen and push it.
+// OpenMsg asks the root to build the named screen and push it. Home
+// (a palette command's, as k9s does) first pops every screen above home,
+// unless one of them is Busy; a dialog never replaces.
 type OpenMsg struct {
 	Name, Arg string
 	Data      any
+	Home      bool
 }
 
 // PushMsg asks the root to push a screen already built (dialogs).
@@ -25,7 +29,21 @@ type QuitMsg struct{}
 type FlashMsg struct {
 	Text  string
 	Error bool
-	TTL   time.Duration
+	// Warn marks a message that is not an error but not a success either
+	// (⚠ instead of ✓).
+	Warn bool
+	TTL  time.Duration
+}
+
+// Mark is the sign the footer puts before the message: ✗, ⚠ or ✓.
+func (f FlashMsg) Mark() string {
+	switch {
+	case f.Error:
+		return "✗ "
+	case f.Warn:
+		return "⚠ "
+	}
+	return "✓ "
 }
 
 // DefaultFlashTTL is how long a flash message stays; errors stay twice
@@ -50,6 +68,14 @@ type TenantsChangedMsg struct{}
 
 // TenantCountMsg tells the header how many tenants the registry holds.
 type TenantCountMsg struct{ N int }
+
+// Plural counts a noun: "1 tenant", "8 tenants".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 

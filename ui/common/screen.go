@@ -32,6 +32,12 @@ type Screen interface {
 	Capturing() bool
 }
 
+// Busy is implemented by screens that own running work (a backup, a
+// load test): a palette command does not pop them off the stack.
+type Busy interface {
+	Busy() bool
+}
+
 // Dialog is a Screen drawn centred over the screen beneath it.
 type Dialog interface {
 	Screen
@@ -89,7 +95,7 @@ func (r *Registry) Command(c Command) {
 func (r *Registry) ScreenCommand(name, args, helpText string, f Factory) {
 	r.Screen(name, f)
 	r.Command(Command{Name: name, Args: args, Help: helpText, Run: func(_ *Context, a []string) tea.Cmd {
-		return Open(name, strings.Join(a, " "), nil)
+		return msgCmd(OpenMsg{Name: name, Arg: strings.Join(a, " "), Home: true})
 	}})
 }
 

@@ -66,8 +66,10 @@ type Model struct {
 	input  textinput.Model
 	focus  focus
 	opened time.Time
-	width  int
-	height int
+	// mismatch is set by enter on a wrong name, cleared by typing.
+	mismatch bool
+	width    int
+	height   int
 }
 
 // New opens a dialog now.
@@ -156,9 +158,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		case m.focus == onCancel:
 			return m, common.Back()
 		case !m.Enabled():
-			return m, nil
-		case m.focus == onInput:
-			m.cycle(2) // typed right: enter again on the action confirms
+			m.mismatch = m.focus == onInput
 			return m, nil
 		}
 		return m, tea.Sequence(common.Back(), m.opts.OnConfirm)
@@ -168,6 +168,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(kp)
+	m.mismatch = false
 	return m, cmd
 }
 
@@ -233,6 +234,9 @@ func (m *Model) body(inner, shown int, tight bool) string {
 		b.WriteString(gap + wrap.Render("Type "+st.Bold.Render(m.opts.Require)+" to enable "+m.opts.Action+":") + "\n")
 		m.input.SetWidth(inner - 3)
 		b.WriteString(m.input.View() + "\n")
+		if m.mismatch {
+			b.WriteString(st.FlashError.Render("the name does not match") + "\n")
+		}
 	}
 	cancel, act := st.Button, st.Button
 	switch {

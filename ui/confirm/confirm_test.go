@@ -57,15 +57,32 @@ func TestTypedNameEnablesAction(t *testing.T) {
 	}
 	require.False(t, m.Enabled())
 	require.Nil(t, send(m, "enter"), "enter does nothing while the name is wrong")
+	require.Contains(t, m.View(), "the name does not match")
+	require.True(t, m.Capturing(), "the dialog stays, on the field")
 	send(m, "tab", "tab") // to Delete
 	require.True(t, m.OnAction())
 	require.Nil(t, send(m, "enter"), "a disabled Delete does nothing")
 	send(m, "tab") // back to the field
 	m.Update(uitest.Key("p"))
 	require.True(t, m.Enabled())
-	require.Nil(t, send(m, "enter"), "enter on the field moves to Delete")
-	require.True(t, m.OnAction())
-	require.Equal(t, []tea.Msg{common.BackMsg{}, confirmed{}}, uitest.Msgs(send(m, "enter")))
+	require.NotContains(t, m.View(), "the name does not match", "typing clears the complaint")
+	require.Equal(t, []tea.Msg{common.BackMsg{}, confirmed{}}, uitest.Msgs(send(m, "enter")),
+		"one enter on the field confirms a matching name")
+}
+
+func TestTypedNameTabEnterOnCancelCloses(t *testing.T) {
+	m, now := dialog(t, "Acme Corp")
+	*now = now.Add(time.Second)
+	for _, k := range uitest.Type("Acme Corp") {
+		m.Update(k)
+	}
+	require.Equal(t, []tea.Msg{common.BackMsg{}}, uitest.Msgs(send(m, "tab", "enter")))
+}
+
+func TestTypedNameEnterWithinGraceIgnored(t *testing.T) {
+	m, _ := dialog(t, "Acme Corp")
+	require.Nil(t, send(m, "enter"))
+	require.NotContains(t, m.View(), "the name does not match")
 }
 
 func TestEscCancels(t *testing.T) {

@@ -76,7 +76,17 @@ type Model struct {
 	spin   spinner.Model
 	width  int
 	height int
+
+	// huh moves the focus with a command (NextField): keys typed before
+	// it is run would land in the field just left. They are held until
+	// the focus has left the field leaving (or holdFor passed).
+	leaving huh.Field
+	leftAt  time.Time
+	held    []tea.KeyPressMsg
 }
+
+// holdFor bounds how long typed-ahead keys wait for the focus to move.
+const holdFor = 300 * time.Millisecond
 
 // New returns the screen with an empty form.
 func New(c *common.Context) *Model {
@@ -119,6 +129,9 @@ func (m *Model) Title() string { return "New tenant" }
 
 // Capturing is true while the form is edited (its fields take text).
 func (m *Model) Capturing() bool { return m.phase == editing }
+
+// Busy implements common.Busy: the work is running.
+func (m *Model) Busy() bool { return m.phase == running }
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
@@ -174,7 +187,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, k.Back) {
 			return common.Back()
 		}
-		return m.updateForm(msg)
+		if m.leaving != nil && m.form.GetFocusedField() == m.leaving && m.c.Now().Sub(m.leftAt) < holdFor {
+			m.held = append(m.held, msg)
+			return nil
+		}
+		if m.leaving != nil {
+			return tea.Batch(m.release(), m.key(msg))
+		}
+		from := m.form.GetFocusedField()
+		cmd := m.updateForm(msg)
+		if advances(msg) && m.phase == editing && from != nil && from.Error() == nil && m.form.GetFocusedField() == from {
+			m.leaving, m.leftAt = from, m.c.Now()
+		}
+		return cmd
 	case running:
 		if key.Matches(msg, k.Back) {
 			m.cancel() // the service rolls back what it did
@@ -205,9 +230,34 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 	fm, cmd := m.form.Update(msg)
 	m.form = fm.(*huh.Form)
 	if m.form.State == huh.StateCompleted {
+		m.leaving, m.held = nil, nil
 		return m.startCreate()
 	}
+	if _, key := msg.(tea.KeyPressMsg); !key && m.leaving != nil && m.form.GetFocusedField() != m.leaving {
+		return tea.Batch(cmd, m.release())
+	}
 	return cmd
+}
+
+// advances reports the keys with which huh leaves a field.
+func advances(msg tea.KeyPressMsg) bool {
+	switch msg.String() {
+	case "enter", "tab", "shift+tab":
+		return true
+	}
+	return false
+}
+
+// release types the held keys into the field that now has the focus
+// (a held enter may start holding again).
+func (m *Model) release() tea.Cmd {
+	held := m.held
+	m.leaving, m.held = nil, nil
+	cmds := make([]tea.Cmd, 0, len(held))
+	for _, k := range held {
+		cmds = append(cmds, m.key(k))
+	}
+	return tea.Batch(cmds...)
 }
 
 // startCreate runs the service's Create on its own cancellable context;

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -14,7 +15,7 @@ import (
 func (m *Model) View() string {
 	st := m.c.Styles
 	if m.phase == editing {
-		return st.Title.Render("Create a tenant") + "\n" + m.form.View()
+		return st.Title.Render("Create a tenant") + "\n" + squeeze(m.form.View(), m.height-1)
 	}
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Creating tenant "+m.f.request().Name) + "\n\n")
@@ -54,6 +55,19 @@ func (m *Model) View() string {
 		b.WriteString(m.failure())
 	}
 	return b.String()
+}
+
+// squeeze fits the form to h lines: huh sizes its fields without the
+// error message wrapping onto more lines, so blank filler lines give way
+// to it (the last blank ones first) rather than the error being cut.
+func squeeze(v string, h int) string {
+	lines := strings.Split(v, "\n")
+	for i := len(lines) - 1; i >= 0 && len(lines) > h; i-- {
+		if strings.TrimSpace(ansi.Strip(lines[i])) == "" {
+			lines = append(lines[:i], lines[i+1:]...)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // failure says which step failed and what was undone.

@@ -246,7 +246,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.prompt != noPrompt {
 		return m.promptHelp()
 	}
-	return []key.Binding{k.Back, k.AddDomain, k.RemoveDomain, k.Delete, k.Backups, k.Resolve, k.Activate, k.Deactivate, k.Block}
+	// the status keys and backups first: at 80 columns the rest is in ? help
+	return []key.Binding{k.Back, k.Backups, k.Activate, k.Deactivate, k.Block, k.AddDomain, k.RemoveDomain, k.Delete, k.Resolve}
 }
 
 // FullHelp implements help.KeyMap.

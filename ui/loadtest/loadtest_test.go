@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/perf"
@@ -170,8 +171,10 @@ func TestFinishedShowsVerdictAndPath(t *testing.T) {
 		startRun(m, opts)
 		m.Update(doneMsg{id: 9, rep: finishedReport(passed), path: "storage/perf-reports/x.json"})
 		require.Equal(t, finished, m.phase)
-		view := uitest.Plain(m.View())
+		view := strings.Join(strings.Fields(uitest.Plain(m.View())), " ")
 		require.Contains(t, view, "Report saved to storage/perf-reports/x.json")
+		require.NotContains(t, view, "isolation PASSED", "the verdict is said once, by the head")
+		require.NotContains(t, view, "isolation FAILED")
 		if passed {
 			require.Contains(t, view, "Isolation held")
 			require.Contains(t, view, "all 1 cross-tenant logins tried were refused")
@@ -212,4 +215,45 @@ func BenchmarkRunningView(b *testing.B) {
 			b.Fatal("no table")
 		}
 	}
+}
+
+func TestFinishedReportWrapsAndScrolls(t *testing.T) {
+	m := screen(t, 80, 22, uitest.Tenants(2))
+	startRun(m, opts)
+	m.Update(doneMsg{id: 9, rep: finishedReport(false), path: "storage/perf-reports/x.json"})
+	view := uitest.Plain(m.View())
+	for _, l := range strings.Split(view, "\n") {
+		require.LessOrEqual(t, lipgloss.Width(l), 80, "no line is clipped: %q", l)
+	}
+	require.Equal(t, 22, lipgloss.Height(m.View()))
+	require.Contains(t, view, "lines 1-")
+	require.Contains(t, strings.Join(strings.Fields(view), " "), "mix read=70,insert=15,update=10,delete=5", "the long line wraps whole")
+	_, _ = m.Update(uitest.Key("j"))
+	require.Equal(t, 1, m.report.YOffset(), "j scrolls the report")
+	m.Update(uitest.Key("pgdown"))
+	require.Greater(t, m.report.YOffset(), 1, "pgdn pages")
+	m.Update(uitest.Key("k"))
+	m.Update(uitest.Key("pgup"))
+	require.Equal(t, 0, m.report.YOffset())
+}
+
+func TestFormRemembersTheSessionsLastAnswers(t *testing.T) {
+	r := common.NewRegistry()
+	Register(r)
+	c := uitest.Context(t, false, 80, 22)
+	s, err := r.Build(c, Name, "", uitest.Tenants(2))
+	require.NoError(t, err)
+	first := s.(*Model)
+	require.Equal(t, "4", first.f.users, "defaults at first")
+	first.f.users, first.f.length, first.f.confirmed = "8", "5000 ops", true
+	first.remember()
+	s, err = r.Build(c, Name, "", uitest.Tenants(2))
+	require.NoError(t, err)
+	second := s.(*Model)
+	second.SetSize(80, 22)
+	second.Init()
+	require.Equal(t, "8", second.f.users)
+	require.Equal(t, "5000 ops", second.f.length)
+	require.False(t, second.f.confirmed, "the run is confirmed again each time")
+	require.Contains(t, uitest.Plain(second.View()), "5000 ops", "the form shows them")
 }

@@ -27,12 +27,13 @@ const Name = "perf"
 // Register adds the screen and the `:perf [REF...]` command. Other
 // screens open it with common.Open(Name, "", []tenants.Tenant{...}).
 func Register(r *common.Registry) {
+	last := defaultFields() // the answers of the session's last run
 	r.Screen(Name, func(c *common.Context, arg string, data any) (common.Screen, error) {
 		if c.ReadOnly {
 			return nil, tenants.ErrReadOnly
 		}
 		list, _ := data.([]tenants.Tenant)
-		return New(c, strings.Fields(arg), list), nil
+		return newModel(c, strings.Fields(arg), list, last), nil
 	})
 	r.Command(common.Command{Name: Name, Args: "[REF...]", Help: "load-test tenants (all if none named), check isolation", Write: true,
 		Run: func(_ *common.Context, args []string) tea.Cmd { return common.Open(Name, strings.Join(args, " "), nil) }})
@@ -67,6 +68,7 @@ type Model struct {
 	refs   []string
 	list   []tenants.Tenant
 	f      *fields
+	saved  *fields // the session's answers, shared by every perf screen
 	form   *huh.Form
 	phase  phase
 	opts   perf.Options
@@ -84,15 +86,25 @@ type Model struct {
 	path   string
 	err    error
 	report viewport.Model
-	bar    progress.Model
-	width  int
-	height int
+	// reportText is the report as perf writes it, before wrapping.
+	reportText string
+	bar        progress.Model
+	width      int
+	height     int
 }
 
 // New returns the screen for the given tenants (list when already loaded,
 // else refs to find; neither means every tenant).
 func New(c *common.Context, refs []string, list []tenants.Tenant) *Model {
-	m := &Model{c: c, refs: refs, list: list, f: defaultFields(), bar: progress.New(progress.WithWidth(40))}
+	return newModel(c, refs, list, defaultFields())
+}
+
+// newModel prefills the form with last, and saves the answers there when
+// a run starts.
+func newModel(c *common.Context, refs []string, list []tenants.Tenant, last *fields) *Model {
+	f := *last
+	f.confirmed = false
+	m := &Model{c: c, refs: refs, list: list, f: &f, saved: last, bar: progress.New(progress.WithWidth(40))}
 	m.form = newForm(c, m.f, m.target())
 	m.report = viewport.New()
 	return m
@@ -119,6 +131,9 @@ func (m *Model) Title() string { return "Load test" }
 
 // Capturing is true while the form is edited.
 func (m *Model) Capturing() bool { return m.phase == editing }
+
+// Busy implements common.Busy: the work is running.
+func (m *Model) Busy() bool { return m.phase == running }
 
 // Update implements common.Screen.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
@@ -173,7 +188,8 @@ func (m *Model) finish(msg doneMsg) {
 	if m.rep != nil {
 		var b strings.Builder
 		_ = m.rep.WriteText(&b)
-		m.report.SetContent(b.String())
+		m.reportText = b.String()
+		m.report.SetContent(wrapReport(m.reportText, m.width))
 	}
 }
 
@@ -213,12 +229,16 @@ func (m *Model) updateForm(msg tea.Msg) tea.Cmd {
 		if err != nil {
 			return common.FlashError(err)
 		}
+		m.remember()
 		return m.start(opts)
 	case huh.StateAborted:
 		return common.Back()
 	}
 	return cmd
 }
+
+// remember keeps the answers for the session's next perf screen.
+func (m *Model) remember() { *m.saved = *m.f }
 
 // start runs the load test on its own cancellable context; progress
 // goes through a channel read by a re-armed command.
@@ -287,6 +307,9 @@ func (m *Model) SetSize(w, h int) {
 	m.bar.SetWidth(max(min(w-40, 60), 10))
 	m.report.SetWidth(w)
 	m.report.SetHeight(max(h-3, 3))
+	if m.reportText != "" {
+		m.report.SetContent(wrapReport(m.reportText, w))
+	}
 }
 
 // ShortHelp implements help.KeyMap.

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/guptarohit/asciigraph"
 
 	"github.com/tenancy-dev/tenancy/perf"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // View implements common.Screen.
@@ -114,23 +116,21 @@ func (m *Model) finishedView() string {
 	if m.rep == nil {
 		return st.FlashError.Render("The load test did not run: "+m.err.Error()) + "\n" + st.Subtle.Render("esc goes back")
 	}
+	// the verdict is said once, here: the report's own line is left out
 	var head []string
 	iso := m.rep.Isolation
+	wrap := lipgloss.NewStyle().Width(max(m.width, 20))
 	if iso.Passed {
 		words := "Isolation held: every tenant's table held only its own rows, as many as its users committed"
 		if len(iso.Pairs) > 0 {
 			words += fmt.Sprintf(", and all %d cross-tenant logins tried were refused", len(iso.Pairs))
 		}
-		head = append(head, st.StepDone.Render(words+"."))
+		head = append(head, wrap.Inherit(st.StepDone).Render(words+"."))
 	} else {
-		head = append(head, st.Danger.Render("ISOLATION FAILED: a tenant reached data that is not its own, or lost rows:"))
-		failures := iso.Failures()
-		for _, f := range failures[:min(len(failures), 3)] {
-			head = append(head, st.Danger.Render("  "+f))
-		}
-		if len(failures) > 3 {
-			head = append(head, st.Danger.Render(fmt.Sprintf("  … %d more in the report below", len(failures)-3)))
-		}
+		n := len(iso.Failures())
+		head = append(head, wrap.Inherit(st.Danger).Render(fmt.Sprintf(
+			"ISOLATION FAILED: a tenant reached data that is not its own, or lost rows (%s: the evidence is under Isolation below).",
+			common.Plural(n, "failure"))))
 	}
 	if m.rep.Cancelled {
 		head = append(head, st.Subtle.Render("Stopped early: the figures cover the time measured."))
@@ -141,7 +141,34 @@ func (m *Model) finishedView() string {
 	default:
 		head = append(head, "Report saved to "+m.path)
 	}
+	top := strings.Join(head, "\n")
 	vp := m.report
-	vp.SetHeight(max(m.height-len(head), 3))
-	return strings.Join(head, "\n") + "\n" + vp.View()
+	vp.SetHeight(max(m.height-lipgloss.Height(top)-1, 3))
+	more := fmt.Sprintf("lines %d-%d/%d · j/k pgdn/pgup scroll · esc back", vp.YOffset()+1,
+		min(vp.YOffset()+vp.Height(), vp.TotalLineCount()), vp.TotalLineCount())
+	return top + "\n" + vp.View() + "\n" + st.Subtle.Render(ansi.Truncate(more, m.width, "…"))
+}
+
+// wrapReport drops the report's isolation line (the screen's head says
+// the verdict) and wraps each line to width, continuing under its
+// indentation plus two.
+func wrapReport(text string, width int) string {
+	width = max(width, 20)
+	var out []string
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		if strings.HasPrefix(trimmed, "isolation PASSED") || strings.HasPrefix(trimmed, "isolation FAILED") {
+			continue
+		}
+		indent := strings.Repeat(" ", min(len(line)-len(trimmed)+2, width/2))
+		parts := strings.SplitN(ansi.Wrap(line, width, ""), "\n", 2)
+		out = append(out, parts[0])
+		if len(parts) == 2 {
+			rest := strings.TrimLeft(strings.ReplaceAll(parts[1], "\n", " "), " ")
+			for _, q := range strings.Split(ansi.Wrap(rest, width-len(indent), ""), "\n") {
+				out = append(out, indent+q)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -22,6 +22,7 @@ type Styles struct {
 	Header, HeaderKey, HeaderValue  lipgloss.Style
 	ReadOnly                        lipgloss.Style
 	Footer, FlashInfo, FlashError   lipgloss.Style
+	FlashWarn                       lipgloss.Style
 
 	TableHeader, Cursor, Marked, MarkedCursor lipgloss.Style
 
@@ -64,6 +65,7 @@ func New(isDark bool) *Styles {
 	s.ReadOnly = lipgloss.NewStyle().Background(yellow).Foreground(lipgloss.Color("#000000")).Bold(true)
 	s.Footer = lipgloss.NewStyle().Foreground(subtle)
 	s.FlashInfo = lipgloss.NewStyle().Foreground(green).Bold(true)
+	s.FlashWarn = lipgloss.NewStyle().Foreground(yellow).Bold(true)
 	s.FlashError = lipgloss.NewStyle().Foreground(red).Bold(true)
 
 	s.TableHeader = lipgloss.NewStyle().Bold(true).Foreground(subtle)

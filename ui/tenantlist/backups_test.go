@@ -24,7 +24,7 @@ func TestBackupsKeyOpensTheScreenOrBacksUpTheMarked(t *testing.T) {
 	push, ok := msgs[0].(common.PushMsg)
 	require.True(t, ok, "marked tenants: a confirmation first")
 	view := uitest.Plain(push.Screen.View())
-	require.Contains(t, view, "Back up 2 tenant(s)")
+	require.Contains(t, view, "Back up 2 tenants")
 	require.Contains(t, view, "full backup, zstd")
 	require.Contains(t, view, "Acme Corp")
 	require.Contains(t, view, "Globex")

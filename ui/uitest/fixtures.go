@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
@@ -117,6 +118,46 @@ func Drive(s common.Screen, cmd tea.Cmd) []tea.Msg {
 				queue = append(queue, c)
 			}
 		}
+	}
+	return out
+}
+
+// Settle runs cmd as the program would for screen s, feeding the charm
+// libraries' own messages back to s (huh moves its focus that way) and
+// returning the others (common's Back, Open, Push, Flash, replies).
+// Commands that wait, such as a cursor's blink, are dropped.
+func Settle(s common.Screen, cmd tea.Cmd) []tea.Msg {
+	return settle(s, cmd, 0)
+}
+
+func settle(s common.Screen, cmd tea.Cmd, depth int) []tea.Msg {
+	if cmd == nil || depth > 8 {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(30 * time.Millisecond):
+		return nil
+	}
+	var out []tea.Msg
+	cmds, isSeq := sequence(msg)
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		cmds, isSeq = batch, true
+	}
+	switch {
+	case msg == nil:
+	case isSeq:
+		for _, c := range cmds {
+			out = append(out, settle(s, c, depth+1)...)
+		}
+	case strings.HasPrefix(reflect.TypeOf(msg).PkgPath(), "charm.land/"):
+		_, next := s.Update(msg)
+		out = append(out, settle(s, next, depth+1)...)
+	default:
+		out = append(out, msg)
 	}
 	return out
 }
