@@ -30,7 +30,7 @@ const benchTenants = 50
 func BenchmarkCreate50(b *testing.B) {
 	// Rounds alternate client and tenancy runs, and medians are compared,
 	// so a load spike from elsewhere on the machine hits both sides.
-	const rounds = 3
+	const rounds = 5
 	for i := 0; i < b.N; i++ {
 		var client, seq, par []time.Duration
 		for r := 0; r < rounds; r++ {
