@@ -33,6 +33,16 @@ func backupService(ctx context.Context, app *App) (*tenants.Service, *backup.Ser
 	return svc, bs, err
 }
 
+// findBackup opens the services and finds BACKUP (a catalog id or a file).
+func findBackup(ctx context.Context, app *App, ref string) (*tenants.Service, *backup.Service, backup.Backup, error) {
+	svc, bs, err := backupService(ctx, app)
+	if err != nil {
+		return nil, nil, backup.Backup{}, err
+	}
+	b, err := bs.Find(ctx, ref)
+	return svc, bs, b, err
+}
+
 // backupSummary is the final --json line of `backup create`.
 type backupSummary struct {
 	Event   string          `json:"event"`
@@ -199,11 +209,7 @@ func newBackupVerifyCmd(app *App) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, bs, err := backupService(ctx, app)
-			if err != nil {
-				return err
-			}
-			b, err := bs.Find(ctx, args[0])
+			_, bs, b, err := findBackup(ctx, app, args[0])
 			if err != nil {
 				return err
 			}

@@ -23,11 +23,7 @@ func newBackupRestoreCmd(app *App) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			svc, bs, err := backupService(ctx, app)
-			if err != nil {
-				return err
-			}
-			b, err := bs.Find(ctx, args[0])
+			svc, bs, b, err := findBackup(ctx, app, args[0])
 			if err != nil {
 				return err
 			}
