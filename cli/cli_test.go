@@ -67,8 +67,19 @@ func TestCLIContract(t *testing.T) {
 	require.Len(t, list, 2)
 	require.NotContains(t, r.stdout, "tenancy_db_password")
 
-	r = runCLI(t, cfg, "tenants", "deactivate", "0,1")
+	r = runCLI(t, cfg, "tenants", "deactivate", "0,1", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
+	var changed []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &changed))
+	require.Len(t, changed, 2)
+	require.Equal(t, "inactive", changed[0]["status"])
+
+	r = runCLI(t, cfg, "tenants", "domains", "add", "Acme", "WWW.acme.test", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.JSONEq(t, `["acme.test", "www.acme.test"]`, r.stdout)
+	r = runCLI(t, cfg, "tenants", "domains", "list", "acme.test")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "acme.test, www.acme.test")
 	r = runCLI(t, cfg, "tenants", "list", "--status", "inactive")
 	require.Contains(t, r.stdout, "2 tenants")
 

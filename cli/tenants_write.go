@@ -128,7 +128,8 @@ func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants
 }
 
 func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   verb + " REF...",
 		Short: fmt.Sprintf("Set tenants' status to %s", status),
 		Args:  cobra.MinimumNArgs(1),
@@ -141,19 +142,49 @@ func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			changed := make([]tenants.Tenant, 0, len(list))
 			for _, t := range list {
-				if _, err := svc.SetStatus(cmd.Context(), t, status); err != nil {
+				after, err := svc.SetStatus(cmd.Context(), t, status)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
+				changed = append(changed, tenantJSON(after))
+				if !asJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
+				}
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), changed)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changed tenants as JSON")
+	return cmd
 }
 
 func newDomainsCmd(app *App) *cobra.Command {
-	cmd := &cobra.Command{Use: "domains", Short: "Add or remove a tenant's domains", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "domains", Short: "List, add or remove a tenant's domains", Args: cobra.NoArgs}
+	var asJSON bool
+	show := func(cmd *cobra.Command, t tenants.Tenant) error {
+		if asJSON {
+			return printJSON(cmd.OutOrStdout(), tenantJSON(t).Domains)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s domains: %s\n", t.Index, t.Name, dash(strings.Join(t.Domains, ", ")))
+		return nil
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list REF",
+		Short: "list a tenant's domains",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, t, err := app.tenant(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return show(cmd, t)
+		},
+	})
 	for _, add := range []bool{true, false} {
 		verb := map[bool]string{true: "add", false: "remove"}[add]
 		cmd.AddCommand(&cobra.Command{
@@ -173,11 +204,11 @@ func newDomainsCmd(app *App) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s domains: %s\n", t.Index, t.Name, dash(strings.Join(t.Domains, ", ")))
-				return nil
+				return show(cmd, t)
 			},
 		})
 	}
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the tenant's domains as a JSON array")
 	return cmd
 }
 
