@@ -23,6 +23,10 @@ type loader struct {
 	database string
 	workers  int
 	track    *tracker
+	// bulk is set when the server takes LOAD DATA LOCAL for the data
+	// section; loads numbers the reader names.
+	bulk  bool
+	loads atomic.Int64
 	// statements counts what was executed.
 	statements atomic.Int64
 }
@@ -69,6 +73,7 @@ func (l *loader) load(ctx context.Context, path string) error {
 			if err != nil {
 				return err
 			}
+			l.bulk = localInfile(ctx, seq)
 			if err := l.parallel(ctx, sp, counted); err != nil {
 				return err
 			}
@@ -102,6 +107,9 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 				return err
 			}
 			defer c.Close()
+			if l.bulk {
+				return l.bulkBatches(gctx, c, queues[i])
+			}
 			return l.batches(gctx, c, queues[i])
 		})
 	}

@@ -23,6 +23,7 @@ const (
 type column struct {
 	Name string
 	Kind valueKind
+	Type string // DATA_TYPE
 }
 
 type table struct {
@@ -112,7 +113,7 @@ func readTable(ctx context.Context, q querier, database string, t *table) error 
 		if gen != "" {
 			continue
 		}
-		t.Columns = append(t.Columns, column{Name: name, Kind: kindOf(typ)})
+		t.Columns = append(t.Columns, column{Name: name, Kind: kindOf(typ), Type: typ})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
