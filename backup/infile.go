@@ -120,7 +120,7 @@ func (l *loader) bulkBatches(ctx context.Context, c *sql.Conn, queue <-chan stri
 	var cur *bulkLoad
 	defer func() {
 		if cur != nil {
-			err = cmpErr(cur.finish(err), err)
+			err = cur.finish(err)
 		}
 	}()
 	var rows []byte
