@@ -18,8 +18,10 @@ import (
 // literals. The rows reach the driver through a Reader:: handler
 // registered under a unique name for one load (never AllowAllFiles).
 
-// localInfile tells whether the server accepts LOAD DATA LOCAL.
-func localInfile(ctx context.Context, c *sql.Conn) bool {
+// localInfile tells whether the server accepts LOAD DATA LOCAL. It is a
+// variable so that a test can take the INSERT path of a server that
+// refuses it, without changing the shared server's global setting.
+var localInfile = func(ctx context.Context, c *sql.Conn) bool {
 	var on bool
 	return c.QueryRowContext(ctx, "SELECT @@local_infile").Scan(&on) == nil && on
 }
