@@ -44,9 +44,3 @@ const (
 	StepLoad     = "load"
 	StepSwap     = "swap"
 )
-
-func report(fn func(Progress), p Progress) {
-	if fn != nil {
-		fn(p)
-	}
-}

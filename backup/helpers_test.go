@@ -154,14 +154,6 @@ func decompressed(t *testing.T, path string) string {
 	return string(data)
 }
 
-func seq(n int, f func(i int) string) string {
-	parts := make([]string, n)
-	for i := range parts {
-		parts[i] = f(i)
-	}
-	return strings.Join(parts, ",")
-}
-
 // scratchLeft lists scratch or old databases left behind.
 func (f *fixture) scratchLeft(t *testing.T) []string {
 	t.Helper()
