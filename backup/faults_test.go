@@ -1,7 +1,10 @@
 package backup
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -156,7 +159,7 @@ func TestDamagedFilesFailVerifyAndRestore(t *testing.T) {
 			require.ErrorContains(t, err, "restore refused", "%s %s", name, comp)
 			// Outside the catalog (no checksum to compare) a truncated file still fails.
 			if name == "truncated" {
-				_, err = verifyFile(context.Background(), path, Backup{})
+				_, err = verifyFile(context.Background(), path, Backup{}, true)
 				require.Error(t, err, "uncatalogued truncated %s file passed", comp)
 			}
 		}
@@ -164,6 +167,42 @@ func TestDamagedFilesFailVerifyAndRestore(t *testing.T) {
 	}
 	require.Equal(t, before, f.checksums(t, tn.Database))
 	f.requireNoScratch(t)
+}
+
+// TestLoadChecksFooter: a catalogued restore checks only the checksum
+// before loading, so the load itself refuses a native file whose footer is
+// missing, miscounts the bytes before it, or is followed by more; the new
+// database it was loading is dropped.
+func TestLoadChecksFooter(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "footer check", "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))", "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+	b := f.backup(t, tn, KindFull, CompressNone)
+	good, err := os.ReadFile(f.bs.Path(b))
+	require.NoError(t, err)
+	at := bytes.LastIndex(good, []byte(footerPrefix))
+	require.Positive(t, at)
+	cases := map[string]struct {
+		data []byte
+		want string
+	}{
+		"missing":    {good[:at], "without its completion footer"},
+		"miscounted": {append(good[:at:at], footer(1, 2, int64(at+1))...), "does not count"},
+		"more after": {append(good[:len(good):len(good)], "INSERT INTO t VALUES (3, 'c');\n"...), "more after its completion footer"},
+	}
+	for name, c := range cases {
+		path := filepath.Join(t.TempDir(), "damaged.sql")
+		require.NoError(t, os.WriteFile(path, c.data, 0o600))
+		sum := sha256.Sum256(c.data)
+		damaged := Backup{File: path, Compression: CompressNone, Status: StatusComplete, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.data))}
+		into := f.env.Prefix + "footer"
+		_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: damaged, Target: tn, NewDatabase: into}, nil)
+		require.ErrorContains(t, err, c.want, name)
+		var n int
+		require.NoError(t, f.env.Server.Get(&n, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", into))
+		require.Zero(t, n, "%s: the half-loaded database was kept", name)
+	}
+	_, err = f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn, NewDatabase: f.env.Prefix + "footer_ok"}, nil)
+	require.NoError(t, err, "the intact file")
 }
 
 func flipBit(b []byte, at int) []byte {

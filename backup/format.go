@@ -14,6 +14,7 @@ import (
 // Lines that divide a native backup into its sections. The restore loads
 // the data section in parallel; the mariadb client reads them as comments.
 const (
+	markPrefix   = "-- tenancy:"
 	markSchema   = "-- tenancy:section schema"
 	markData     = "-- tenancy:section data"
 	markObjects  = "-- tenancy:section objects"

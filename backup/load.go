@@ -58,16 +58,23 @@ func (l *loader) load(ctx context.Context, path string) error {
 		return err
 	}
 	defer seq.Close()
+	native := false
 	for {
 		p, err := sp.next()
 		if errors.Is(err, io.EOF) {
+			if native {
+				return fmt.Errorf("%s ends without its completion footer: the file is incomplete", path)
+			}
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
 		l.track.add("", 0, counted.n-l.track.bytes(), 0)
+		native = native || strings.HasPrefix(p.Marker, "section ")
 		switch {
+		case strings.HasPrefix(p.Marker, "complete "):
+			return checkFooter(path, p.Marker, sp.consumed(counted.n), sp)
 		case p.Marker == "section data":
 			keys, err := deferKeys(ctx, seq, l.database)
 			if err != nil {
@@ -88,6 +95,21 @@ func (l *loader) load(ctx context.Context, path string) error {
 			}
 		}
 	}
+}
+
+// checkFooter checks a native file's footer (marker, the line without
+// its "-- tenancy:" prefix; end, the stream offset just after it): it
+// counts the bytes before it and nothing follows it.
+func checkFooter(path, marker string, end int64, sp *splitter) error {
+	line := markPrefix + marker
+	_, _, n, ok := parseFooter(line)
+	if want := end - int64(len(line)) - 1; !ok || n != want {
+		return fmt.Errorf("%s: the footer %q does not count the %d bytes before it: the file is damaged", path, line, want)
+	}
+	if p, err := sp.next(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s holds more after its completion footer (%.40q, %v): the file is damaged", path, p.SQL, err)
+	}
+	return nil
 }
 
 // parallel runs the data section's statements on l.workers connections

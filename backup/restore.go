@@ -45,7 +45,11 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 	}
 	track := newTracker(progress)
 	track.step(StepVerify, "")
-	v, err := verifyFile(ctx, s.Path(req.Backup), req.Backup)
+	// A catalogued backup is checked against the checksum recorded when it
+	// was completed before anything is loaded, and the load checks its
+	// footer again before the swap; a file the catalog does not know is
+	// decompressed and checked in full first.
+	v, err := verifyFile(ctx, s.Path(req.Backup), req.Backup, req.Backup.SHA256 == "")
 	if err != nil {
 		return res, fmt.Errorf("restore refused: %w", err)
 	}
@@ -104,6 +108,9 @@ func (s *Service) loadInto(ctx context.Context, server, database, path string, t
 	mc, err := s.tenants.Servers().MySQLConfig(server, database)
 	if err != nil {
 		return err
+	}
+	if mc.DialFunc == nil {
+		mc.DialFunc = watchedDial
 	}
 	db, err := openPool(mc, s.cfg.Workers)
 	if err != nil {

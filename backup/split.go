@@ -22,6 +22,10 @@ func newSplitter(r io.Reader) *splitter {
 	return &splitter{r: bufio.NewReaderSize(r, 1<<20), delim: []byte(";")}
 }
 
+// consumed is how much of a stream the splitter has taken when read is
+// how much its reader has read.
+func (s *splitter) consumed(read int64) int64 { return read - int64(s.r.Buffered()) }
+
 // piece is one statement, or one marker line.
 type piece struct {
 	SQL    string
@@ -47,7 +51,7 @@ func (s *splitter) next() (piece, error) {
 			if err != nil && !errors.Is(err, io.EOF) {
 				return piece{}, err
 			}
-			if m, ok := strings.CutPrefix(line, "-- tenancy:"); ok {
+			if m, ok := strings.CutPrefix(line, markPrefix); ok {
 				return piece{Marker: strings.TrimRight(m, "\r")}, nil
 			}
 			if err != nil {

@@ -18,6 +18,7 @@ WARMUP=${WARMUP:-2}
 ROWS=${ROWS:-10000}
 THREADS=${THREADS:-"4 16"}
 MEMCHECK=${MEMCHECK:-1}
+ROUNDS=${ROUNDS:-3}
 MYSQL_HOST=${MYSQL_HOST:-127.0.0.1}
 MYSQL_PORT=${MYSQL_PORT:-3306}
 
@@ -53,31 +54,51 @@ sb=(sysbench oltp_point_select --db-driver=mysql --mysql-host="$MYSQL_HOST" --my
 # cpu_of FILE: user+system seconds from GNU time's "%U %S" on the last line.
 cpu_of() { tail -n1 "$1" | awk '{print $1 + $2}'; }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; server $(mysql_root -e 'SELECT VERSION()'); $ROWS rows, ${WARMUP}s warm-up + ${DURATION}s"
-# Other jobs on the machine take CPU from both tools: the load average
-# (1 min) after each row says how busy it was.
-printf '%-8s %14s %14s %7s %12s %12s %14s %14s %9s\n' threads "sysbench op/s" "tenancy op/s" ratio "sb p99 ms" "ours p99 ms" "sb CPU µs/op" "ours CPU µs/op" "load avg"
-for n in $THREADS; do
+# sb_round N: sysbench's warm-up run, then its measured run; appends
+# "ops/s p99-ms cpu-µs/op" to $work/sb.$N.
+sb_round() {
 	# sysbench 1.0 has no warm-up option: a separate short run warms it.
-	"${sb[@]}" --threads="$n" --time="$WARMUP" --rand-type=uniform run >/dev/null
-	/usr/bin/time -f '%U %S' -o "$work/sb.time" "${sb[@]}" --threads="$n" --time="$DURATION" \
+	"${sb[@]}" --threads="$1" --time="$WARMUP" --rand-type=uniform run >/dev/null
+	/usr/bin/time -f '%U %S' -o "$work/sb.time" "${sb[@]}" --threads="$1" --time="$DURATION" \
 		--rand-type=uniform --percentile=99 run >"$work/sb.out"
-	sb_qps=$(awk '/queries:/{gsub(/\(/,"",$3); print $3}' "$work/sb.out")
-	sb_total=$(awk '/queries:/{print $2}' "$work/sb.out")
-	sb_p99=$(awk '/99th percentile:/{print $3}' "$work/sb.out")
+	local qps total p99
+	qps=$(awk '/queries:/{gsub(/\(/,"",$3); print $3}' "$work/sb.out")
+	total=$(awk '/queries:/{print $2}' "$work/sb.out")
+	p99=$(awk '/99th percentile:/{print $3}' "$work/sb.out")
+	echo "$qps $p99 $(awk -v c="$(cpu_of "$work/sb.time")" -v n="$total" 'BEGIN{printf "%.1f", c*1e6/n}')" >>"$work/sb.$1"
+}
 
+# ours_round N: the same for `tenancy perf run` (its warm-up is built in).
+ours_round() {
 	/usr/bin/time -f '%U %S' -o "$work/ours.time" "$work/tenancy" --config "$work/tenancy.toml" perf run bench \
-		--users "$n" --duration "${DURATION}s" --warmup "${WARMUP}s" --mix read=100 --seed "$ROWS" --yes --json \
+		--users "$1" --duration "${DURATION}s" --warmup "${WARMUP}s" --mix read=100 --seed "$ROWS" --yes --json \
 		--report "$work/ours.json" >/dev/null
-	ours_qps=$(jq .total.ops_per_sec "$work/ours.json")
-	ours_p99=$(jq .total.latency.p99_ms "$work/ours.json")
 	# The generator's CPU covers its warm-up too: divide by every operation it ran.
-	ours_total=$(jq "(.total.ops) * (1 + $WARMUP / $DURATION)" "$work/ours.json")
-	sb_cpu=$(awk -v c="$(cpu_of "$work/sb.time")" -v n="$sb_total" 'BEGIN{printf "%.1f", c*1e6/n}')
-	ours_cpu=$(awk -v c="$(cpu_of "$work/ours.time")" -v n="$ours_total" 'BEGIN{printf "%.1f", c*1e6/n}')
-	ratio=$(awk -v a="$ours_qps" -v b="$sb_qps" 'BEGIN{printf "%.2f", a/b}')
-	printf '%-8s %14.0f %14.0f %7s %12s %12.2f %14s %14s %9s\n' "$n" "$sb_qps" "$ours_qps" "$ratio" "$sb_p99" "$ours_p99" "$sb_cpu" "$ours_cpu" "$(cut -d' ' -f1 /proc/loadavg)"
+	local total
+	total=$(jq "(.total.ops) * (1 + $WARMUP / $DURATION)" "$work/ours.json")
+	echo "$(jq .total.ops_per_sec "$work/ours.json") $(jq .total.latency.p99_ms "$work/ours.json") $(awk -v c="$(cpu_of "$work/ours.time")" -v n="$total" 'BEGIN{printf "%.1f", c*1e6/n}')" >>"$work/ours.$1"
+}
+
+# median FILE COLUMN
+median() { awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; server $(mysql_root -e 'SELECT VERSION()'); $ROWS rows, ${WARMUP}s warm-up + ${DURATION}s, $ROUNDS rounds"
+# The machine's speed drifts by 20 % from one minute to the next, so each
+# thread count runs ROUNDS rounds, alternating which tool goes first, and
+# compares medians; every round's figures are printed too.
+for n in $THREADS; do
+	for r in $(seq 1 "$ROUNDS"); do
+		if ((r % 2)); then sb_round "$n"; ours_round "$n"; else ours_round "$n"; sb_round "$n"; fi
+		echo "  $n threads, round $r: sysbench $(tail -n1 "$work/sb.$n") | tenancy $(tail -n1 "$work/ours.$n")  (op/s p99-ms CPU-µs/op; load $(cut -d' ' -f1 /proc/loadavg))"
+	done
 done
+printf '%-8s %14s %14s %7s %10s %10s %9s %14s %14s\n' threads "sysbench op/s" "tenancy op/s" ratio "sb p99 ms" "ours p99" "p99 ratio" "sb CPU µs/op" "ours CPU µs/op"
+for n in $THREADS; do
+	sq=$(median "$work/sb.$n" 1) oq=$(median "$work/ours.$n" 1) sp=$(median "$work/sb.$n" 2) op=$(median "$work/ours.$n" 2)
+	printf '%-8s %14.0f %14.0f %7.2f %10s %10s %9.2f %14s %14s\n' "$n" "$sq" "$oq" "$(awk -v a="$oq" -v b="$sq" 'BEGIN{print a/b}')" "$sp" "$op" \
+		"$(awk -v a="$op" -v b="$sp" 'BEGIN{print a/b}')" "$(median "$work/sb.$n" 3)" "$(median "$work/ours.$n" 3)"
+done
+echo "(medians of $ROUNDS rounds; targets: ratio >= 0.90, p99 within 10 % of sysbench's)"
 
 if [ "$MEMCHECK" = 1 ]; then
 	for i in $(seq 1 99); do tenancy tenants create --name "mem$i" --no-migrate >/dev/null; done

@@ -1,0 +1,80 @@
+//go:build unix
+
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// stallCheck is how long a write to the server may block before the
+// connection is checked for an answer the server sent meanwhile.
+const stallCheck = time.Second
+
+// watchedDial dials connections whose writes notice a server that gave up
+// on the command being sent. During LOAD DATA LOCAL the client only
+// writes; when the server's session is killed (or times out) it sends its
+// error and closes, and a write blocked on a full window would otherwise
+// wait for TCP's zero-window probes to time out, about two minutes.
+func watchedDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nc, nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &watchedConn{Conn: nc, raw: raw}, nil
+}
+
+type watchedConn struct {
+	net.Conn
+	raw syscall.RawConn
+}
+
+// Write writes b, checking every stallCheck without progress whether the
+// server has sent anything: in the MySQL protocol it never speaks while a
+// command is being sent, so an error packet or a closed connection means
+// the command was abandoned.
+func (c *watchedConn) Write(b []byte) (int, error) {
+	defer c.Conn.SetWriteDeadline(time.Time{})
+	done := 0
+	for {
+		if err := c.Conn.SetWriteDeadline(time.Now().Add(stallCheck)); err != nil {
+			return done, err
+		}
+		n, err := c.Conn.Write(b[done:])
+		done += n
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return done, err
+		}
+		if n == 0 && c.serverSpoke() {
+			return done, fmt.Errorf("write to %s: the server ended the command while it was being sent (session killed or timed out): %w", c.RemoteAddr(), net.ErrClosed)
+		}
+	}
+}
+
+// serverSpoke peeks at the socket without blocking: pending data or an
+// orderly close from the server.
+func (c *watchedConn) serverSpoke() bool {
+	spoke := false
+	_ = c.raw.Read(func(fd uintptr) bool {
+		var buf [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		spoke = n > 0 || (n == 0 && err == nil)
+		return true // one look, never wait for readability
+	})
+	return spoke
+}
