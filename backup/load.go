@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -23,10 +22,6 @@ type loader struct {
 	database string
 	workers  int
 	track    *tracker
-	// bulk is set when the server takes LOAD DATA LOCAL for the data
-	// section; loads numbers the reader names.
-	bulk  bool
-	loads atomic.Int64
 	// statements counts what was executed.
 	statements atomic.Int64
 }
@@ -80,8 +75,11 @@ func (l *loader) load(ctx context.Context, path string) error {
 			if err != nil {
 				return err
 			}
-			l.bulk = localInfile(ctx, seq)
-			if err := l.parallel(ctx, sp, counted); err != nil {
+			tables, err := loadTables(ctx, seq, l.database)
+			if err != nil {
+				return fmt.Errorf("restore: %w", err)
+			}
+			if err := l.parallel(ctx, sp, counted, tables); err != nil {
 				return err
 			}
 			if err := l.buildKeys(ctx, keys); err != nil {
@@ -117,7 +115,7 @@ func checkFooter(path, marker string, end int64, sp *splitter) error {
 // with the least work when the table first appears): two sessions
 // appending to one B-tree fight over its last page, while one session per
 // table fills pages in key order.
-func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader) error {
+func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader, tables map[string]*loadTable) error {
 	l.track.step(StepLoad, "data")
 	g, gctx := errgroup.WithContext(ctx)
 	queues := make([]chan string, l.workers)
@@ -129,10 +127,7 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 				return err
 			}
 			defer c.Close()
-			if l.bulk {
-				return l.bulkBatches(gctx, c, queues[i])
-			}
-			return l.batches(gctx, c, queues[i])
+			return l.preparedBatches(gctx, c, tables, queues[i])
 		})
 	}
 	readErr := func() error {
@@ -177,49 +172,6 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 	}
 	l.track.step(StepLoad, "objects")
 	return ctx.Err()
-}
-
-// commitEvery is how much data a load connection inserts per transaction:
-// a commit per statement makes the server sync its redo log once a
-// megabyte (about 40 % of the data phase on the shared test machine), one
-// transaction for a whole table grows MariaDB's bulk-insert buffers with
-// it; 16 MB was as fast as either on 200 MB and keeps both small.
-const commitEvery = 16 << 20
-
-// batches runs a connection's data statements in transactions of about
-// commitEvery bytes.
-func (l *loader) batches(ctx context.Context, c *sql.Conn, queue <-chan string) (err error) {
-	open, size := false, 0
-	defer func() {
-		if open && err != nil {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			_, _ = c.ExecContext(rctx, "ROLLBACK")
-		}
-	}()
-	for q := range queue {
-		if !open {
-			if _, err := c.ExecContext(ctx, "START TRANSACTION"); err != nil {
-				return fmt.Errorf("restore: begin data transaction: %w", err)
-			}
-			open = true
-		}
-		if err := l.exec(ctx, c, q); err != nil {
-			return err
-		}
-		if size += len(q); size >= commitEvery {
-			if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-				return fmt.Errorf("restore: commit data: %w", err)
-			}
-			open, size = false, 0
-		}
-	}
-	if open {
-		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-			return fmt.Errorf("restore: commit data: %w", err)
-		}
-	}
-	return nil
 }
 
 // insertTable returns the quoted table name of an INSERT INTO `t` ...

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -118,25 +117,6 @@ func TestRoundTripRestore(t *testing.T) {
 			f.requireSameData(t, copyDB, tn.Database)
 			require.Equal(t, f.objects(t, copyDB), f.objects(t, tn.Database))
 			f.requireNoScratch(t)
-		})
-	}
-}
-
-// TestRoundTripRestoreWithoutLocalInfile restores every group through the
-// INSERT path a server with local_infile=OFF gets.
-func TestRoundTripRestoreWithoutLocalInfile(t *testing.T) {
-	f := newFixture(t)
-	saved := localInfile
-	localInfile = func(context.Context, *sql.Conn) bool { return false }
-	t.Cleanup(func() { localInfile = saved })
-	for _, g := range typeGroups {
-		t.Run(g.name, func(t *testing.T) {
-			tn := f.tenant(t, "inserts "+g.name, g.stmts...)
-			b := f.backup(t, tn, KindFull, CompressZstd)
-			copyDB := f.env.Prefix + "ins_" + g.name
-			_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn, NewDatabase: copyDB}, nil)
-			require.NoError(t, err)
-			f.requireSameData(t, tn.Database, copyDB)
 		})
 	}
 }
