@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -42,11 +43,13 @@ type dumpStats struct {
 	Skipped []string
 }
 
-// task is one table, or one primary-key range of a large table.
+// task is one table, or one primary-key range of a large table: part of
+// parts (from 1).
 type task struct {
-	t     *table
-	where string
-	args  []any
+	t           *table
+	where       string
+	args        []any
+	part, parts int
 }
 
 func (j *dumpJob) run(ctx context.Context) (dumpStats, error) {
@@ -171,14 +174,17 @@ func (j *dumpJob) plan(ctx context.Context, conn *sql.Conn, tables []table) ([]t
 			tasks = append(tasks, task{t: t, where: " WHERE " + pk + " >= ? AND " + pk + " < ?", args: []any{from, from + step}})
 		}
 	}
-	return interleave(tasks), nil
+	return interleave(tasks, j.workers), nil
 }
 
-// interleave orders tasks biggest table first, taking one range of each
-// table in turn, so the workers read different tables at once and the file
-// interleaves them: the restore, which gives each table one connection,
-// then loads them in parallel too.
-func interleave(tasks []task) []task {
+// interleave numbers each table's tasks and orders them biggest table
+// first, with width tables in flight: one range of each in turn, the next
+// table joining when one runs out. The workers read different tables at
+// once and the file interleaves them, so the restore (which gives each
+// table one connection) loads them in parallel too, while the tables
+// finish one after another: the restore builds a finished table's
+// indexes while the next ones load.
+func interleave(tasks []task, width int) []task {
 	var order []*table
 	byTable := map[*table][]task{}
 	for _, t := range tasks {
@@ -187,17 +193,48 @@ func interleave(tasks []task) []task {
 		}
 		byTable[t.t] = append(byTable[t.t], t)
 	}
-	sort.SliceStable(order, func(a, b int) bool { return order[a].DataBytes > order[b].DataBytes })
-	out := make([]task, 0, len(tasks))
-	for len(out) < len(tasks) {
-		for _, t := range order {
-			if q := byTable[t]; len(q) > 0 {
-				out = append(out, q[0])
-				byTable[t] = q[1:]
-			}
+	for _, list := range byTable {
+		for i := range list {
+			list[i].part, list[i].parts = i+1, len(list)
 		}
 	}
+	sort.SliceStable(order, func(a, b int) bool { return order[a].DataBytes > order[b].DataBytes })
+	out := make([]task, 0, len(tasks))
+	var window []*table
+	for len(out) < len(tasks) {
+		for len(window) < max(width, 1) && len(order) > 0 {
+			window, order = append(window, order[0]), order[1:]
+		}
+		next := window[:0]
+		for _, t := range window {
+			q := byTable[t]
+			out = append(out, q[0])
+			if byTable[t] = q[1:]; len(q) > 1 {
+				next = append(next, t)
+			}
+		}
+		window = next
+	}
 	return out
+}
+
+// partMarker is the line after a task's rows: once the restore has read
+// every part of a table, the table's data is all in.
+func partMarker(t task) string {
+	return fmt.Sprintf("%s%s%x %d/%d\n", markPrefix, markPart, t.t.Name, t.part, t.parts)
+}
+
+// parsePart reads a part marker (without "-- tenancy:").
+func parsePart(marker string) (table string, part, parts int, ok bool) {
+	rest, ok := strings.CutPrefix(marker, markPart)
+	if !ok {
+		return "", 0, 0, false
+	}
+	var name []byte
+	if _, err := fmt.Sscanf(rest, "%x %d/%d", &name, &part, &parts); err != nil || part < 1 || part > parts {
+		return "", 0, 0, false
+	}
+	return string(name), part, parts, true
 }
 
 // runWorkers reads tasks on the snapshot connections, one worker each,

@@ -30,10 +30,60 @@ func TestParallelRangesUnderReadLock(t *testing.T) {
 	for _, stmt := range strings.Split(sqlText, ";\n") {
 		require.LessOrEqual(t, len(stmt), maxStatement+64<<10, "statements stay near 1 MB")
 	}
+	// Every table's parts are marked, once each: the restore builds a
+	// table's indexes as soon as its data is in, and none is left for the
+	// end of the load (which reports "indexes of <table>").
+	parts, total := map[string][]int{}, map[string]int{}
+	for _, line := range strings.Split(sqlText, "\n") {
+		if m, ok := strings.CutPrefix(line, markPrefix); ok && strings.HasPrefix(m, markPart) {
+			name, part, n, ok := parsePart(m)
+			require.True(t, ok, line)
+			parts[name], total[name] = append(parts[name], part), n
+		}
+	}
+	for table := range f.checksums(t, tn.Database) {
+		var want []int
+		for i := 1; i <= total[table]; i++ {
+			want = append(want, i)
+		}
+		require.NotEmpty(t, want, table)
+		require.ElementsMatch(t, want, parts[table], "%s: every part marked once", table)
+	}
+	require.Greater(t, total["big"], 1, "big is read in ranges")
 	copyDB := f.env.Prefix + "ranges_copy"
-	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn, NewDatabase: copyDB}, nil)
+	var late []string
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn, NewDatabase: copyDB}, func(p Progress) {
+		if strings.HasPrefix(p.Table, "indexes of ") {
+			late = append(late, p.Table)
+		}
+	})
 	require.NoError(t, err)
+	require.Empty(t, late, "indexes built after the load")
 	f.requireSameData(t, tn.Database, copyDB)
+
+	// A file without part markers (as made before them) builds every
+	// table's indexes after the load, with the same result.
+	var kept []string
+	for _, line := range strings.SplitAfter(sqlText, "\n") {
+		if !strings.HasPrefix(line, markPrefix+markPart) {
+			kept = append(kept, line)
+		}
+	}
+	old := strings.Join(kept, "")
+	at := strings.LastIndex(old, footerPrefix)
+	old = old[:at] + footer(int(b.Tables), b.Rows, int64(at))
+	path := filepath.Join(t.TempDir(), "unmarked.sql")
+	require.NoError(t, os.WriteFile(path, []byte(old), 0o600))
+	late = nil
+	oldCopy := f.env.Prefix + "ranges_old"
+	_, err = f.bs.Restore(context.Background(), RestoreRequest{Backup: Backup{File: path, Compression: CompressNone, Status: StatusComplete}, Target: tn, NewDatabase: oldCopy}, func(p Progress) {
+		if strings.HasPrefix(p.Table, "indexes of ") {
+			late = append(late, p.Table)
+		}
+	})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"indexes of big"}, late)
+	f.requireSameData(t, tn.Database, oldCopy)
 }
 
 // TestNoReloadPrivilegeFallsBackToOneConnection runs the dump as a user

@@ -14,10 +14,12 @@ import (
 // Lines that divide a native backup into its sections. The restore loads
 // the data section in parallel; the mariadb client reads them as comments.
 const (
-	markPrefix   = "-- tenancy:"
-	markSchema   = "-- tenancy:section schema"
-	markData     = "-- tenancy:section data"
-	markObjects  = "-- tenancy:section objects"
+	markPrefix  = "-- tenancy:"
+	markSchema  = "-- tenancy:section schema"
+	markData    = "-- tenancy:section data"
+	markObjects = "-- tenancy:section objects"
+	markPart    = "part " // after "-- tenancy:", ends a task's rows
+
 	footerPrefix = "-- tenancy:complete "
 	// mysqldumpFooter ends a complete mariadb-dump/mysqldump file.
 	mysqldumpFooter = "-- Dump completed"

@@ -72,6 +72,13 @@ func deferKeys(ctx context.Context, c *sql.Conn, database string) ([]tableKeys, 
 	return out, nil
 }
 
+func addKeys(ctx context.Context, c *sql.Conn, k tableKeys) error {
+	if _, err := c.ExecContext(ctx, "ALTER TABLE "+tenants.QuoteIdent(k.table)+" "+strings.Join(k.defs, ", ")); err != nil {
+		return fmt.Errorf("build indexes of %s: %w", k.table, err)
+	}
+	return nil
+}
+
 // buildKeys adds the deferred indexes back, a table per connection.
 func (l *loader) buildKeys(ctx context.Context, keys []tableKeys) error {
 	g, gctx := errgroup.WithContext(ctx)
@@ -84,11 +91,87 @@ func (l *loader) buildKeys(ctx context.Context, keys []tableKeys) error {
 			}
 			defer c.Close()
 			l.track.step(StepLoad, "indexes of "+k.table)
-			if _, err := c.ExecContext(gctx, "ALTER TABLE "+tenants.QuoteIdent(k.table)+" "+strings.Join(k.defs, ", ")); err != nil {
-				return fmt.Errorf("build indexes of %s: %w", k.table, err)
-			}
-			return nil
+			return addKeys(gctx, c, k)
 		})
 	}
 	return g.Wait()
+}
+
+// earlyKeys builds the deferred indexes of each table whose data is in
+// while the other tables load, one table at a time on a connection of its
+// own: the table's pages are still in the buffer pool, and its build
+// overlaps the load instead of waiting for the end of it.
+type earlyKeys struct {
+	loaded chan string
+	cancel context.CancelFunc
+	done   chan struct{}
+	built  map[string]bool
+	err    error
+}
+
+// startEarlyKeys starts the builder; tables is how many tables can be
+// reported loaded, so that reporting never blocks.
+func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables int) *earlyKeys {
+	byTable := map[string]tableKeys{}
+	for _, k := range keys {
+		byTable[k.table] = k
+	}
+	l.loaded = make(chan string, tables+1)
+	ctx, cancel := context.WithCancel(ctx)
+	e := &earlyKeys{loaded: l.loaded, cancel: cancel, done: make(chan struct{}), built: map[string]bool{}}
+	go func() {
+		defer close(e.done)
+		var c *sql.Conn
+		defer func() {
+			if c != nil {
+				c.Close()
+			}
+		}()
+		for name := range e.loaded {
+			k, ok := byTable[name]
+			if !ok || e.built[name] || e.err != nil {
+				continue // keep draining: reports never block
+			}
+			if c == nil {
+				if c, e.err = l.conn(ctx); e.err != nil {
+					continue
+				}
+			}
+			if e.err = addKeys(ctx, c, k); e.err == nil {
+				e.built[name] = true
+			}
+		}
+	}()
+	return e
+}
+
+// tableLoaded reports that a table's data is committed.
+func (l *loader) tableLoaded(name string) {
+	select {
+	case l.loaded <- name:
+	default: // reported twice: a malformed file; the end-of-load build covers it
+	}
+}
+
+// wait ends the builder, once nothing reports any more, and returns the
+// tables it built; after a failed load (abort) it stops the build under
+// way instead of finishing the queue.
+func (e *earlyKeys) wait(abort bool) (map[string]bool, error) {
+	if abort {
+		e.cancel()
+	}
+	close(e.loaded)
+	<-e.done
+	e.cancel()
+	return e.built, e.err
+}
+
+func unbuilt(keys []tableKeys, built map[string]bool) []tableKeys {
+	var out []tableKeys
+	for _, k := range keys {
+		if !built[k.table] {
+			out = append(out, k)
+		}
+	}
+	return out
 }

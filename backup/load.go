@@ -22,6 +22,8 @@ type loader struct {
 	database string
 	workers  int
 	track    *tracker
+	// loaded takes the tables whose data is committed, for their indexes.
+	loaded chan string
 	// statements counts what was executed.
 	statements atomic.Int64
 }
@@ -79,12 +81,20 @@ func (l *loader) load(ctx context.Context, path string) error {
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
-			if err := l.parallel(ctx, sp, counted, tables); err != nil {
+			early := l.startEarlyKeys(ctx, keys, len(tables))
+			err = l.parallel(ctx, sp, counted, tables)
+			l.track.step(StepLoad, "indexes")
+			built, earlyErr := early.wait(err != nil)
+			if err != nil {
 				return err
 			}
-			if err := l.buildKeys(ctx, keys); err != nil {
+			if earlyErr != nil {
+				return earlyErr
+			}
+			if err := l.buildKeys(ctx, unbuilt(keys, built)); err != nil {
 				return err
 			}
+			l.track.step(StepLoad, "objects")
 		case p.Marker != "":
 			continue
 		default:
@@ -93,6 +103,13 @@ func (l *loader) load(ctx context.Context, path string) error {
 			}
 		}
 	}
+}
+
+// item is one data statement for a load connection, or (done set) the
+// end of a table's data.
+type item struct {
+	sql  string
+	done string
 }
 
 // checkFooter checks a native file's footer (marker, the line without
@@ -118,9 +135,9 @@ func checkFooter(path, marker string, end int64, sp *splitter) error {
 func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader, tables map[string]*loadTable) error {
 	l.track.step(StepLoad, "data")
 	g, gctx := errgroup.WithContext(ctx)
-	queues := make([]chan string, l.workers)
+	queues := make([]chan item, l.workers)
 	for i := range queues {
-		queues[i] = make(chan string, 2)
+		queues[i] = make(chan item, 2)
 		g.Go(func() error {
 			c, err := l.conn(gctx)
 			if err != nil {
@@ -137,7 +154,9 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 			}
 		}()
 		owner := map[string]int{}
-		load := make([]int, l.workers)
+		load := make([]int, l.workers) // bytes of the tables in flight
+		size := map[string]int{}       // bytes of each table so far
+		partsSeen := map[string]int{}
 		for {
 			p, err := sp.next()
 			if err != nil {
@@ -147,18 +166,35 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 				return err
 			}
 			l.track.add("", 0, counted.n-l.track.bytes(), 0)
-			if p.Marker != "" {
-				return nil
-			}
+			it := item{sql: p.SQL}
 			table := insertTable(p.SQL)
+			if p.Marker != "" {
+				name, _, parts, ok := parsePart(p.Marker)
+				if !ok {
+					return nil // the objects section
+				}
+				if partsSeen[name]++; partsSeen[name] < parts {
+					continue
+				}
+				// Every part of the table is in: its connection commits
+				// and hands it on for its indexes.
+				w, ok := owner[name]
+				if !ok {
+					l.tableLoaded(name) // no rows at all
+					continue
+				}
+				load[w] -= size[name]
+				table, it = name, item{done: name}
+			}
 			w, ok := owner[table]
 			if !ok {
 				w = slices.Index(load, slices.Min(load))
 				owner[table] = w
 			}
 			load[w] += len(p.SQL)
+			size[table] += len(p.SQL)
 			select {
-			case queues[w] <- p.SQL:
+			case queues[w] <- it:
 			case <-gctx.Done():
 				return nil
 			}
@@ -170,7 +206,6 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 	if readErr != nil {
 		return fmt.Errorf("read data section: %w", readErr)
 	}
-	l.track.step(StepLoad, "objects")
 	return ctx.Err()
 }
 

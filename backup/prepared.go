@@ -78,12 +78,14 @@ type batch struct {
 	args []driver.Value
 	rows int
 	size int // bytes of the file's statements they came from
+	// done marks the end of t's data instead of rows.
+	done bool
 }
 
 // preparedBatches loads the statements of queue on c: one goroutine turns
 // them into batches while the other executes the one before, so the
 // connection's server thread does not wait for the parsing.
-func (l *loader) preparedBatches(ctx context.Context, c *sql.Conn, tables map[string]*loadTable, queue <-chan string) error {
+func (l *loader) preparedBatches(ctx context.Context, c *sql.Conn, tables map[string]*loadTable, queue <-chan item) error {
 	ready := make(chan batch, 1)
 	// Three argument buffers circulate: one filling, one queued, one executing.
 	free := make(chan []driver.Value, 3)
@@ -100,7 +102,7 @@ func (l *loader) preparedBatches(ctx context.Context, c *sql.Conn, tables map[st
 	})
 	g.Go(func() error {
 		return c.Raw(func(dc any) error {
-			ex := &executor{dc: dc}
+			ex := &executor{dc: dc, loaded: l.tableLoaded}
 			return ex.run(gctx, ready, free)
 		})
 	})
@@ -116,13 +118,36 @@ type batcher struct {
 	cur    batch
 }
 
-func (b *batcher) run(ctx context.Context, queue <-chan string) error {
-	for q := range queue {
-		if err := b.add(ctx, q); err != nil {
+func (b *batcher) run(ctx context.Context, queue <-chan item) error {
+	for it := range queue {
+		var err error
+		if it.done != "" {
+			err = b.finish(ctx, it.done)
+		} else {
+			err = b.add(ctx, it.sql)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return b.send(ctx)
+}
+
+// finish sends the table's last rows and then the end of its data.
+func (b *batcher) finish(ctx context.Context, name string) error {
+	t := b.tables[name]
+	if t == nil {
+		return nil
+	}
+	if err := b.send(ctx); err != nil {
+		return err
+	}
+	select {
+	case b.ready <- batch{t: t, done: true}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // add parses one extended INSERT of the file into rows, sending a batch
@@ -194,6 +219,7 @@ func (b *batcher) send(ctx context.Context) error {
 // (*sql.Conn).Raw) in transactions of about commitEvery bytes.
 type executor struct {
 	dc      any
+	loaded  func(table string) // told when a table's data is committed
 	cur     *loadTable
 	full    driver.Stmt // cur's statement for perInsert rows
 	named   []driver.NamedValue
@@ -218,6 +244,12 @@ func (ex *executor) run(ctx context.Context, ready <-chan batch, free chan<- []d
 					return ex.exec(ctx, "COMMIT")
 				}
 				return nil
+			}
+			if b.done {
+				if err := ex.finish(ctx, b.t); err != nil {
+					return err
+				}
+				continue
 			}
 			if err := ex.insert(ctx, b); err != nil {
 				return err
@@ -260,6 +292,23 @@ func (ex *executor) insert(ctx context.Context, b batch) error {
 		ex.txBytes, ex.inTx = 0, false
 		return ex.exec(ctx, "COMMIT")
 	}
+	return nil
+}
+
+// finish commits a table's data (a DDL on it would wait for this
+// session's transaction) and reports it loaded.
+func (ex *executor) finish(ctx context.Context, t *loadTable) error {
+	if ex.inTx {
+		if err := ex.exec(ctx, "COMMIT"); err != nil {
+			return err
+		}
+		ex.txBytes, ex.inTx = 0, false
+	}
+	if ex.cur == t {
+		ex.closeFull()
+		ex.cur = nil
+	}
+	ex.loaded(t.name)
 	return nil
 }
 

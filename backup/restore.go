@@ -112,7 +112,8 @@ func (s *Service) loadInto(ctx context.Context, server, database, path string, t
 	if mc.DialFunc == nil {
 		mc.DialFunc = watchedDial
 	}
-	db, err := openPool(mc, s.cfg.Workers)
+	// The schema session, the load connections and one for early index builds.
+	db, err := openPool(mc, s.cfg.Workers+1)
 	if err != nil {
 		return err
 	}

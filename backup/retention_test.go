@@ -1,7 +1,9 @@
 package backup
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,12 +120,32 @@ func TestPlanResticMeanings(t *testing.T) {
 	require.Equal(t, []int64{7, 6, 5, 4}, keptIDs(Policy{Within: 7 * 24 * time.Hour}))
 }
 
-func TestInterleaveTakesOneRangeOfEachTable(t *testing.T) {
+func TestInterleaveKeepsWidthTablesInFlight(t *testing.T) {
 	big, mid, small := &table{Name: "big", DataBytes: 300}, &table{Name: "mid", DataBytes: 200}, &table{Name: "small", DataBytes: 1}
 	tasks := []task{{t: small}, {t: mid, where: "1"}, {t: mid, where: "2"}, {t: big, where: "1"}, {t: big, where: "2"}, {t: big, where: "3"}}
-	var got []string
-	for _, tk := range interleave(tasks) {
-		got = append(got, tk.t.Name+tk.where)
+	order := func(width int) []string {
+		var got []string
+		for _, tk := range interleave(tasks, width) {
+			got = append(got, fmt.Sprintf("%s%s %d/%d", tk.t.Name, tk.where, tk.part, tk.parts))
+		}
+		return got
 	}
-	require.Equal(t, []string{"big1", "mid1", "small", "big2", "mid2", "big3"}, got)
+	require.Equal(t, []string{"big1 1/3", "mid1 1/2", "big2 2/3", "mid2 2/2", "big3 3/3", "small 1/1"}, order(2))
+	require.Equal(t, []string{"big1 1/3", "mid1 1/2", "small 1/1", "big2 2/3", "mid2 2/2", "big3 3/3"}, order(3))
+	require.Equal(t, []string{"big1 1/3", "big2 2/3", "big3 3/3", "mid1 1/2", "mid2 2/2", "small 1/1"}, order(1))
+}
+
+func TestPartMarkerRoundTrip(t *testing.T) {
+	for _, name := range []string{"t", "we`ird\nname ü", "1/2 3"} {
+		line := partMarker(task{t: &table{Name: name}, part: 2, parts: 5})
+		marker, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), markPrefix)
+		require.True(t, ok)
+		got, part, parts, ok := parsePart(marker)
+		require.True(t, ok, line)
+		require.Equal(t, []any{name, 2, 5}, []any{got, part, parts})
+	}
+	for _, bad := range []string{"part zz 1/2", "part 74 3/2", "part 74 0/2", "part 74", "section data"} {
+		_, _, _, ok := parsePart(bad)
+		require.False(t, ok, bad)
+	}
 }

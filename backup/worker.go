@@ -137,6 +137,7 @@ func (w *worker) dump(ctx context.Context, t task) error {
 	if err != nil {
 		return err
 	}
+	w.seg = append(w.seg, partMarker(t)...)
 	w.job.track.add(t.t.Name, pending, 0, 0)
 	return nil
 }
