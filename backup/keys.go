@@ -110,8 +110,9 @@ type earlyKeys struct {
 }
 
 // startEarlyKeys starts the builder; tables is how many tables can be
-// reported loaded, so that reporting never blocks.
-func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables int) *earlyKeys {
+// reported loaded, so that reporting never blocks; fail stops the load
+// when a build fails.
+func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables int, fail context.CancelCauseFunc) *earlyKeys {
 	byTable := map[string]tableKeys{}
 	for _, k := range keys {
 		byTable[k.table] = k
@@ -133,13 +134,16 @@ func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables in
 				continue // keep draining: reports never block
 			}
 			if c == nil {
-				if c, e.err = l.conn(ctx); e.err != nil {
-					continue
-				}
+				c, e.err = l.conn(ctx)
 			}
-			if e.err = addKeys(ctx, c, k); e.err == nil {
-				e.built[name] = true
+			if e.err == nil {
+				e.err = addKeys(ctx, c, k)
 			}
+			if e.err != nil {
+				fail(e.err)
+				continue
+			}
+			e.built[name] = true
 		}
 	}()
 	return e

@@ -81,15 +81,18 @@ func (l *loader) load(ctx context.Context, path string) error {
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
-			early := l.startEarlyKeys(ctx, keys, len(tables))
-			err = l.parallel(ctx, sp, counted, tables)
+			// A failed index build stops the load at once.
+			lctx, stop := context.WithCancelCause(ctx)
+			early := l.startEarlyKeys(lctx, keys, len(tables), stop)
+			err = l.parallel(lctx, sp, counted, tables)
 			l.track.step(StepLoad, "indexes")
 			built, earlyErr := early.wait(err != nil)
-			if err != nil {
-				return err
-			}
+			stop(nil)
 			if earlyErr != nil {
 				return earlyErr
+			}
+			if err != nil {
+				return err
 			}
 			if err := l.buildKeys(ctx, unbuilt(keys, built)); err != nil {
 				return err
