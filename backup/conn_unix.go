@@ -42,6 +42,22 @@ func watchedDial(ctx context.Context, network, addr string) (net.Conn, error) {
 type watchedConn struct {
 	net.Conn
 	raw syscall.RawConn
+	// deadline is the driver's own write deadline (its writeTimeout), if any.
+	deadline time.Time
+}
+
+// SyscallConn keeps the driver's liveness check of pooled connections.
+func (c *watchedConn) SyscallConn() (syscall.RawConn, error) { return c.raw, nil }
+
+// SetWriteDeadline records the driver's deadline, which Write honours.
+func (c *watchedConn) SetWriteDeadline(t time.Time) error {
+	c.deadline = t
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *watchedConn) SetDeadline(t time.Time) error {
+	c.deadline = t
+	return c.Conn.SetDeadline(t)
 }
 
 // Write writes b, checking every stallCheck without progress whether the
@@ -49,15 +65,19 @@ type watchedConn struct {
 // command is being sent, so an error packet or a closed connection means
 // the command was abandoned.
 func (c *watchedConn) Write(b []byte) (int, error) {
-	defer c.Conn.SetWriteDeadline(time.Time{})
+	defer c.Conn.SetWriteDeadline(c.deadline)
 	done := 0
 	for {
-		if err := c.Conn.SetWriteDeadline(time.Now().Add(stallCheck)); err != nil {
+		until := time.Now().Add(stallCheck)
+		if !c.deadline.IsZero() && c.deadline.Before(until) {
+			until = c.deadline
+		}
+		if err := c.Conn.SetWriteDeadline(until); err != nil {
 			return done, err
 		}
 		n, err := c.Conn.Write(b[done:])
 		done += n
-		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || until.Equal(c.deadline) {
 			return done, err
 		}
 		if n == 0 && c.serverSpoke() {
@@ -66,15 +86,14 @@ func (c *watchedConn) Write(b []byte) (int, error) {
 	}
 }
 
-// serverSpoke peeks at the socket without blocking: pending data or an
-// orderly close from the server.
+// serverSpoke peeks at the socket without blocking (and whatever the read
+// deadline): pending data or an orderly close from the server.
 func (c *watchedConn) serverSpoke() bool {
 	spoke := false
-	_ = c.raw.Read(func(fd uintptr) bool {
+	_ = c.raw.Control(func(fd uintptr) {
 		var buf [1]byte
 		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		spoke = n > 0 || (n == 0 && err == nil)
-		return true // one look, never wait for readability
 	})
 	return spoke
 }

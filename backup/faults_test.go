@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -252,4 +254,88 @@ func TestSwapFailureAfterRenamePutsOriginalBack(t *testing.T) {
 	require.Equal(t, before, f.checksums(t, tn.Database))
 	require.Equal(t, objects, f.objects(t, tn.Database))
 	f.requireNoScratch(t)
+}
+
+// TestBacktickTableNameRoundTrip: a table name with a backtick, doubled
+// in the file's statements, is the same table to the load.
+func TestBacktickTableNameRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "backtick",
+		"CREATE TABLE `we``ird` (id INT PRIMARY KEY, v VARCHAR(10), KEY v (v))",
+		"INSERT INTO `we``ird` VALUES (1, 'a'), (2, 'b')")
+	b := f.backup(t, tn, KindFull, CompressNone)
+	into := f.env.Prefix + "bt_copy"
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn, NewDatabase: into}, nil)
+	require.NoError(t, err)
+	f.requireSameData(t, tn.Database, into)
+}
+
+// TestLoadErrorNotHiddenByIndexBuild: a data error while the early
+// builder is in the middle of a build cancels the build; the restore
+// reports the data error, not the build's "context canceled".
+func TestLoadErrorNotHiddenByIndexBuild(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "mask",
+		"CREATE TABLE t1 (id INT PRIMARY KEY, v VARCHAR(60), KEY k (v))",
+		"INSERT INTO t1 SELECT seq, REPEAT(CHAR(65 + seq % 26), 50) FROM seq_1_to_60000",
+		"CREATE TABLE t2 (id INT PRIMARY KEY, v VARCHAR(200))",
+		"INSERT INTO t2 SELECT seq, CONCAT(REPEAT('y', 150), seq) FROM seq_1_to_20000",
+		"INSERT INTO t2 VALUES (99999, 'zzzbad')",
+		"ANALYZE TABLE t1, t2")
+	b := f.backup(t, tn, KindFull, CompressNone)
+	data, err := os.ReadFile(f.bs.Path(b))
+	require.NoError(t, err)
+	// Same length, so the footer still counts right: a literal the
+	// native format never writes.
+	require.Equal(t, 1, strings.Count(string(data), "'zzzbad'"))
+	bad := strings.Replace(string(data), "'zzzbad'", `"zzzbad"`, 1)
+	path := filepath.Join(t.TempDir(), "bad.sql")
+	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))
+	into := f.env.Prefix + "mask_copy"
+
+	// Hold a shared metadata lock on t1 once its index has been deferred,
+	// so that the early ALTER TABLE t1 ADD KEY waits (deterministically
+	// "in the middle of a build") when t2's bad row fails the load.
+	held, left := make(chan string, 1), make(chan []string, 1)
+	go func() {
+		conn, err := f.env.Server.Conn(context.Background())
+		if err != nil {
+			held <- err.Error()
+			left <- nil
+			return
+		}
+		defer conn.Close()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			var tables, keys int
+			_ = conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't1'", into).Scan(&tables)
+			_ = conn.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't1' AND INDEX_NAME = 'k'", into).Scan(&keys)
+			if tables == 1 && keys == 0 {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		_, _ = conn.ExecContext(context.Background(), "START TRANSACTION")
+		_, err = conn.ExecContext(context.Background(), "SELECT COUNT(*) FROM "+tenants.QuoteIdent(into)+".t1")
+		time.Sleep(3 * time.Second)
+		var procs []string
+		rows, qerr := conn.QueryContext(context.Background(), "SELECT CONCAT(ID, ' ', COMMAND, ' ', COALESCE(STATE,''), ' ', LEFT(COALESCE(INFO,''), 60)) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", into)
+		if qerr == nil {
+			for rows.Next() {
+				var s string
+				_ = rows.Scan(&s)
+				procs = append(procs, s)
+			}
+			rows.Close()
+		}
+		_, _ = conn.ExecContext(context.Background(), "COMMIT")
+		held <- fmt.Sprintf("lock err: %v; sessions in the load database after the restore gave up: %s", err, strings.Join(procs, " | "))
+		left <- procs
+	}()
+	_, err = f.bs.Restore(context.Background(), RestoreRequest{Backup: Backup{File: path, Compression: CompressNone, Status: StatusComplete}, Target: tn, NewDatabase: into}, nil)
+	t.Logf("holder: %s", <-held)
+	require.Empty(t, <-left, "the cancelled index build was killed on the server, not left running")
+	require.Error(t, err)
+	t.Logf("restore error: %v", err)
+	require.ErrorIs(t, err, errLiteral, "the data error is what the restore reports")
 }

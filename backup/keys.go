@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -72,7 +76,21 @@ func deferKeys(ctx context.Context, c *sql.Conn, database string) ([]tableKeys, 
 	return out, nil
 }
 
-func addKeys(ctx context.Context, c *sql.Conn, k tableKeys) error {
+// addKeys adds a table's deferred indexes on c. When ctx ends first the
+// build is killed on the server too: the driver only closes its socket,
+// and the server would finish the build, holding the table against the
+// cleanup's DROP DATABASE.
+func (l *loader) addKeys(ctx context.Context, c *sql.Conn, k tableKeys) error {
+	var id int64
+	if err := c.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+		return fmt.Errorf("build indexes of %s: %w", k.table, err)
+	}
+	stop := context.AfterFunc(ctx, func() {
+		kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = l.db.ExecContext(kctx, "KILL QUERY "+strconv.FormatInt(id, 10))
+	})
+	defer stop()
 	if _, err := c.ExecContext(ctx, "ALTER TABLE "+tenants.QuoteIdent(k.table)+" "+strings.Join(k.defs, ", ")); err != nil {
 		return fmt.Errorf("build indexes of %s: %w", k.table, err)
 	}
@@ -91,7 +109,7 @@ func (l *loader) buildKeys(ctx context.Context, keys []tableKeys) error {
 			}
 			defer c.Close()
 			l.track.step(StepLoad, "indexes of "+k.table)
-			return addKeys(gctx, c, k)
+			return l.addKeys(gctx, c, k)
 		})
 	}
 	return g.Wait()
@@ -105,8 +123,13 @@ type earlyKeys struct {
 	loaded chan string
 	cancel context.CancelFunc
 	done   chan struct{}
-	built  map[string]bool
-	err    error
+	mu     sync.Mutex
+	// claimed holds the tables whose build was started; over is set when
+	// the load has ended: the build under way goes on, the rest are left to
+	// buildKeys, which runs them in parallel meanwhile.
+	claimed map[string]bool
+	over    bool
+	err     error
 }
 
 // startEarlyKeys starts the builder; tables is how many tables can be
@@ -119,7 +142,7 @@ func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables in
 	}
 	l.loaded = make(chan string, tables+1)
 	ctx, cancel := context.WithCancel(ctx)
-	e := &earlyKeys{loaded: l.loaded, cancel: cancel, done: make(chan struct{}), built: map[string]bool{}}
+	e := &earlyKeys{loaded: l.loaded, cancel: cancel, done: make(chan struct{}), claimed: map[string]bool{}}
 	go func() {
 		defer close(e.done)
 		var c *sql.Conn
@@ -130,23 +153,36 @@ func (l *loader) startEarlyKeys(ctx context.Context, keys []tableKeys, tables in
 		}()
 		for name := range e.loaded {
 			k, ok := byTable[name]
-			if !ok || e.built[name] || e.err != nil {
+			if !ok || !e.claim(name) {
 				continue // keep draining: reports never block
 			}
+			var err error
 			if c == nil {
-				c, e.err = l.conn(ctx)
+				c, err = l.conn(ctx)
 			}
-			if e.err == nil {
-				e.err = addKeys(ctx, c, k)
+			if err == nil {
+				err = l.addKeys(ctx, c, k)
 			}
-			if e.err != nil {
-				fail(e.err)
-				continue
+			if err != nil {
+				e.mu.Lock()
+				e.err = err
+				e.mu.Unlock()
+				fail(err)
 			}
-			e.built[name] = true
 		}
 	}()
 	return e
+}
+
+// claim says whether the builder should build name now.
+func (e *earlyKeys) claim(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.over || e.err != nil || e.claimed[name] {
+		return false
+	}
+	e.claimed[name] = true
+	return true
 }
 
 // tableLoaded reports that a table's data is committed.
@@ -157,17 +193,26 @@ func (l *loader) tableLoaded(name string) {
 	}
 }
 
-// wait ends the builder, once nothing reports any more, and returns the
-// tables it built; after a failed load (abort) it stops the build under
-// way instead of finishing the queue.
-func (e *earlyKeys) wait(abort bool) (map[string]bool, error) {
+// stop ends the builder's queue once nothing reports any more (after a
+// failed load, abort, it also stops the build under way) and returns the
+// tables whose build it started.
+func (e *earlyKeys) stop(abort bool) map[string]bool {
 	if abort {
 		e.cancel()
 	}
+	e.mu.Lock()
+	e.over = true
+	claimed := maps.Clone(e.claimed)
+	e.mu.Unlock()
 	close(e.loaded)
+	return claimed
+}
+
+// join waits for the build under way and returns the builder's error.
+func (e *earlyKeys) join() error {
 	<-e.done
 	e.cancel()
-	return e.built, e.err
+	return e.err
 }
 
 func unbuilt(keys []tableKeys, built map[string]bool) []tableKeys {

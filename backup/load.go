@@ -84,17 +84,17 @@ func (l *loader) load(ctx context.Context, path string) error {
 			// A failed index build stops the load at once.
 			lctx, stop := context.WithCancelCause(ctx)
 			early := l.startEarlyKeys(lctx, keys, len(tables), stop)
-			err = l.parallel(lctx, sp, counted, tables)
+			loadErr := l.parallel(lctx, sp, counted, tables)
 			l.track.step(StepLoad, "indexes")
-			built, earlyErr := early.wait(err != nil)
+			claimed := early.stop(loadErr != nil)
+			var restErr error
+			if loadErr == nil {
+				// The tables the builder has not started, while it ends its last.
+				restErr = l.buildKeys(lctx, unbuilt(keys, claimed))
+			}
+			earlyErr := early.join()
 			stop(nil)
-			if earlyErr != nil {
-				return earlyErr
-			}
-			if err != nil {
-				return err
-			}
-			if err := l.buildKeys(ctx, unbuilt(keys, built)); err != nil {
+			if err := firstCause(loadErr, earlyErr, restErr); err != nil {
 				return err
 			}
 			l.track.step(StepLoad, "objects")
@@ -106,6 +106,18 @@ func (l *loader) load(ctx context.Context, path string) error {
 			}
 		}
 	}
+}
+
+// firstCause returns the first error that is not a cancellation, else
+// the first one: when one part fails, the others end with "context
+// canceled", which must not hide what went wrong.
+func firstCause(errs ...error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // item is one data statement for a load connection, or (done set) the
@@ -174,7 +186,10 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 			if p.Marker != "" {
 				name, _, parts, ok := parsePart(p.Marker)
 				if !ok {
-					return nil // the objects section
+					if markPrefix+p.Marker == markObjects {
+						return nil
+					}
+					return fmt.Errorf("unexpected line %q in the data section", markPrefix+p.Marker)
 				}
 				if partsSeen[name]++; partsSeen[name] < parts {
 					continue
@@ -225,7 +240,7 @@ func insertTable(q string) string {
 				i++
 				continue
 			}
-			return rest[:i]
+			return strings.ReplaceAll(rest[:i], "``", "`")
 		}
 	}
 	return ""

@@ -119,7 +119,17 @@ type batcher struct {
 }
 
 func (b *batcher) run(ctx context.Context, queue <-chan item) error {
-	for it := range queue {
+	for {
+		var it item
+		var ok bool
+		select {
+		case it, ok = <-queue:
+		case <-ctx.Done(): // the executor failed: stop now, not when data comes
+			return context.Cause(ctx)
+		}
+		if !ok {
+			return b.send(ctx)
+		}
 		var err error
 		if it.done != "" {
 			err = b.finish(ctx, it.done)
@@ -130,7 +140,6 @@ func (b *batcher) run(ctx context.Context, queue <-chan item) error {
 			return err
 		}
 	}
-	return b.send(ctx)
 }
 
 // finish sends the table's last rows and then the end of its data.
@@ -208,6 +217,7 @@ func (b *batcher) send(ctx context.Context) error {
 	}
 	select {
 	case args := <-b.free:
+		clear(args) // let the statements it pointed into go
 		b.cur = batch{t: b.cur.t, args: args[:0]}
 		return nil
 	case <-ctx.Done():

@@ -112,8 +112,9 @@ func (s *Service) loadInto(ctx context.Context, server, database, path string, t
 	if mc.DialFunc == nil {
 		mc.DialFunc = watchedDial
 	}
-	// The schema session, the load connections and one for early index builds.
-	db, err := openPool(mc, s.cfg.Workers+1)
+	// The schema session, the load connections, one for early index
+	// builds and one to kill a build when the load is stopped.
+	db, err := openPool(mc, s.cfg.Workers+2)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func TestSplitterUnterminated(t *testing.T) {
 
 func TestInsertTable(t *testing.T) {
 	require.Equal(t, "users", insertTable("INSERT INTO `users` (`id`) VALUES (1)"))
-	require.Equal(t, "a``b", insertTable("INSERT INTO `a``b` (`id`) VALUES (1)"))
+	require.Equal(t, "a`b", insertTable("INSERT INTO `a``b` (`id`) VALUES (1)"))
 	require.Equal(t, "", insertTable("CREATE TABLE `x` (id INT)"))
 	require.Equal(t, "", insertTable("INSERT INTO `open"))
 }
