@@ -17,10 +17,11 @@ import (
 const stallCheck = time.Second
 
 // watchedDial dials connections whose writes notice a server that gave up
-// on the command being sent. During LOAD DATA LOCAL the client only
-// writes; when the server's session is killed (or times out) it sends its
-// error and closes, and a write blocked on a full window would otherwise
-// wait for TCP's zero-window probes to time out, about two minutes.
+// on the command being sent. A restore sends megabytes of INSERT per
+// command; when the server's session is killed (or times out) meanwhile,
+// it sends its error and closes, and a write blocked on a full window
+// would otherwise wait for TCP's zero-window probes to time out, about
+// two minutes.
 func watchedDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, network, addr)
