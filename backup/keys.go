@@ -85,13 +85,18 @@ func (l *loader) addKeys(ctx context.Context, c *sql.Conn, k tableKeys) error {
 	if err := c.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
 		return fmt.Errorf("build indexes of %s: %w", k.table, err)
 	}
+	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(killed)
 		kctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, _ = l.db.ExecContext(kctx, "KILL QUERY "+strconv.FormatInt(id, 10))
 	})
-	defer stop()
-	if _, err := c.ExecContext(ctx, "ALTER TABLE "+tenants.QuoteIdent(k.table)+" "+strings.Join(k.defs, ", ")); err != nil {
+	_, err := c.ExecContext(ctx, "ALTER TABLE "+tenants.QuoteIdent(k.table)+" "+strings.Join(k.defs, ", "))
+	if !stop() {
+		<-killed // the kill has started: let it reach the server before the pool closes
+	}
+	if err != nil {
 		return fmt.Errorf("build indexes of %s: %w", k.table, err)
 	}
 	return nil
