@@ -4,13 +4,17 @@
 # On one tenant database it prepares sysbench's sbtest1 and tenancy's work
 # table with the same number of rows, then runs sysbench oltp_point_select
 # and `tenancy perf run --mix read=100` (a primary-key point select) with
-# the same thread count (4 and 16), warm-up and duration, and prints both
-# tools' ops/s, their ratio (target >= 0.9), p99 latency and CPU time per
-# operation. Then (MEMCHECK=1, the default) 100 tenants x 4 users for 30 s,
+# the same thread count (4 and 16), warm-up and duration, ROUNDS times
+# (default 3, alternating which goes first), and prints both tools' median
+# ops/s, their ratio (target >= 0.9), p99 latency and CPU time per
+# operation, and every round's figures. Then (MEMCHECK=1, the default) 100 tenants x 4 users for 30 s,
 # printing the generator's peak RSS (target < 300 MiB).
 #
 # Needs MariaDB/MySQL at MYSQL_HOST:MYSQL_PORT as root (no password), sysbench,
 # jq, GNU time. Everything it creates starts with perfbench_<pid>_ and is dropped.
+#
+#   scripts/bench-perf.sh                          # about 5 minutes
+#   DURATION=10 ROUNDS=5 MEMCHECK=0 scripts/bench-perf.sh
 set -euo pipefail
 
 DURATION=${DURATION:-20}
