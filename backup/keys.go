@@ -220,10 +220,11 @@ func (e *earlyKeys) join() error {
 	return e.err
 }
 
-func unbuilt(keys []tableKeys, built map[string]bool) []tableKeys {
+// unbuilt is keys without the tables whose build was started.
+func unbuilt(keys []tableKeys, started map[string]bool) []tableKeys {
 	var out []tableKeys
 	for _, k := range keys {
-		if !built[k.table] {
+		if !started[k.table] {
 			out = append(out, k)
 		}
 	}

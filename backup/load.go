@@ -181,8 +181,7 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 				return err
 			}
 			l.track.add("", 0, counted.n-l.track.bytes(), 0)
-			it := item{sql: p.SQL}
-			table := insertTable(p.SQL)
+			it, table := item{sql: p.SQL}, insertTable(p.SQL)
 			if p.Marker != "" {
 				name, _, parts, ok := parsePart(p.Marker)
 				if !ok {

@@ -53,8 +53,19 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 		return VerifyResult{Backup: b}, fmt.Errorf("backup %d is %s, not complete: it never finished, so there is no file to verify or restore", b.ID, b.Status)
 	}
 	res := VerifyResult{Backup: b}
-	fail := func(format string, args ...any) (VerifyResult, error) {
-		return res, fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{path}, args...)...)
+	damaged := func(format string, args ...any) error {
+		return fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{path}, args...)...)
+	}
+	fail := func(format string, args ...any) (VerifyResult, error) { return res, damaged(format, args...) }
+	// unlike compares what was read with what the catalog recorded.
+	unlike := func() error {
+		switch {
+		case b.SHA256 != "" && b.SHA256 != res.SHA256:
+			return damaged("checksum is %s but the catalog recorded %s", res.SHA256, b.SHA256)
+		case b.Size != 0 && b.Size != res.Size:
+			return damaged("size is %d bytes but the catalog recorded %d", res.Size, b.Size)
+		}
+		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -68,7 +79,7 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 			return fail("read: %v", err)
 		}
 		res.Size, res.RawBytes, res.SHA256 = counted.n, b.RawBytes, hex.EncodeToString(h.Sum(nil))
-		return res, res.matches(b, fail)
+		return res, unlike()
 	}
 	dec, err := newDecompressor(counted, compressionOf(path))
 	if err != nil {
@@ -84,7 +95,7 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 		return fail("read: %v", err)
 	}
 	res.Size, res.RawBytes, res.SHA256 = counted.n, raw, hex.EncodeToString(h.Sum(nil))
-	if err := res.matches(b, fail); err != nil {
+	if err := unlike(); err != nil {
 		return res, err
 	}
 	last := lastLine(tail.buf)
@@ -100,18 +111,6 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 		return res, nil
 	}
 	return fail("no completion footer at the end (last line %q)", last)
-}
-
-// matches compares what was read with what the catalog recorded.
-func (res VerifyResult) matches(b Backup, fail func(string, ...any) (VerifyResult, error)) error {
-	var err error
-	switch {
-	case b.SHA256 != "" && b.SHA256 != res.SHA256:
-		_, err = fail("checksum is %s but the catalog recorded %s", res.SHA256, b.SHA256)
-	case b.Size != 0 && b.Size != res.Size:
-		_, err = fail("size is %d bytes but the catalog recorded %d", res.Size, b.Size)
-	}
-	return err
 }
 
 func lastLine(b []byte) string {
