@@ -132,7 +132,7 @@ func (s *Service) create(ctx context.Context, req CreateRequest, progress func(P
 	if err := checkCompression(req.Compression); err != nil {
 		return Backup{}, err
 	}
-	if err := tenants.ValidateSafeName("tenant id", t.ID, 255); err != nil {
+	if err := tenants.ValidateNewName("tenant id", t.ID, 255); err != nil {
 		return Backup{}, fmt.Errorf("back up tenant %s: its id cannot name a folder: %w", t.ID, err)
 	}
 	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)

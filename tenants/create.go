@@ -72,7 +72,7 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	}
 	if p.id == "" {
 		p.id = uuid.NewString()
-	} else if err := ValidateSafeName("tenant id", p.id, 255); err != nil {
+	} else if err := ValidateNewName("tenant id", p.id, 255); err != nil {
 		return p, err
 	}
 	if p.status == "" {
@@ -95,7 +95,7 @@ func (s *Service) planCreate(ctx context.Context, req CreateRequest) (plan, erro
 	p.database = strings.TrimSpace(req.Database)
 	if p.database == "" {
 		p.database = s.cfg.Tenancy.DatabasePrefix + p.id + s.cfg.Tenancy.DatabaseSuffix
-		if err := ValidateSafeName("database name", p.database, MaxDatabaseName); err != nil {
+		if err := ValidateNewName("database name", p.database, MaxDatabaseName); err != nil {
 			return p, fmt.Errorf("%w (the prefix, id and suffix together are too long: give --database)", err)
 		}
 	} else if err := ValidateDatabaseName(p.database); err != nil {

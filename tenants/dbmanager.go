@@ -54,7 +54,7 @@ func createUser(ctx context.Context, db *sqlx.DB, user, host, password, database
 	if err := ValidateUserName(user); err != nil {
 		return err
 	}
-	if err := ValidateSafeName("password", password, 128); err != nil {
+	if err := ValidateNewName("password", password, 128); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, "CREATE USER "+account(user, host)+" IDENTIFIED BY "+QuoteString(password)); err != nil {

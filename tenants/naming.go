@@ -4,7 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
-	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,9 +14,6 @@ const (
 	MaxDatabaseName = 64
 	MaxUserName     = 32
 )
-
-// safeName is the stricter alphabet of names tenancy generates itself.
-var safeName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // QuoteIdent quotes a MySQL identifier with backticks, doubling any
 // backtick inside. It is the only way identifiers reach SQL text.
@@ -41,54 +38,56 @@ func EscapeGrantPattern(db string) string {
 	return r.Replace(db)
 }
 
-// ValidateDatabaseName applies MySQL's rules for a database name.
+// ValidateDatabaseName checks a name for a database tenancy creates
+// (--database, --new-database, the create form): the one rule of
+// ValidateNewName within MySQL's 64 characters.
 func ValidateDatabaseName(name string) error {
-	return validateIdent("database name", name, MaxDatabaseName)
+	return ValidateNewName("database name", name, MaxDatabaseName)
 }
 
-// ValidateUserName applies MySQL's rules for an account's user name, and
-// tenancy's safe alphabet (user names go into string literals).
+// ValidateUserName checks a name for a MySQL account tenancy creates.
 func ValidateUserName(name string) error {
-	if err := validateIdent("user name", name, MaxUserName); err != nil {
-		return err
-	}
-	if !safeName.MatchString(name) {
-		return fmt.Errorf("user name %q may hold only letters, digits, '_' and '-'", name)
-	}
-	return nil
+	return ValidateNewName("user name", name, MaxUserName)
 }
 
-// ValidateSafeName checks a name tenancy generates: MySQL's rules plus the
-// alphabet letters, digits, '_' and '-'.
-func ValidateSafeName(kind, name string, max int) error {
-	if err := validateIdent(kind, name, max); err != nil {
-		return err
+// ValidateNewName is the one rule for every name tenancy creates or
+// accepts for a new object (tenant ids given with --id, databases, users,
+// generated passwords): ASCII letters, digits, '_' and '-' only, at most
+// max characters. Names already in a registry (written by Laravel, any
+// varchar) are not checked: they are carried safely by the quoting and
+// encoding helpers instead. The error names the first character that
+// breaks the rule and the rule itself.
+func ValidateNewName(kind, name string, max int) error {
+	if name == "" {
+		return fmt.Errorf("%s is empty: give one of ASCII letters, digits, '_' and '-'", kind)
 	}
-	if !safeName.MatchString(name) {
-		return fmt.Errorf("%s %q may hold only letters, digits, '_' and '-'", kind, name)
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("%s %s is not valid UTF-8: %s", kind, strconv.QuoteToASCII(name), nameRule)
 	}
-	return nil
-}
-
-func validateIdent(kind, name string, max int) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%s is empty", kind)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("%s %q is not valid UTF-8", kind, name)
-	case utf8.RuneCountInString(name) > max:
-		return fmt.Errorf("%s %q is %d characters long; MySQL allows at most %d", kind, name, utf8.RuneCountInString(name), max)
-	case strings.HasSuffix(name, " "):
-		return fmt.Errorf("%s %q ends with a space, which MySQL does not allow", kind, name)
-	case strings.ContainsAny(name, "\x00/\\."):
-		return fmt.Errorf("%s %q contains a NUL, '/', '\\' or '.', which cannot be used in a database or user name", kind, name)
-	}
-	for _, r := range name {
-		if r > 0xFFFF {
-			return fmt.Errorf("%s %q contains a character outside the Basic Multilingual Plane, which MySQL identifiers cannot hold", kind, name)
+	for i, r := range name {
+		if !isNameRune(r) {
+			return fmt.Errorf("%s %s has %s at byte %d: %s", kind, strconv.QuoteToASCII(name), describeRune(r), i, nameRule)
 		}
 	}
+	if n := len(name); n > max {
+		return fmt.Errorf("%s %q is %d characters long; at most %d are allowed", kind, name, n, max)
+	}
 	return nil
+}
+
+const nameRule = "names tenancy creates may hold only ASCII letters, digits, '_' and '-'"
+
+func isNameRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-'
+}
+
+// describeRune names a character so that a control byte or an invisible
+// one is visible in the message: 'x', '\n', '\u202e', a space.
+func describeRune(r rune) string {
+	if r == ' ' {
+		return "a space"
+	}
+	return strconv.QuoteRuneToASCII(r)
 }
 
 const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
