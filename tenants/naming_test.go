@@ -68,14 +68,14 @@ func TestValidateNames(t *testing.T) {
 // even when it is a control byte, and the rule.
 func TestValidateNewNameSaysWhy(t *testing.T) {
 	for in, char := range map[string]string{
-		`a\b`:          `'\\'`,
-		"t_nl\nDROP":    `'\n'`,
-		"x;y":           `';'`,
-		"a b":           "a space",
-		"e\x1b[31m":     `'\x1b'`,
-		"r\u202etl":     `'\u202e'`,
-		"q`uote":        "'`'",
-		"caf\u00e9":     `'\u00e9'`,
+		`a\b`:        `'\\'`,
+		"t_nl\nDROP": `'\n'`,
+		"x;y":        `';'`,
+		"a b":        "a space",
+		"e\x1b[31m":  `'\x1b'`,
+		"r\u202etl":  `'\u202e'`,
+		"q`uote":     "'`'",
+		"caf\u00e9":  `'\u00e9'`,
 	} {
 		err := ValidateNewName("tenant id", in, 255)
 		require.Error(t, err, "%q", in)
