@@ -47,12 +47,15 @@ type header struct {
 
 func (h header) render() string {
 	var b strings.Builder
+	if strings.Contains(h.ServerVersion, "MariaDB") {
+		b.WriteString(sandboxLine + "\n")
+	}
 	fmt.Fprintf(&b, "-- %s %s backup\n", h.Tool, h.Version)
-	fmt.Fprintf(&b, "-- server: %s (%s)\n", h.Server, h.ServerVersion)
-	fmt.Fprintf(&b, "-- tenant: %s, database: %s\n", h.Tenant, h.Database)
+	fmt.Fprintf(&b, "-- server: %s (%s)\n", commentText(h.Server), commentText(h.ServerVersion))
+	fmt.Fprintf(&b, "-- tenant: %s, database: %s\n", commentText(h.Tenant), commentText(h.Database))
 	fmt.Fprintf(&b, "-- kind: %s, started: %s\n", h.Kind, h.Time.UTC().Format(time.RFC3339))
-	fmt.Fprintf(&b, "-- snapshot: %s\n", h.Snapshot)
-	b.WriteString("-- Restore with: mariadb DATABASE < file.sql (after decompression). It names no database, so it loads into whichever one it is given.\n\n")
+	fmt.Fprintf(&b, "-- snapshot: %s\n", commentText(h.Snapshot))
+	b.WriteString("-- Restore with: tenancy backup restore, or mariadb DATABASE < file.sql after decompression (mysql --binary-mode DATABASE < file.sql on MySQL). Names in comments are %XX-encoded. It names no database, so it loads into whichever one it is given.\n\n")
 	for _, s := range sessionSetup {
 		b.WriteString(s + ";\n")
 	}
@@ -61,14 +64,14 @@ func (h header) render() string {
 }
 
 func tableDDL(t table) string {
-	return fmt.Sprintf("\n-- table %s\nDROP TABLE IF EXISTS %s;\n%s;\n", tenants.QuoteIdent(t.Name), tenants.QuoteIdent(t.Name), t.DDL)
+	return fmt.Sprintf("\n-- table %s\nDROP TABLE IF EXISTS %s;\n%s;\n", commentText(t.Name), tenants.QuoteIdent(t.Name), t.DDL)
 }
 
 func objectsSQL(objs []object) string {
 	var b strings.Builder
 	b.WriteString("\n" + markObjects + "\n")
 	for _, o := range objs {
-		fmt.Fprintf(&b, "\n-- %s %s\n", o.Kind, tenants.QuoteIdent(o.Name))
+		fmt.Fprintf(&b, "\n-- %s %s\n", o.Kind, commentText(o.Name))
 		if o.Compound {
 			fmt.Fprintf(&b, "DELIMITER ;;\n%s;;\nDELIMITER ;\n", o.Create)
 		} else {

@@ -50,6 +50,8 @@ func (l *loader) load(ctx context.Context, path string) error {
 	defer dec.Close()
 	counted := &countingReader{r: dec, ctx: ctx}
 	sp := newSplitter(counted)
+	guard := &fileGuard{path: path}
+	sp.comment = guard.comment
 	seq, err := l.conn(ctx)
 	if err != nil {
 		return err
@@ -98,9 +100,15 @@ func (l *loader) load(ctx context.Context, path string) error {
 				return err
 			}
 			l.track.step(StepLoad, "objects")
+			guard.objects = true // parallel took the objects marker
 		case p.Marker != "":
-			continue
+			if err := guard.marker(p.Marker); err != nil {
+				return err
+			}
 		default:
+			if err := guard.statement(p.SQL); err != nil {
+				return err
+			}
 			if err := l.exec(ctx, seq, p.SQL); err != nil {
 				return err
 			}
@@ -250,14 +258,8 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// exec runs one statement, refusing those that would leave the target
-// database (a dump made with --databases).
+// exec runs one statement the file guard let through.
 func (l *loader) exec(ctx context.Context, c execer, q string) error {
-	upper := strings.ToUpper(strings.TrimSpace(q[:min(len(q), 32)]))
-	if strings.HasPrefix(upper, "USE ") || strings.HasPrefix(upper, "USE`") ||
-		strings.HasPrefix(upper, "CREATE DATABASE") || strings.HasPrefix(upper, "CREATE SCHEMA") {
-		return fmt.Errorf("the file switches or creates databases (%.40s): dump the database without --databases/--all-databases", q)
-	}
 	if _, err := c.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("restore statement %.80q: %w", q, err)
 	}

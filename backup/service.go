@@ -18,8 +18,10 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
-// Version is written into every file's header.
-const Version = "1"
+// Version is the file format, written into every header. Format 2 writes
+// names in comments %XX-encoded and starts a MariaDB server's files with
+// the client's sandbox line; restores read formats 1 and 2.
+const Version = "2"
 
 // Service makes, lists, verifies, restores and expires tenant backups.
 type Service struct {

@@ -16,6 +16,9 @@ type splitter struct {
 	r     *bufio.Reader
 	delim []byte
 	buf   []byte
+	// comment, when set, sees every comment at a statement boundary (a
+	// "--" or "#" line, or a whole /* */ comment) and may refuse it.
+	comment func(text string) error
 }
 
 func newSplitter(r io.Reader) *splitter {
@@ -43,7 +46,11 @@ func (s *splitter) next() (piece, error) {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			_, _ = s.r.Discard(1)
 		case c == '#':
-			if _, err := s.line(); err != nil {
+			line, err := s.line()
+			if err != nil {
+				return piece{}, err
+			}
+			if err := s.check(line); err != nil {
 				return piece{}, err
 			}
 		case s.peekIs("-- ", "--\t", "--\n", "--\r"):
@@ -54,13 +61,19 @@ func (s *splitter) next() (piece, error) {
 			if m, ok := strings.CutPrefix(line, markPrefix); ok {
 				return piece{Marker: strings.TrimRight(m, "\r")}, nil
 			}
+			if cerr := s.check(line); cerr != nil {
+				return piece{}, cerr
+			}
 			if err != nil {
 				return piece{}, err
 			}
 		case s.peekIs("/*") && !s.peekIs("/*!"):
 			_, _ = s.r.Discard(1)
-			s.buf = s.buf[:0]
-			if err := s.blockComment(false); err != nil {
+			s.buf = append(s.buf[:0], '/')
+			if err := s.blockComment(true); err != nil {
+				return piece{}, err
+			}
+			if err := s.check(string(s.buf)); err != nil {
 				return piece{}, err
 			}
 		case s.peekFold("DELIMITER "):
@@ -77,6 +90,13 @@ func (s *splitter) next() (piece, error) {
 			return s.statement()
 		}
 	}
+}
+
+func (s *splitter) check(comment string) error {
+	if s.comment == nil {
+		return nil
+	}
+	return s.comment(comment)
 }
 
 // statement reads up to the delimiter outside quotes and comments.
