@@ -69,6 +69,9 @@ const catalogDDL = "CREATE TABLE IF NOT EXISTS `tenant_backups` (" +
 // InitCatalog creates the central tenant_backups table if it is absent
 // (`tenancy init` calls it). It reports whether it created it.
 func InitCatalog(ctx context.Context, central *sqlx.DB) (bool, error) {
+	if err := initRestores(ctx, central); err != nil {
+		return false, err
+	}
 	var n int
 	if err := central.GetContext(ctx, &n, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tenant_backups'"); err != nil {
 		return false, fmt.Errorf("look for table tenant_backups: %w", err)
@@ -185,7 +188,7 @@ func (c catalog) delete(ctx context.Context, id int64) error {
 // metadata.json: every complete backup of one tenant, one entry each.
 
 func metadataPath(dir, tenantID string) string {
-	return filepath.Join(dir, tenantID, "metadata.json")
+	return filepath.Join(dir, tenantFolder(tenantID), "metadata.json")
 }
 
 func readMetadata(dir, tenantID string) ([]Backup, error) {

@@ -59,6 +59,9 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 		return res, err
 	}
 	defer lock.Release()
+	if err := s.dropLeftovers(ctx, req.Target.ID); err != nil {
+		return res, err
+	}
 	server, err := s.tenants.Servers().DB(ctx, req.Target.Server)
 	if err != nil {
 		return res, err
@@ -78,14 +81,22 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 	} else if exists {
 		return res, fmt.Errorf("database %s already exists on %s: pick another name", into, req.Target.Server)
 	}
-	charset, collation := databaseCharset(ctx, server, req.Target.Database)
-	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+tenants.QuoteIdent(into)+" CHARACTER SET "+charset+" COLLATE "+collation); err != nil {
-		return res, fmt.Errorf("create database %s: %w", into, err)
+	if req.NewDatabase == "" {
+		if err := s.markScratch(ctx, req.Target.Server, into, req.Target); err != nil {
+			return res, err
+		}
 	}
 	cleanup := func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		_ = tenants.DropDatabase(cctx, server, into)
+		if tenants.DropDatabase(cctx, server, into) == nil && req.NewDatabase == "" {
+			_ = s.unmarkScratch(cctx, req.Target.Server, into)
+		}
+	}
+	charset, collation := databaseCharset(ctx, server, req.Target.Database)
+	if _, err := server.ExecContext(ctx, "CREATE DATABASE "+tenants.QuoteIdent(into)+" CHARACTER SET "+charset+" COLLATE "+collation); err != nil {
+		cleanup()
+		return res, fmt.Errorf("create database %s: %w", into, err)
 	}
 	if err := s.loadInto(ctx, req.Target.Server, into, s.Path(req.Backup), track, &res); err != nil {
 		cleanup()
