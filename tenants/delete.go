@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -61,15 +62,18 @@ func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, repo
 		step Step
 		skip bool
 		msg  string
+		// gone names what the step removed, for a later step's failure.
+		gone string
 		run  func() error
 	}{
-		{StepDropDatabase, opts.KeepDatabase, "drop database " + t.Database + " on " + t.Server,
+		{StepDropDatabase, opts.KeepDatabase, "drop database " + t.Database + " on " + t.Server, "database " + t.Database,
 			func() error { return DropDatabase(ctx, server, t.Database) }},
-		{StepDropUser, t.DBUser == "", "drop user " + t.DBUser,
+		{StepDropUser, t.DBUser == "", "drop user " + t.DBUser, "user " + t.DBUser,
 			func() error { return dropUser(ctx, server, t.DBUser, s.cfg.Tenancy.UserHost) }},
-		{StepDeleteRows, false, fmt.Sprintf("delete tenant row and %d domain(s)", len(t.Domains)),
+		{StepDeleteRows, false, fmt.Sprintf("delete tenant row and %d domain(s)", len(t.Domains)), "",
 			func() error { return deleteRows(ctx, tx, t.ID) }},
 	}
+	var gone []string
 	for _, st := range steps {
 		if st.skip {
 			r.send(st.step, StepSkipped, "")
@@ -78,7 +82,10 @@ func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, repo
 		r.send(st.step, StepStarted, st.msg)
 		if err := st.run(); err != nil {
 			r.send(st.step, StepFailed, err.Error())
-			return fmt.Errorf("delete tenant %s: %w", t.ID, err)
+			return fmt.Errorf("delete tenant %s: %w; %s", t.ID, err, stillRegistered(gone))
+		}
+		if st.gone != "" {
+			gone = append(gone, st.gone)
 		}
 		r.send(st.step, StepDone, "")
 	}
@@ -88,6 +95,20 @@ func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, repo
 	committed = true
 	s.publish(Change{Kind: Deleted, TenantID: t.ID, Domains: t.Domains})
 	return nil
+}
+
+// stillRegistered ends the message of a deletion that failed before its
+// commit: the rows are kept, and gone lists what was dropped already.
+func stillRegistered(gone []string) string {
+	if len(gone) == 0 {
+		return "nothing was removed and the tenant is still registered; fix the problem and delete it again"
+	}
+	verb := " was"
+	if len(gone) > 1 {
+		verb = " were"
+	}
+	return "the tenant is still registered, but its " + strings.Join(gone, " and ") + verb +
+		" already dropped; fix the problem and delete it again to finish"
 }
 
 // SetStatus changes a tenant's status.
