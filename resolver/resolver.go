@@ -70,6 +70,9 @@ type Resolver struct {
 	// afterLoad, set by tests only, runs between a database load and the
 	// stores that follow it.
 	afterLoad func(domain string)
+	// clock, set by tests only, is the in-process tier's time (nil: the
+	// real one), so expiry is tested without waiting.
+	clock func() time.Time
 	// unwatch detaches the resolver from the services it watches.
 	unwatchMu sync.Mutex
 	unwatch   []func()
@@ -150,7 +153,7 @@ func (r *Resolver) Lookup(ctx context.Context, host string) (Result, error) {
 		return Result{Tier: TierLocal}, nil
 	}
 	if r.local != nil {
-		if e, ok := r.local.get(domain, start.UnixNano()); ok {
+		if e, ok := r.local.get(domain, r.localNow(start)); ok {
 			res := Result{Found: e.tenant != nil, Tier: TierLocal}
 			if e.tenant != nil {
 				res.Tenant = *e.tenant
@@ -225,7 +228,16 @@ func (r *Resolver) storeLocal(domain string, res Result, gen uint64) {
 	} else {
 		ttl = min(ttl, r.cfg.NegativeTTL.D())
 	}
-	r.local.put(domain, t, ttl, time.Now().UnixNano())
+	r.local.put(domain, t, ttl, r.localNow(time.Now()))
+}
+
+// localNow is the in-process tier's time in unix nanoseconds: now, unless
+// a test set a clock.
+func (r *Resolver) localNow(now time.Time) int64 {
+	if r.clock != nil {
+		return r.clock().UnixNano()
+	}
+	return now.UnixNano()
 }
 
 // noVersion stands for a domain version fill did not read from Redis
