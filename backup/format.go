@@ -55,7 +55,7 @@ func (h header) render() string {
 	fmt.Fprintf(&b, "-- tenant: %s, database: %s\n", commentText(h.Tenant), commentText(h.Database))
 	fmt.Fprintf(&b, "-- kind: %s, started: %s\n", h.Kind, h.Time.UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "-- snapshot: %s\n", commentText(h.Snapshot))
-	b.WriteString("-- Restore with: tenancy backup restore, or mariadb DATABASE < file.sql after decompression (mysql --binary-mode DATABASE < file.sql on MySQL). Names in comments are %XX-encoded. It names no database, so it loads into whichever one it is given.\n\n")
+	b.WriteString("-- Restore with: tenancy backup restore, or mariadb --binary-mode DATABASE < file.sql after decompression (mysql --binary-mode on MySQL; binary mode keeps a CR LF in a name and turns client commands off). Names in comments are %XX-encoded. It names no database, so it loads into whichever one it is given.\n\n")
 	for _, s := range sessionSetup {
 		b.WriteString(s + ";\n")
 	}

@@ -125,7 +125,7 @@ func (f *fixture) objects(t *testing.T, database string) []string {
 }
 
 // loadWithClient decompresses a backup and pipes it into `mariadb DB`.
-func (f *fixture) loadWithClient(t *testing.T, path, database string) {
+func (f *fixture) loadWithClient(t *testing.T, path, database string, flags ...string) {
 	t.Helper()
 	f.env.Exec(t, "CREATE DATABASE "+tenants.QuoteIdent(database))
 	file, err := os.Open(path)
@@ -134,7 +134,7 @@ func (f *fixture) loadWithClient(t *testing.T, path, database string) {
 	r, err := newDecompressor(file, compressionOf(path))
 	require.NoError(t, err)
 	defer r.Close()
-	cmd := exec.Command("mariadb", "-uroot", "-h127.0.0.1", "--protocol=tcp", database)
+	cmd := exec.Command("mariadb", append(flags, "-uroot", "-h127.0.0.1", "--protocol=tcp", database)...)
 	cmd.Stdin = r
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "mariadb client: %s", out)

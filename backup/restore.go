@@ -145,8 +145,9 @@ func scratchName(db string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	suffix := "__restore_" + hex.EncodeToString(b)
-	if len(db)+len(suffix) > tenants.MaxDatabaseName {
-		db = db[:tenants.MaxDatabaseName-len(suffix)]
+	// MySQL counts characters: cut whole ones, never a UTF-8 sequence.
+	if r := []rune(db); len(r)+len(suffix) > tenants.MaxDatabaseName {
+		db = string(r[:tenants.MaxDatabaseName-len(suffix)])
 	}
 	return db + suffix
 }

@@ -2,6 +2,8 @@ package backup
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"fmt"
 	"io"
@@ -59,9 +61,21 @@ type CreateRequest struct {
 	Compression string
 }
 
-// fileName is <tenant-id>_<YYYY-MM-DD_HH-MM-SS>_<kind>.sql[.zst|.gz].
+// fileName is <folder>_<YYYY-MM-DD_HH-MM-SS>_<kind>.sql[.zst|.gz].
 func fileName(tenantID string, at time.Time, kind, compression string) string {
-	return fmt.Sprintf("%s_%s_%s.sql%s", tenantID, at.UTC().Format("2006-01-02_15-04-05"), kind, extension(compression))
+	return fmt.Sprintf("%s_%s_%s.sql%s", tenantFolder(tenantID), at.UTC().Format("2006-01-02_15-04-05"), kind, extension(compression))
+}
+
+// tenantFolder names a tenant's backup folder: its id when the id follows
+// the rule for new names (a UUID, a slug), else "~" and a hash of the id,
+// so that an id a registry holds ("../x", "a/b", a newline) never leaves
+// the backup folder or reaches a path raw. "~" never starts a valid id.
+func tenantFolder(id string) string {
+	if tenants.ValidateNewName("tenant id", id, 200) == nil {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "~" + hex.EncodeToString(sum[:16])
 }
 
 // Path returns a backup's file on disk.
@@ -134,15 +148,12 @@ func (s *Service) create(ctx context.Context, req CreateRequest, progress func(P
 	if err := checkCompression(req.Compression); err != nil {
 		return Backup{}, err
 	}
-	if err := tenants.ValidateNewName("tenant id", t.ID, 255); err != nil {
-		return Backup{}, fmt.Errorf("back up tenant %s: its id cannot name a folder: %w", t.ID, err)
-	}
 	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
 	if err != nil {
 		return Backup{}, err
 	}
 	defer lock.Release()
-	dir := filepath.Join(s.cfg.Dir, t.ID)
+	dir := filepath.Join(s.cfg.Dir, tenantFolder(t.ID))
 	if _, err := removeLeftovers(dir); err != nil {
 		return Backup{}, err
 	}
@@ -158,7 +169,7 @@ func (s *Service) create(ctx context.Context, req CreateRequest, progress func(P
 	}
 	b := Backup{
 		TenantID: t.ID, Kind: req.Kind, Compression: req.Compression, Engine: s.cfg.Engine,
-		File:   filepath.Join(t.ID, fileName(t.ID, started, req.Kind, req.Compression)),
+		File:   filepath.Join(tenantFolder(t.ID), fileName(t.ID, started, req.Kind, req.Compression)),
 		Server: t.Server, Database: t.Database, StartedAt: started,
 	}
 	if err := s.cat.insertRunning(ctx, &b); err != nil {
