@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 // rows is the loaded registry in display order, with each tenant's
@@ -45,17 +46,19 @@ func (r *rows) adopt(l listing) {
 }
 
 // haystack is what the filter searches: name, id, database and domains
-// (the fields tenants.Filter matches), lower-cased.
+// (the fields tenants.Filter matches), lower-cased and escaped as the
+// table shows them, so the filter matches what the user sees (typing
+// \e finds a name holding an ESC).
 func haystack(t tenants.Tenant) string {
 	var b strings.Builder
-	b.WriteString(strings.ToLower(t.Name))
+	b.WriteString(strings.ToLower(termtext.Line(t.Name)))
 	b.WriteByte(0)
-	b.WriteString(strings.ToLower(t.ID))
+	b.WriteString(strings.ToLower(termtext.Line(t.ID)))
 	b.WriteByte(0)
-	b.WriteString(strings.ToLower(t.Database))
+	b.WriteString(strings.ToLower(termtext.Line(t.Database)))
 	for _, d := range t.Domains {
 		b.WriteByte(0)
-		b.WriteString(d)
+		b.WriteString(strings.ToLower(termtext.Line(d)))
 	}
 	return b.String()
 }

@@ -31,6 +31,7 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	before := m.filter.Value()
 	m.filter, cmd = m.filter.Update(msg)
+	common.EscapeInput(&m.filter)
 	if m.filter.Value() != before {
 		m.applyFilter()
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/styles"
 )
 
@@ -62,14 +63,23 @@ func measure(ts []tenants.Tenant) natural {
 	n[colLastAccess] = max(n[colLastAccess], len("never"))
 	for _, t := range ts {
 		n[colIndex] = max(n[colIndex], len(strconv.Itoa(t.Index))+2)
-		n[colTenantID] = max(n[colTenantID], len(t.ID))
-		n[colName] = max(n[colName], width(t.Name))
-		n[colDomain] = max(n[colDomain], len(t.PrimaryDomain())+domainsSuffix(t))
-		n[colStatus] = max(n[colStatus], len(t.Status))
-		n[colDatabase] = max(n[colDatabase], len(t.Database))
-		n[colServer] = max(n[colServer], len(t.Server))
+		n[colTenantID] = max(n[colTenantID], shownWidth(t.ID))
+		n[colName] = max(n[colName], shownWidth(t.Name))
+		n[colDomain] = max(n[colDomain], shownWidth(t.PrimaryDomain())+domainsSuffix(t))
+		n[colStatus] = max(n[colStatus], shownWidth(string(t.Status)))
+		n[colDatabase] = max(n[colDatabase], shownWidth(t.Database))
+		n[colServer] = max(n[colServer], shownWidth(t.Server))
 	}
 	return n
+}
+
+// shownWidth is the cells a registry value takes once escaped (what
+// value shows).
+func shownWidth(s string) int {
+	if termtext.Safe(s) {
+		return width(s)
+	}
+	return width(termtext.Line(s))
 }
 
 func domainsSuffix(t tenants.Tenant) int {
@@ -195,7 +205,7 @@ func rowLine(t *tenants.Tenant, l layout, st *styles.Styles, cache *statusCells,
 		first = false
 		v := value(t, c, now)
 		if c == colTenantID && len(v) > l[c] {
-			v = v[:l[c]] // a prefix of the id is what people type: no ellipsis
+			v = ansi.Truncate(v, l[c], "") // a prefix of the id is what people type: no ellipsis
 		}
 		if c == colStatus {
 			status = cell(v, l[c])
@@ -241,16 +251,18 @@ func (c *statusCells) paint(st *styles.Styles, status tenants.Status, padded str
 	return s
 }
 
+// value is what a cell shows: registry values escaped as one line (only
+// the rows on screen are escaped, and a safe value is not copied).
 func value(t *tenants.Tenant, c colID, now time.Time) string {
 	switch c {
 	case colIndex:
 		return "[" + strconv.Itoa(t.Index) + "]"
 	case colTenantID:
-		return t.ID
+		return termtext.Line(t.ID)
 	case colName:
-		return t.Name
+		return termtext.Line(t.Name)
 	case colDomain:
-		d := t.PrimaryDomain()
+		d := termtext.Line(t.PrimaryDomain())
 		if len(t.Domains) > 1 {
 			d += fmt.Sprintf(" +%d", len(t.Domains)-1)
 		}
@@ -259,11 +271,11 @@ func value(t *tenants.Tenant, c colID, now time.Time) string {
 		}
 		return d
 	case colStatus:
-		return string(t.Status)
+		return termtext.Line(string(t.Status))
 	case colDatabase:
-		return t.Database
+		return termtext.Line(t.Database)
 	case colServer:
-		return t.Server
+		return termtext.Line(t.Server)
 	case colLastAccess:
 		return ago(t.LastAccessedAt, now)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // sortColumn maps a sort key to the column it orders.
@@ -28,7 +29,7 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	switch {
 	case !m.loaded && m.err != nil:
-		b.WriteString(st.FlashError.Render("Could not list the tenants: "+m.err.Error()) + "\n" + st.Subtle.Render("r retries"))
+		b.WriteString(st.FlashError.Render("Could not list the tenants: "+common.Message(m.err.Error())) + "\n" + st.Subtle.Render("r retries"))
 		return b.String()
 	case !m.loaded:
 		b.WriteString(st.Subtle.Render("loading tenants…"))
@@ -41,6 +42,7 @@ func (m *Model) View() string {
 		b.WriteString(st.Subtle.Render(msg))
 		return b.String()
 	case m.rows.len() == 0:
+		// the filter is escaped as it is typed (common.EscapeInput)
 		b.WriteString(st.Subtle.Render("No tenant matches “" + m.filter.Value() + "” — esc clears the filter."))
 		return b.String()
 	}
