@@ -98,8 +98,15 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// jsonEncoder writes indented JSON (printJSON).
 func jsonEncoder(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
+	enc := jsonLines(w)
 	enc.SetIndent("", "  ")
 	return enc
+}
+
+// jsonLines writes one JSON value per line (progress events, reports),
+// exact and inert on a terminal (see jsonTerminalWriter).
+func jsonLines(w io.Writer) *json.Encoder {
+	return json.NewEncoder(jsonTerminalWriter{w})
 }

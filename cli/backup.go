@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -127,21 +129,23 @@ func newBackupCreateCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+// printCreated writes one line per tenant, failures included, and the
+// throughput of several.
 func printCreated(w io.Writer, bs *backup.Service, results []backup.Result, elapsed time.Duration) {
 	var bytes int64
 	for _, r := range results {
 		if r.Err != nil {
-			fmt.Fprintf(w, "✗ %s (%s): %v\n", r.Tenant.Name, r.Tenant.ID, r.Err)
+			printf(w, "✗ %s (%s): %v\n", r.Tenant.Name, r.Tenant.ID, r.Err)
 			continue
 		}
 		b := r.Backup
 		bytes += b.RawBytes
 		dur := b.FinishedAt.Sub(b.StartedAt).Round(time.Millisecond)
-		fmt.Fprintf(w, "✓ %s: backup %d, %s, %d tables, %d rows, %s (%s raw), %s\n", r.Tenant.Name, b.ID, bs.Path(b), b.Tables, b.Rows, humanBytes(b.Size), humanBytes(b.RawBytes), dur)
+		printf(w, "✓ %s: backup %d, %s, %d tables, %d rows, %s (%s raw), %s\n", r.Tenant.Name, b.ID, bs.Path(b), b.Tables, b.Rows, humanBytes(b.Size), humanBytes(b.RawBytes), dur)
 	}
 	if len(results) > 1 {
 		secs := elapsed.Seconds()
-		fmt.Fprintf(w, "%s in %s: %.1f tenants/minute, %.1f MB/s raw\n", plural(len(results), "tenant"), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
+		printf(w, "%s in %s: %.1f tenants/minute, %.1f MB/s raw\n", plural(len(results), "tenant"), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
 	}
 }
 
@@ -172,7 +176,7 @@ func newBackupListCmd(app *App) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tCOMPRESSION\tSTATUS\tVERIFIED\tFILE")
+			tw.Row("ID", "TENANT", "STARTED (UTC)", "KIND", "SIZE", "COMPRESSION", "STATUS", "VERIFIED", "FILE")
 			for _, b := range list {
 				verified := "-"
 				if b.VerifiedAt != nil {
@@ -182,10 +186,10 @@ func newBackupListCmd(app *App) *cobra.Command {
 				if b.Error != "" {
 					status += ": " + firstLine(b.Error, 50)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.TenantID, b.StartedAt.UTC().Format("2006-01-02 15:04:05"), b.Kind, humanBytes(b.Size), b.Compression, status, verified, b.File)
+				tw.Row(strconv.FormatInt(b.ID, 10), b.TenantID, b.StartedAt.UTC().Format("2006-01-02 15:04:05"), b.Kind, humanBytes(b.Size), b.Compression, status, verified, b.File)
 			}
 			tw.Flush()
-			fmt.Fprintln(cmd.OutOrStdout(), plural(len(list), "backup"))
+			printf(cmd.OutOrStdout(), "%s\n", plural(len(list), "backup"))
 			return nil
 		},
 	}
@@ -193,10 +197,11 @@ func newBackupListCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+// firstLine is s's first line, cut to max characters (never inside one).
 func firstLine(s string, max int) string {
 	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > max {
-		s = s[:max] + "…"
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max]) + "…"
 	}
 	return s
 }
@@ -220,7 +225,7 @@ func newBackupVerifyCmd(app *App) *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "OK %s: %s compressed, %s of SQL, sha256 %s, footer %q\n", bs.Path(b), humanBytes(res.Size), humanBytes(res.RawBytes), res.SHA256, res.Footer)
+			printf(cmd.OutOrStdout(), "OK %s: %s compressed, %s of SQL, sha256 %s, footer %q\n", bs.Path(b), humanBytes(res.Size), humanBytes(res.RawBytes), res.SHA256, res.Footer)
 			return nil
 		},
 	}

@@ -26,7 +26,7 @@ type progressView struct {
 func newProgressView(w io.Writer, tty, asJSON bool, total int) *progressView {
 	v := &progressView{w: w, tty: tty && !asJSON, total: total}
 	if asJSON {
-		v.json = json.NewEncoder(w)
+		v.json = jsonLines(w)
 	}
 	return v
 }
@@ -53,7 +53,7 @@ func (v *progressView) report(tenant string, p backup.Progress) {
 	if v.total > 1 {
 		prefix = fmt.Sprintf("[%d/%d] ", v.done, v.total)
 	}
-	fmt.Fprintf(v.w, "\r\x1b[2K%s%s %s", prefix, tenant, describeProgress(p))
+	printf(v.w, "\r\x1b[2K%s%s %s", prefix, tenant, describeProgress(p))
 	v.drawn = true
 }
 
@@ -100,7 +100,7 @@ func (v *progressView) finish() {
 	defer v.mu.Unlock()
 	v.done++
 	if v.drawn {
-		fmt.Fprint(v.w, "\r\x1b[2K")
+		printf(v.w, "\r\x1b[2K")
 		v.drawn = false
 	}
 }

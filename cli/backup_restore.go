@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func newBackupRestoreCmd(app *App) *cobra.Command {
 				}{"summary", res})
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Restored %s into database %s on %s: %d statements, %s of SQL in %s.\n",
+			printf(cmd.OutOrStdout(), "Restored %s into database %s on %s: %d statements, %s of SQL in %s.\n",
 				bs.Path(b), res.Database, res.Server, res.Statements, humanBytes(res.Bytes), res.Elapsed.Round(time.Millisecond))
 			return nil
 		},
@@ -83,8 +84,8 @@ func confirmRestore(app *App, t tenants.Tenant, b backup.Backup, newDB string) e
 		return err
 	}
 	w := app.Stderr
-	fmt.Fprintf(w, "Restoring %s (%s, %s, started %s)\n", b.File, b.Kind, humanBytes(b.Size), b.StartedAt.UTC().Format("2006-01-02 15:04:05"))
-	fmt.Fprintf(w, "%s of tenant [%d] %s (%s) on %s.\n", what, t.Index, t.Name, t.ID, t.Server)
+	printf(w, "Restoring %s (%s, %s, started %s)\n", b.File, b.Kind, humanBytes(b.Size), b.StartedAt.UTC().Format("2006-01-02 15:04:05"))
+	printf(w, "%s of tenant [%d] %s (%s) on %s.\n", what, t.Index, t.Name, t.ID, t.Server)
 	return askTenantName(app, t, "nothing was restored")
 }
 
@@ -154,7 +155,7 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 
 func printPlan(w io.Writer, plan []backup.Decision, dryRun bool) {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ACTION\tID\tTENANT\tSTARTED (UTC)\tKIND\tSIZE\tWHY")
+	tw.Row("ACTION", "ID", "TENANT", "STARTED (UTC)", "KIND", "SIZE", "WHY")
 	removed, freed := 0, int64(0)
 	for _, d := range plan {
 		action := "keep"
@@ -164,14 +165,14 @@ func printPlan(w io.Writer, plan []backup.Decision, dryRun bool) {
 				action = "would remove"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", action, d.Backup.ID, d.Backup.TenantID, d.Backup.StartedAt.UTC().Format("2006-01-02 15:04:05"), d.Backup.Kind, humanBytes(d.Backup.Size), strings.Join(d.Reasons, ", "))
+		tw.Row(action, strconv.FormatInt(d.Backup.ID, 10), d.Backup.TenantID, d.Backup.StartedAt.UTC().Format("2006-01-02 15:04:05"), d.Backup.Kind, humanBytes(d.Backup.Size), strings.Join(d.Reasons, ", "))
 	}
 	tw.Flush()
 	verb := "Removed"
 	if dryRun {
 		verb = "Would remove"
 	}
-	fmt.Fprintf(w, "%s %d of %s, %s.\n", verb, removed, plural(len(plan), "backup"), humanBytes(freed))
+	printf(w, "%s %d of %s, %s.\n", verb, removed, plural(len(plan), "backup"), humanBytes(freed))
 }
 
 // ageFlag is a duration flag that also takes days ("30d").

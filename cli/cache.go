@@ -44,7 +44,7 @@ func (a *App) watchCache(svc *tenants.Service) error {
 func (h *cacheHook) close(w io.Writer) {
 	h.stop()
 	if err := h.inv.Err(); err != nil {
-		fmt.Fprintf(w, "tenancy: warning: %v; web servers may serve the old tenant until the cache TTL ends: run `tenancy cache clear REF` once Redis is back\n", err)
+		printf(w, "tenancy: warning: %v; web servers may serve the old tenant until the cache TTL ends: run `tenancy cache clear REF` once Redis is back\n", err)
 	}
 	h.client.Close()
 }
@@ -100,7 +100,7 @@ func newCacheWarmCmd(app *App) *cobra.Command {
 			if w.Skipped > 0 {
 				skipped = fmt.Sprintf(" (%d skipped: written while warming, they fill on their next lookup)", w.Skipped)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Warmed %s of %s in %s%s.\n", plural(int(w.Domains), "domain"), plural(w.Tenants, "tenant"), time.Since(start).Round(time.Millisecond), skipped)
+			printf(cmd.OutOrStdout(), "Warmed %s of %s in %s%s.\n", plural(int(w.Domains), "domain"), plural(w.Tenants, "tenant"), time.Since(start).Round(time.Millisecond), skipped)
 			return nil
 		},
 	}
@@ -124,7 +124,7 @@ func newCacheClearCmd(app *App) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s; every resolver flushed its in-process tier.\n", plural(int(n), "cached domain"))
+				printf(cmd.OutOrStdout(), "Deleted %s; every resolver flushed its in-process tier.\n", plural(int(n), "cached domain"))
 				return nil
 			}
 			list, err := svc.FindMany(cmd.Context(), args)
@@ -138,7 +138,7 @@ func newCacheClearCmd(app *App) *cobra.Command {
 			if err := cache.ClearDomains(cmd.Context(), domains); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Cleared %s of %s: %s\n", plural(len(domains), "domain"), plural(len(list), "tenant"), strings.Join(domains, ", "))
+			printf(cmd.OutOrStdout(), "Cleared %s of %s: %s\n", plural(len(domains), "domain"), plural(len(list), "tenant"), strings.Join(domains, ", "))
 			return nil
 		},
 	}
@@ -152,12 +152,12 @@ func progressLine(w io.Writer, tty bool) func(resolver.Progress) {
 	}
 	return func(p resolver.Progress) {
 		if p.Total > 0 {
-			fmt.Fprintf(w, "\r%s: %d/%d", p.Step, p.Done, p.Total)
+			printf(w, "\r%s: %d/%d", p.Step, p.Done, p.Total)
 		} else {
-			fmt.Fprintf(w, "\r%s: %d", p.Step, p.Done)
+			printf(w, "\r%s: %d", p.Step, p.Done)
 		}
 		if p.Total > 0 && p.Done >= p.Total {
-			fmt.Fprintln(w)
+			printf(w, "\n")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,25 +41,25 @@ func newCacheStatsCmd(app *App) *cobra.Command {
 
 func printReport(w io.Writer, rep resolver.Report) {
 	if !rep.Reachable {
-		fmt.Fprintf(w, "Redis:     unreachable (%s)\n", rep.Error)
+		printf(w, "Redis:     unreachable (%s)\n", rep.Error)
 		return
 	}
-	fmt.Fprintf(w, "Redis:     reachable, ping %s\n", rep.Ping.Round(time.Microsecond))
-	fmt.Fprintf(w, "Keys:      %s under %q (%d negative)\n", plural(int(rep.Domains), "cached domain"), rep.Prefix, rep.Negative)
+	printf(w, "Redis:     reachable, ping %s\n", rep.Ping.Round(time.Microsecond))
+	printf(w, "Keys:      %s under %q (%d negative)\n", plural(int(rep.Domains), "cached domain"), rep.Prefix, rep.Negative)
 	if rep.Error != "" {
-		fmt.Fprintf(w, "Warning:   %s\n", rep.Error)
+		printf(w, "Warning:   %s\n", rep.Error)
 	}
 	if len(rep.Instances) == 0 {
-		fmt.Fprintln(w, "Resolvers: none published counters lately (they do every cache.stats_interval)")
+		printf(w, "Resolvers: none published counters lately (they do every cache.stats_interval)\n")
 		return
 	}
-	fmt.Fprintf(w, "Resolvers: %d\n\n", len(rep.Instances))
+	printf(w, "Resolvers: %d\n\n", len(rep.Instances))
 	tw := newTable(w)
-	fmt.Fprintln(tw, "INSTANCE\tBREAKER\tLOCAL HIT/MISS\tREDIS HIT/MISS/ERR\tDB LOADS\tNEGATIVE\tP50\tP99\tAT")
+	tw.Row("INSTANCE", "BREAKER", "LOCAL HIT/MISS", "REDIS HIT/MISS/ERR", "DB LOADS", "NEGATIVE", "P50", "P99", "AT")
 	for _, s := range rep.Instances {
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d/%d\t%d\t%d\t%.0fµs\t%.0fµs\t%s\n", s.Instance, s.Breaker,
-			s.LocalHits, s.LocalMisses, s.RedisHits, s.RedisMisses, s.RedisErrors, s.DBLoads, s.NegativeHits,
-			s.Latency.P50, s.Latency.P99, s.At.Format(time.RFC3339))
+		tw.Row(s.Instance, s.Breaker, fmt.Sprintf("%d/%d", s.LocalHits, s.LocalMisses),
+			fmt.Sprintf("%d/%d/%d", s.RedisHits, s.RedisMisses, s.RedisErrors), strconv.FormatInt(s.DBLoads, 10),
+			strconv.FormatInt(s.NegativeHits, 10), fmt.Sprintf("%.0fµs", s.Latency.P50), fmt.Sprintf("%.0fµs", s.Latency.P99), s.At.Format(time.RFC3339))
 	}
 	tw.Flush()
 }
@@ -107,7 +108,7 @@ func newResolveCmd(app *App) *cobra.Command {
 				return fmt.Errorf("no tenant owns %s (answered by %s in %s; the web middleware answers 404)", domain, res.Tier, took)
 			}
 			t := res.Tenant
-			fmt.Fprintf(cmd.OutOrStdout(), "%s → %s (%s), status %s, database %s on %s\nanswered by %s in %s (Redis breaker %s)\n",
+			printf(cmd.OutOrStdout(), "%s → %s (%s), status %s, database %s on %s\nanswered by %s in %s (Redis breaker %s)\n",
 				domain, t.Name, t.ID, t.Status, t.Database, t.Server, res.Tier, took, r.Breaker())
 			return nil
 		},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 // requireTerminal refuses a destructive action that would need a typed
@@ -20,15 +21,23 @@ func requireTerminal(app *App, action string) error {
 }
 
 // askTenantName asks for the tenant's name to be typed exactly; anything
-// else cancels, and the error says that nothing was done.
+// else cancels, and the error says that nothing was done. The name is
+// shown escaped (it comes from the registry), and what is shown is
+// accepted: a name holding a control character could not be typed. A
+// tenant without a name is confirmed by its id, so that a bare Enter
+// never confirms.
 func askTenantName(app *App, t tenants.Tenant, nothingDone string) error {
-	fmt.Fprintf(app.Stderr, "Type the tenant's name (%s) to confirm: ", t.Name)
+	what, want := "name", t.Name
+	if strings.TrimSpace(want) == "" {
+		what, want = "id", t.ID
+	}
+	printf(app.Stderr, "Type the tenant's %s (%s) to confirm: ", what, want)
 	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return err
 	}
-	if strings.TrimRight(line, "\r\n") != t.Name {
-		return fmt.Errorf("the name did not match; %s", nothingDone)
+	if typed := strings.TrimRight(line, "\r\n"); typed == "" || typed != want && typed != termtext.Line(want) {
+		return fmt.Errorf("the %s did not match; %s", what, nothingDone)
 	}
 	return nil
 }

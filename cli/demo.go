@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/sandbox"
@@ -23,7 +21,7 @@ func newDemoCmd(app *App) *cobra.Command {
 			quiet := !noUI && sandbox.Running(cmd.Context(), dir) && !fresh
 			report := func(line string) {
 				if !quiet {
-					fmt.Fprintln(app.Stderr, "demo: "+line)
+					printf(app.Stderr, "demo: %s\n", line)
 				}
 			}
 			sb, err := sandbox.Up(cmd.Context(), sandbox.Options{Dir: dir, Fresh: fresh}, report)
@@ -31,14 +29,14 @@ func newDemoCmd(app *App) *cobra.Command {
 				return err
 			}
 			if noUI {
-				fmt.Fprintln(app.Stdout, sb.ConfigPath)
+				printf(app.Stdout, "%s\n", sb.ConfigPath)
 				return nil
 			}
 			app.ConfigPath = sb.ConfigPath
 			if err := runDashboard(cmd, app); err != nil {
 				return err
 			}
-			fmt.Fprintf(app.Stderr, "The demo servers keep running for the next `tenancy demo`; `tenancy demo stop` stops them (config: %s).\n", sb.ConfigPath)
+			printf(app.Stderr, "The demo servers keep running for the next `tenancy demo`; `tenancy demo stop` stops them (config: %s).\n", sb.ConfigPath)
 			return nil
 		},
 	}
@@ -53,7 +51,7 @@ func newDemoCmd(app *App) *cobra.Command {
 			if err := sandbox.Stop(dir); err != nil {
 				return err
 			}
-			fmt.Fprintln(app.Stdout, "demo sandbox stopped")
+			printf(app.Stdout, "demo sandbox stopped\n")
 			return nil
 		},
 	})

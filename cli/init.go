@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,14 +39,14 @@ func newInitCmd(app *App) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if createdDB {
-				fmt.Fprintln(out, "Created the central database.")
+				printf(out, "Created the central database.\n")
 			}
 			if len(res.CreatedTables) > 0 {
-				fmt.Fprintf(out, "Created tables: %s.\n", strings.Join(res.CreatedTables, ", "))
+				printf(out, "Created tables: %s.\n", strings.Join(res.CreatedTables, ", "))
 			} else {
-				fmt.Fprintln(out, "The central tables already exist; nothing was changed.")
+				printf(out, "The central tables already exist; nothing was changed.\n")
 			}
-			fmt.Fprintf(out, "Central database flavour: %s.\n", res.Flavour)
+			printf(out, "Central database flavour: %s.\n", res.Flavour)
 			return nil
 		},
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/perf"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 func newPerfCmd(app *App) *cobra.Command {
@@ -117,21 +117,27 @@ func runPerf(cmd *cobra.Command, app *App, f *perfFlags, args []string) error {
 		return err
 	}
 	if f.asJSON {
-		if err := json.NewEncoder(out).Encode(rep); err != nil {
+		if err := jsonLines(out).Encode(rep); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintln(out)
-		if err := rep.WriteText(out); err != nil {
+		// The report names tenants, databases and users.
+		var text strings.Builder
+		if err := rep.WriteText(&text); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "\nReport saved to %s\n", path)
+		printBlock(out, "\n"+text.String())
+		printf(out, "\nReport saved to %s\n", path)
 	}
 	switch {
 	case !rep.Isolation.Passed:
 		return fmt.Errorf("isolation check FAILED: see the evidence in the report (%s)", path)
 	case len(rep.CleanupErrors) > 0:
-		return fmt.Errorf("the work table could not be dropped everywhere: %s", strings.Join(rep.CleanupErrors, "; "))
+		reasons := make([]string, len(rep.CleanupErrors))
+		for i, e := range rep.CleanupErrors {
+			reasons[i] = termtext.Line(e)
+		}
+		return fmt.Errorf("the work table could not be dropped everywhere: %s", strings.Join(reasons, "; "))
 	case rep.Cancelled:
 		return fmt.Errorf("the load test was stopped early; the report covers what ran (%s)", path)
 	}
@@ -141,20 +147,20 @@ func runPerf(cmd *cobra.Command, app *App, f *perfFlags, args []string) error {
 // perfPrinter shows snapshots as sysbench-like lines (or JSON lines) on
 // out and the preparation and cleanup steps on a terminal's err.
 func perfPrinter(out, errw io.Writer, asJSON, tty bool) func(perf.Progress) {
-	enc := json.NewEncoder(out)
+	enc := jsonLines(out)
 	return func(p perf.Progress) {
 		switch {
 		case p.Snapshot != nil && asJSON:
 			_ = enc.Encode(p.Snapshot)
 		case p.Snapshot != nil:
-			fmt.Fprintln(out, p.Snapshot.Line())
+			printf(out, "%s\n", p.Snapshot.Line())
 		case tty && p.Total > 0:
-			fmt.Fprintf(errw, "\x1b[2K  %s %d/%d tenants\r", p.Phase, p.Done, p.Total)
+			printf(errw, "\x1b[2K  %s %d/%d tenants\r", p.Phase, p.Done, p.Total)
 			if p.Done == p.Total {
-				fmt.Fprintln(errw)
+				printf(errw, "\n")
 			}
 		case tty:
-			fmt.Fprintf(errw, "  %s…\n", p.Phase)
+			printf(errw, "  %s…\n", p.Phase)
 		}
 	}
 }
@@ -176,8 +182,8 @@ func confirmPerf(app *App, list []tenants.Tenant, opts perf.Options) error {
 	if opts.Ops > 0 {
 		length = fmt.Sprintf("%d ops", opts.Ops)
 	}
-	fmt.Fprintf(w, "This runs %d users per tenant for %s on %s: %s.\n", opts.Users, length, plural(len(list), "tenant database"), strings.Join(names, ", "))
-	fmt.Fprintf(w, "It creates the table %s in each (dropped afterwards) and touches no other table.\nRun it? [y/N] ", perf.Table)
+	printf(w, "This runs %d users per tenant for %s on %s: %s.\n", opts.Users, length, plural(len(list), "tenant database"), strings.Join(names, ", "))
+	printf(w, "It creates the table %s in each (dropped afterwards) and touches no other table.\nRun it? [y/N] ", perf.Table)
 	line, err := bufio.NewReader(app.Stdin).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return err

@@ -41,10 +41,12 @@ func run(ctx context.Context, app *App, args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(app.Stderr, "tenancy: "+err.Error())
+	// Errors name tenants, tables and files; some span lines on purpose
+	// (a config's problems, a server log's tail).
+	printBlock(app.Stderr, "tenancy: "+err.Error()+"\n")
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(app.Stderr, "Run `tenancy help` (or add --help to the command) for usage.")
+		printf(app.Stderr, "Run `tenancy help` (or add --help to the command) for usage.\n")
 		return 2
 	}
 	return 1

@@ -1,38 +1,48 @@
 package cli
 
 import (
-	"bytes"
 	"io"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
-// table lines up tab-separated cells like text/tabwriter, but measures
-// cells by their width on the terminal, so names in CJK or with emoji do
-// not push the columns after them out of line. Write rows, then Flush.
+// table lines up cells like text/tabwriter, but measures cells by their
+// width on the terminal, so names in CJK or with emoji do not push the
+// columns after them out of line. Add rows, then Flush.
 type table struct {
-	w   io.Writer
-	buf bytes.Buffer
+	w    io.Writer
+	rows [][]string
 }
 
 func newTable(w io.Writer) *table { return &table{w: w} }
 
-func (t *table) Write(p []byte) (int, error) { return t.buf.Write(p) }
+// Row adds one row. Each cell is shown through termtext.Line before it is
+// measured: a value can neither act on the terminal nor break the row
+// (a newline or tab in a name stays one visible cell), and the columns
+// line up on what is actually shown.
+func (t *table) Row(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = termtext.Line(c)
+	}
+	t.rows = append(t.rows, row)
+}
 
 // Flush writes the rows with every column padded to its widest cell and
 // two spaces between columns.
 func (t *table) Flush() error {
-	lines := strings.Split(strings.TrimSuffix(t.buf.String(), "\n"), "\n")
-	t.buf.Reset()
 	var widths []int
-	rows := make([][]string, len(lines))
-	cellWidths := make([][]int, len(lines))
-	for i, l := range lines {
-		rows[i] = strings.Split(l, "\t")
-		cellWidths[i] = make([]int, len(rows[i]))
-		for j, c := range rows[i][:len(rows[i])-1] { // the last cell is never padded
+	cellWidths := make([][]int, len(t.rows))
+	for i, r := range t.rows {
+		cellWidths[i] = make([]int, len(r))
+		for j, c := range r {
 			cellWidths[i][j] = cellWidth(c)
+			if j == len(r)-1 {
+				break // the last cell is never padded
+			}
 			if j >= len(widths) {
 				widths = append(widths, 0)
 			}
@@ -40,7 +50,7 @@ func (t *table) Flush() error {
 		}
 	}
 	var out strings.Builder
-	for i, r := range rows {
+	for i, r := range t.rows {
 		for j, c := range r {
 			out.WriteString(c)
 			if j < len(r)-1 {
@@ -49,15 +59,16 @@ func (t *table) Flush() error {
 		}
 		out.WriteString("\n")
 	}
+	t.rows = nil
 	_, err := io.WriteString(t.w, out.String())
 	return err
 }
 
-// cellWidth is a cell's width on the terminal; ASCII, by far the common
-// case, skips the grapheme segmentation.
+// cellWidth is an escaped cell's width on the terminal; ASCII, by far the
+// common case, skips the grapheme segmentation.
 func cellWidth(s string) int {
 	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] < 0x20 {
+		if s[i] >= 0x80 {
 			return ansi.StringWidth(s)
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -13,15 +12,39 @@ import (
 func TestTableAlignsWideCharacters(t *testing.T) {
 	var out bytes.Buffer
 	tw := newTable(&out)
-	fmt.Fprintln(tw, "NAME\tDOMAIN\tSTATUS")
-	fmt.Fprintln(tw, "日本語テナント株式会社\tjp.test\tactive")
-	fmt.Fprintln(tw, "Acme\tacme.test\tblocked")
+	tw.Row("NAME", "DOMAIN", "STATUS")
+	tw.Row("日本語テナント株式会社", "jp.test", "active")
+	tw.Row("Acme", "acme.test", "blocked")
+	tw.Row("😀 emoji", "e.test", "active")
 	require.NoError(t, tw.Flush())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 3)
+	require.Len(t, lines, 4)
 	col := func(line, cell string) int { return ansi.StringWidth(line[:strings.Index(line, cell)]) }
-	require.Equal(t, col(lines[0], "DOMAIN"), col(lines[1], "jp.test"))
-	require.Equal(t, col(lines[0], "DOMAIN"), col(lines[2], "acme.test"))
-	require.Equal(t, col(lines[0], "STATUS"), col(lines[1], "active"))
-	require.Equal(t, col(lines[0], "STATUS"), col(lines[2], "blocked"))
+	for i, domain := range []string{"jp.test", "acme.test", "e.test"} {
+		require.Equal(t, col(lines[0], "DOMAIN"), col(lines[i+1], domain))
+	}
+	for i, status := range []string{"active", "blocked", "active"} {
+		require.Equal(t, col(lines[0], "STATUS"), col(lines[i+1], status))
+	}
+}
+
+// A cell is escaped before it is measured: a tab or newline in a value
+// stays in its cell, an escape sequence is shown, and columns line up on
+// what is shown.
+func TestTableEscapesCellsBeforeMeasuring(t *testing.T) {
+	var out bytes.Buffer
+	tw := newTable(&out)
+	tw.Row("NAME", "STATUS")
+	tw.Row("a\tb\nc", "active")
+	tw.Row("\x1b[31mred\x1b]0;title\a", "active")
+	tw.Row("\u202eevil", "active")
+	require.NoError(t, tw.Flush())
+	requireInert(t, out.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Equal(t, []string{
+		`NAME                   STATUS`,
+		`a\tb\nc                active`,
+		`\e[31mred\e]0;title\a  active`,
+		`\u202eevil             active`,
+	}, lines)
 }

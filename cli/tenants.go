@@ -96,16 +96,16 @@ func joinKeys() string {
 
 func printTable(w io.Writer, list []tenants.Tenant) {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "#\tID\tNAME\tDOMAIN\tSTATUS\tDATABASE\tSERVER\tLAST ACCESS")
+	tw.Row("#", "ID", "NAME", "DOMAIN", "STATUS", "DATABASE", "SERVER", "LAST ACCESS")
 	for _, t := range list {
 		domain := t.PrimaryDomain()
 		if len(t.Domains) > 1 {
 			domain += fmt.Sprintf(" (+%d)", len(t.Domains)-1)
 		}
-		fmt.Fprintf(tw, "[%d]\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Index, t.ID, t.Name, dash(domain), dash(string(t.Status)), t.Database, t.Server, timeOrNever(t.LastAccessedAt))
+		tw.Row(fmt.Sprintf("[%d]", t.Index), t.ID, t.Name, dash(domain), dash(string(t.Status)), t.Database, t.Server, timeOrNever(t.LastAccessedAt))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, plural(len(list), "tenant"))
+	printf(w, "%s\n", plural(len(list), "tenant"))
 }
 
 func dash(s string) string {
@@ -157,7 +157,7 @@ func infoOrNil(info tenants.DatabaseInfo, err error) *tenants.DatabaseInfo {
 
 func printTenant(w io.Writer, t tenants.Tenant, info tenants.DatabaseInfo, infoErr error) {
 	tw := newTable(w)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row := func(k, v string) { tw.Row(k, v) }
 	row("Index", fmt.Sprintf("[%d]", t.Index))
 	row("ID", t.ID)
 	row("Name", t.Name)

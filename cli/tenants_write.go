@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 func newCreateCmd(app *App) *cobra.Command {
@@ -55,7 +56,7 @@ func newCreateCmd(app *App) *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), tenantJSON(t))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created tenant [%d] %s (%s), database %s on %s.\n", t.Index, t.Name, t.ID, t.Database, t.Server)
+			printf(cmd.OutOrStdout(), "Created tenant [%d] %s (%s), database %s on %s.\n", t.Index, t.Name, t.ID, t.Database, t.Server)
 			return nil
 		},
 	}
@@ -94,11 +95,11 @@ func newDeleteCmd(app *App) *cobra.Command {
 			if err := svc.Delete(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress); err != nil {
 				return err
 			}
-			what := "and its database " + t.Database
+			format := "Deleted tenant %s (%s) and its database %s.\n"
 			if keepDB {
-				what = "; its database " + t.Database + " was kept"
+				format = "Deleted tenant %s (%s); its database %s was kept.\n"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted tenant %s (%s) %s.\n", t.Name, t.ID, what)
+			printf(cmd.OutOrStdout(), format, t.Name, t.ID, t.Database)
 			return nil
 		},
 	}
@@ -108,22 +109,22 @@ func newDeleteCmd(app *App) *cobra.Command {
 }
 
 func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB bool) error {
-	if err := requireTerminal(app, "delete tenant "+t.Name); err != nil {
+	if err := requireTerminal(app, "delete tenant "+termtext.Line(t.Name)); err != nil {
 		return err
 	}
 	w := app.Stderr
-	fmt.Fprintf(w, "This deletes tenant [%d] %s (%s):\n", t.Index, t.Name, t.ID)
+	printf(w, "This deletes tenant [%d] %s (%s):\n", t.Index, t.Name, t.ID)
 	if !keepDB {
 		size := ""
 		if info, err := svc.DatabaseInfo(cmd.Context(), t); err == nil && info.Exists {
 			size = fmt.Sprintf(" (%s, %d tables)", humanBytes(info.Bytes), len(info.Tables))
 		}
-		fmt.Fprintf(w, "  database  %s on %s%s\n", t.Database, t.Server, size)
+		printf(w, "  database  %s on %s%s\n", t.Database, t.Server, size)
 	}
 	if t.DBUser != "" {
-		fmt.Fprintf(w, "  user      %s\n", t.DBUser)
+		printf(w, "  user      %s\n", t.DBUser)
 	}
-	fmt.Fprintf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
+	printf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
 	return askTenantName(app, t, "nothing was deleted")
 }
 
@@ -150,7 +151,7 @@ func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
 				}
 				changed = append(changed, tenantJSON(after))
 				if !asJSON {
-					fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
+					printf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
 				}
 			}
 			if asJSON {
@@ -170,7 +171,7 @@ func newDomainsCmd(app *App) *cobra.Command {
 		if asJSON {
 			return printJSON(cmd.OutOrStdout(), tenantJSON(t).Domains)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "[%d] %s domains: %s\n", t.Index, t.Name, dash(strings.Join(t.Domains, ", ")))
+		printf(cmd.OutOrStdout(), "[%d] %s domains: %s\n", t.Index, t.Name, dash(strings.Join(t.Domains, ", ")))
 		return nil
 	}
 	cmd.AddCommand(&cobra.Command{
@@ -228,16 +229,17 @@ func stepPrinter(w io.Writer, tty bool) func(tenants.Progress) {
 	return func(p tenants.Progress) {
 		switch p.State {
 		case tenants.StepStarted:
-			line := fmt.Sprintf("  … %-14s %s", p.Step, p.Message)
-			fmt.Fprint(w, ansi.Truncate(line, width-1, "…")+"\r")
+			// Escaped before it is cut, so what is cut is what is shown.
+			line := termtext.Line(fmt.Sprintf("  … %-14s %s", p.Step, p.Message))
+			printf(w, "%s\r", ansi.Truncate(line, width-1, "…"))
 		case tenants.StepDone:
-			fmt.Fprintf(w, "\x1b[2K  ✓ %s\n", p.Step)
+			printf(w, "\x1b[2K  ✓ %s\n", p.Step)
 		case tenants.StepSkipped:
-			fmt.Fprintf(w, "  - %s (skipped)\n", p.Step)
+			printf(w, "  - %s (skipped)\n", p.Step)
 		case tenants.StepFailed:
-			fmt.Fprintf(w, "\x1b[2K  ✗ %s: %s\n", p.Step, p.Message)
+			printf(w, "\x1b[2K  ✗ %s: %s\n", p.Step, p.Message)
 		case tenants.StepRolledBack:
-			fmt.Fprintf(w, "  ↺ %s\n", p.Message)
+			printf(w, "  ↺ %s\n", p.Message)
 		}
 	}
 }
