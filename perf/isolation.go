@@ -200,16 +200,35 @@ func checkPair(ctx context.Context, servers *tenants.Servers, a, b tenants.Tenan
 	return pc
 }
 
-// accessDenied are the server's refusals: access denied to database,
-// account or table, and an unknown database on that server.
-var accessDenied = map[uint16]bool{1044: true, 1045: true, 1142: true, 1049: true, 1698: true}
+// The server's access-denied errors, the only answers that count as a
+// refusal.
+const (
+	errDBAccessDenied         = 1044 // ER_DBACCESS_DENIED_ERROR: the database
+	errAccessDenied           = 1045 // ER_ACCESS_DENIED_ERROR: the login
+	errTableAccessDenied      = 1142 // ER_TABLEACCESS_DENIED_ERROR: the table
+	errAccessDeniedNoPassword = 1698 // ER_ACCESS_DENIED_NO_PASSWORD_ERROR: the login
+)
+
+// accessDenied reports whether the server refused err's query for lack of
+// privileges. Any other error (a syntax error, an unknown database or
+// table, a lost connection) says nothing about isolation.
+func accessDenied(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case errDBAccessDenied, errAccessDenied, errTableAccessDenied, errAccessDeniedNoPassword:
+		return true
+	}
+	return false
+}
 
 // tryRead runs query; a refusal comes back as its message, anything else as evidence.
 func tryRead(ctx context.Context, db *sql.DB, query string, read func(*sql.Rows) (string, error)) (refusal, evidence string) {
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
-		var me *mysql.MySQLError
-		if errors.As(err, &me) && accessDenied[me.Number] {
+		if accessDenied(err) {
 			return err.Error(), ""
 		}
 		return "", fmt.Sprintf("%s: neither refused nor answered (%v), so isolation is unproven", query, err)
