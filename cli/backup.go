@@ -116,6 +116,8 @@ func newBackupCreateCmd(app *App) *cobra.Command {
 				printCreated(out, bs, results, sum.Elapsed)
 			}
 			if len(sum.Failed) > 0 {
+				// Cron mails stderr: every reason goes there, --json or not.
+				printFailed(app.Stderr, results)
 				return fmt.Errorf("%d of %d backups failed; nothing partial was kept", len(sum.Failed), len(results))
 			}
 			return nil
@@ -146,6 +148,15 @@ func printCreated(w io.Writer, bs *backup.Service, results []backup.Result, elap
 	if len(results) > 1 {
 		secs := elapsed.Seconds()
 		printf(w, "%s in %s: %.1f tenants/minute, %.1f MB/s raw\n", plural(len(results), "tenant"), elapsed.Round(time.Millisecond), float64(len(results))/secs*60, float64(bytes)/secs/1e6)
+	}
+}
+
+// printFailed writes each failed backup's tenant and reason, one line each.
+func printFailed(w io.Writer, results []backup.Result) {
+	for _, r := range results {
+		if r.Err != nil {
+			printf(w, "tenancy: backup of tenant %s (%s) failed: %v\n", r.Tenant.Name, r.Tenant.ID, r.Err)
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,4 +66,43 @@ func TestBackupCommands(t *testing.T) {
 	out, _, err = runEnv(t, env, "backup", "list", "--json")
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(out, `"tenant_id"`), ids)
+}
+
+// A backup that cannot be written fails with its reason on stderr (cron
+// mails stderr) and exit code 1, for one tenant and for --all.
+func TestBackupFailureReasonOnStderr(t *testing.T) {
+	env := testdb.NewCentral(t)
+	svc := env.Service(t)
+	for _, name := range []string{"alpha", "beta"} {
+		_, err := svc.Create(context.Background(), tenants.CreateRequest{Name: name, NoMigrate: true}, nil)
+		require.NoError(t, err)
+	}
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	env.Config.Backup.Dir = filepath.Join(file, "backups") // its parent is a regular file
+	cfg := writeConfig(t, env)
+	require.NoError(t, os.WriteFile(cfg, append(mustRead(t, cfg), []byte("[backup]\ndir = \""+env.Config.Backup.Dir+"\"\n")...), 0o600))
+
+	for _, args := range [][]string{{"alpha"}, {"--all"}, {"--all", "--json"}} {
+		r := runCLI(t, cfg, append([]string{"backup", "create"}, args...)...)
+		require.Equal(t, 1, r.code, "%v: %s", args, r.stdout)
+		require.Contains(t, r.stderr, "not a directory", "%v: the reason is on stderr", args)
+		require.Contains(t, r.stderr, "alpha", "%v: the failed tenant is named on stderr", args)
+		if args[0] == "--all" {
+			require.Contains(t, r.stderr, "beta", args)
+			require.Contains(t, r.stderr, "2 of 2 backups failed", args)
+		}
+		if args[len(args)-1] == "--json" {
+			for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+				require.True(t, json.Valid([]byte(l)), "stdout stays JSON lines: %s", l)
+			}
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }
