@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/tenantops"
 )
@@ -119,12 +120,12 @@ func (m *Model) reload() tea.Cmd {
 	})
 }
 
-// Title implements common.Screen.
+// Title implements common.Screen: the tenant's name, escaped.
 func (m *Model) Title() string {
 	if m.have {
-		return m.t.Name
+		return termtext.Line(m.t.Name)
 	}
-	return m.ref
+	return termtext.Line(m.ref)
 }
 
 // Capturing is true while a domain is typed.
@@ -145,9 +146,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		if msg.err != nil {
 			if errors.Is(msg.err, tenants.ErrNotFound) && m.have {
-				return m, common.Flash("tenant " + m.t.Name + " no longer exists")
+				return m, common.Flash("tenant " + termtext.Line(m.t.Name) + " no longer exists")
 			}
 			m.loadErr = msg.err
+			m.render() // the screen says it too, not only the flash
 			return m, common.FlashError(msg.err)
 		}
 		m.t, m.have, m.loadErr = msg.t, true, nil
@@ -202,14 +204,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return common.Open("backups", m.t.ID, m.t)
 	case key.Matches(msg, k.Resolve):
 		if len(m.t.Domains) == 0 {
-			return common.FlashError(fmt.Errorf("tenant %s has no domain to resolve (+ adds one)", m.t.Name))
+			return common.FlashError(fmt.Errorf("tenant %s has no domain to resolve (+ adds one)", termtext.Line(m.t.Name)))
 		}
 		return m.guard.Open(m.c, common.Open("resolve", m.t.ID, m.t))
 	case key.Matches(msg, k.AddDomain):
 		return m.askDomain()
 	case key.Matches(msg, k.RemoveDomain):
 		if len(m.t.Domains) == 0 {
-			return common.FlashError(fmt.Errorf("tenant %s has no domain to remove", m.t.Name))
+			return common.FlashError(fmt.Errorf("tenant %s has no domain to remove", termtext.Line(m.t.Name)))
 		}
 		m.prompt, m.choice = removeDomain, len(m.t.Domains)-1
 	}

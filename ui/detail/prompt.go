@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -44,6 +45,7 @@ func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.prompt == addDomain:
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
+		common.EscapeInput(&m.input)
 		return cmd
 	case key.Matches(msg, k.NextField, k.Down):
 		m.choice = (m.choice + 1) % len(m.t.Domains)
@@ -59,6 +61,7 @@ func (m *Model) choices() string {
 	st := m.c.Styles
 	parts := make([]string, len(m.t.Domains))
 	for i, d := range m.t.Domains {
+		d = termtext.Line(d)
 		if i == m.choice {
 			parts[i] = st.Cursor.Render("[" + d + "]")
 		} else {
@@ -99,7 +102,7 @@ func (m *Model) changeDomain(kind promptKind, t tenants.Tenant, domain string) t
 		}
 		if err != nil {
 			if !strings.Contains(err.Error(), norm) {
-				err = fmt.Errorf("%s domain %s on tenant %s: %w", action, norm, t.Name, err)
+				err = fmt.Errorf("%s domain %s on tenant %s: %w", action, norm, termtext.Line(t.Name), err)
 			}
 			return common.FlashMsg{Text: err.Error(), Error: true}
 		}

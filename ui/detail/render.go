@@ -8,7 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
+
+	"github.com/tenancy-dev/tenancy/termtext"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // redacted are the data keys whose values are never shown.
@@ -30,19 +34,20 @@ func (m *Model) render() {
 	}
 	if !m.have {
 		if m.loadErr != nil {
-			b.WriteString(st.FlashError.Render(m.loadErr.Error()))
+			b.WriteString(st.FlashError.Render(common.Message(m.loadErr.Error())))
 		} else {
-			b.WriteString(st.Subtle.Render("finding tenant " + m.ref + "…"))
+			b.WriteString(st.Subtle.Render("finding tenant " + termtext.Line(m.ref) + "…"))
 		}
 		m.vp.SetContent(b.String())
 		return
 	}
 	t := m.t
 	now := m.c.Now()
-	b.WriteString(st.Title.Render(fmt.Sprintf("[%d] %s", t.Index, t.Name)) + "  " + st.Status(t.Status).Render(string(t.Status)) + "\n")
+	status := st.Status(t.Status).Render(termtext.Line(string(t.Status)))
+	b.WriteString(st.Title.Render(fmt.Sprintf("[%d] %s", t.Index, termtext.Line(t.Name))) + "  " + status + "\n")
 	section("Tenant")
-	field("id", t.ID)
-	field("status", st.Status(t.Status).Render(string(t.Status)))
+	field("id", termtext.Line(t.ID))
+	field("status", status)
 	field("has homepage", fmt.Sprint(t.HasHomepage))
 	field("created", when(t.CreatedAt, now))
 	field("updated", when(t.UpdatedAt, now))
@@ -53,24 +58,26 @@ func (m *Model) render() {
 		b.WriteString("  " + st.Subtle.Render("none") + "\n")
 	}
 	for _, d := range t.Domains {
-		b.WriteString("  " + d + "\n")
+		b.WriteString("  " + termtext.Line(d) + "\n")
 	}
 
 	section("Database")
-	field("server", t.Server)
-	field("name", t.Database)
+	field("server", termtext.Line(t.Server))
+	field("name", termtext.Line(t.Database))
 	if t.DBUser != "" {
-		field("user", t.DBUser+st.Subtle.Render("  (password stored in data, hidden)"))
+		field("user", termtext.Line(t.DBUser)+st.Subtle.Render("  (password stored in data, hidden)"))
 	} else {
 		field("user", st.Subtle.Render("none (the server's connection user)"))
 	}
 	m.renderInfo(&b, field)
 
+	// The raw data keeps its lines; what JSON leaves unescaped (bidi
+	// controls, C1, DEL) and settings that are not JSON are escaped.
 	section("Data")
-	b.WriteString(indent(st.Code.Render(prettyData(t.Data)), "  ") + "\n")
+	b.WriteString(indent(st.Code.Render(termtext.Block(prettyData(t.Data))), "  ") + "\n")
 	if len(t.Settings) > 0 && string(t.Settings) != "null" {
 		section("Settings")
-		b.WriteString(indent(st.Code.Render(prettyJSON(t.Settings)), "  ") + "\n")
+		b.WriteString(indent(st.Code.Render(termtext.Block(prettyJSON(t.Settings))), "  ") + "\n")
 	}
 	m.vp.SetContent(b.String())
 }
@@ -82,14 +89,14 @@ func (m *Model) renderInfo(b *strings.Builder, field func(string, string)) {
 		field("size", st.Subtle.Render("reading information_schema…"))
 		return
 	case m.infoErr != nil:
-		field("size", st.FlashError.Render(m.infoErr.Error()))
+		field("size", st.FlashError.Render(common.Message(m.infoErr.Error())))
 		return
 	case !m.info.Exists:
-		field("exists", st.FlashError.Render("no: the database is missing on "+m.t.Server))
+		field("exists", st.FlashError.Render("no: the database is missing on "+termtext.Line(m.t.Server)))
 		return
 	}
 	i := m.info
-	field("charset", i.Charset+" / "+i.Collation)
+	field("charset", termtext.Line(i.Charset)+" / "+termtext.Line(i.Collation))
 	field("size", humanize.IBytes(uint64(i.Bytes)))
 	field("tables", fmt.Sprint(len(i.Tables)))
 	field("rows (est.)", humanize.Comma(i.Rows))
@@ -98,9 +105,20 @@ func (m *Model) renderInfo(b *strings.Builder, field func(string, string)) {
 			b.WriteString("    " + st.Subtle.Render(fmt.Sprintf("… and %d more tables", len(i.Tables)-maxTables)) + "\n")
 			break
 		}
-		b.WriteString(fmt.Sprintf("    %-28s %10s rows  %9s\n", tb.Name, humanize.Comma(tb.Rows),
+		// table names come from the tenant's own database
+		b.WriteString(fmt.Sprintf("    %s %10s rows  %9s\n", tableName(tb.Name), humanize.Comma(tb.Rows),
 			humanize.IBytes(uint64(tb.DataBytes+tb.IndexBytes))))
 	}
+}
+
+// tableName is a table's name escaped in a column of 28 cells; a longer
+// name is shown whole (the row is then wider, as it was before).
+func tableName(name string) string {
+	name = termtext.Line(name)
+	if w := ansi.StringWidth(name); w < 28 {
+		return name + strings.Repeat(" ", 28-w)
+	}
+	return name
 }
 
 func when(t *time.Time, now time.Time) string {
