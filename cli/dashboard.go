@@ -14,7 +14,7 @@ func runDashboard(cmd *cobra.Command, app *App) error {
 		return usagef("the dashboard needs a terminal; use the subcommands in scripts (see tenancy --help)")
 	}
 	if _, err := app.Config(); err != nil {
-		return fmt.Errorf("%w\n(to try tenancy without a server of your own, run `tenancy demo`)", err)
+		return linesError{fmt.Errorf("%w\n(to try tenancy without a server of your own, run `tenancy demo`)", err)}
 	}
 	svc, err := app.Service(cmd.Context())
 	if err != nil {

@@ -26,7 +26,7 @@ func newDemoCmd(app *App) *cobra.Command {
 			}
 			sb, err := sandbox.Up(cmd.Context(), sandbox.Options{Dir: dir, Fresh: fresh}, report)
 			if err != nil {
-				return err
+				return linesError{err} // it may end with the server log's tail
 			}
 			if noUI {
 				printf(app.Stdout, "%s\n", sb.ConfigPath)

@@ -13,10 +13,20 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/config"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 // usageError marks a mistake in how the command was called (exit code 2).
 type usageError struct{ error }
+
+// linesError marks an error written as several lines on purpose (a
+// server log's tail, a hint under the error); it is shown with its line
+// breaks. Every other error is shown on one line.
+type linesError struct{ error }
+
+func (e linesError) Unwrap() error { return e.error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
@@ -41,9 +51,7 @@ func run(ctx context.Context, app *App, args []string) int {
 	if err == nil {
 		return 0
 	}
-	// Errors name tenants, tables and files; some span lines on purpose
-	// (a config's problems, a server log's tail).
-	printBlock(app.Stderr, "tenancy: "+err.Error()+"\n")
+	printBlock(app.Stderr, "tenancy: "+errorText(err)+"\n")
 	var ue usageError
 	if errors.As(err, &ue) {
 		printf(app.Stderr, "Run `tenancy help` (or add --help to the command) for usage.\n")
@@ -101,6 +109,19 @@ func wrapArgs(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		wrapArgs(c)
 	}
+}
+
+// errorText is err as the user sees it. Errors name tenants, tables and
+// files, so they are escaped, and shown as one line (the contract: one
+// sentence on stderr), so that a newline in a tenant's name cannot forge a
+// line; a config's list of problems and a linesError keep their lines.
+func errorText(err error) string {
+	var cerr *config.Error
+	var lerr linesError
+	if errors.As(err, &cerr) || errors.As(err, &lerr) {
+		return termtext.Block(err.Error())
+	}
+	return termtext.Line(err.Error())
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/perf"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -170,6 +172,15 @@ func TestAskTenantNameShowsEscapedNameAndAcceptsIt(t *testing.T) {
 	prompt, err = ask(nameless, `id-\e[2J`+"\n")
 	require.NoError(t, err)
 	require.Contains(t, prompt, `tenant's id (id-\e[2J)`)
+}
+
+// An error is one escaped line, so a name cannot forge a line on stderr;
+// a config's problems and a linesError keep their line breaks.
+func TestErrorText(t *testing.T) {
+	require.Equal(t, `tenant a\nb\e[31m: gone`, errorText(fmt.Errorf("tenant %s: %w", "a\nb\x1b[31m", errors.New("gone"))))
+	multi := &config.Error{Path: "t\x1b]0;x\a.toml", Problems: []config.Problem{{Key: "a", Message: "one"}, {Key: "b", Message: "two"}}}
+	require.Equal(t, "load: t\\e]0;x\\a.toml has 2 problem(s); fix them and run again:\n  a: one\n  b: two", errorText(fmt.Errorf("load: %w", multi)))
+	require.Equal(t, "log ends with:\n\\e[2Jline", errorText(linesError{errors.New("log ends with:\n\x1b[2Jline")}))
 }
 
 // The final error printer shows what an error carries (here a config path
