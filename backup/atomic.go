@@ -28,20 +28,23 @@ type atomicFile struct {
 	final string
 	// replace allows an existing final file to be replaced (metadata.json).
 	replace bool
+	// sync makes the written bytes durable: the file's Sync, or the
+	// test seam that fails it.
+	sync func(*os.File) error
 }
 
 // createAtomic opens a temp file next to final. wrap, when set, wraps the
 // file's writer: the seam through which tests inject write failures.
 func createAtomic(final string, wrap func(io.Writer) io.Writer) (*atomicFile, error) {
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create folder %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(final)+tempMarker+"*")
 	if err != nil {
 		return nil, fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
-	a := &atomicFile{f: f, w: f, hash: sha256.New(), final: final}
+	a := &atomicFile{f: f, w: f, hash: sha256.New(), final: final, sync: (*os.File).Sync}
 	if wrap != nil {
 		a.w = wrap(f)
 	}
@@ -79,7 +82,7 @@ func (a *atomicFile) Commit() (err error) {
 	if fi.Size() != a.n {
 		return fmt.Errorf("write %s: wrote %d bytes but the file holds %d", a.f.Name(), a.n, fi.Size())
 	}
-	if err := a.f.Sync(); err != nil {
+	if err := a.sync(a.f); err != nil {
 		return fmt.Errorf("fsync %s: %w", a.f.Name(), err)
 	}
 	if err := a.f.Close(); err != nil {

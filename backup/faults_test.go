@@ -34,7 +34,7 @@ var bigTable = []string{
 // complete, no temp file, and no complete catalog row.
 func (f *fixture) requireNothingComplete(t *testing.T, tn tenants.Tenant) {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(f.env.Config.Backup.Dir, tn.ID))
+	entries, err := os.ReadDir(filepath.Join(f.env.Config.Backup.Dir, tenantFolder(tn.ID)))
 	if !errors.Is(err, os.ErrNotExist) {
 		require.NoError(t, err)
 	}
@@ -62,19 +62,71 @@ func (f *fixture) killConnections(t *testing.T, pattern string) int {
 	return len(ids)
 }
 
+// TestDumpConnectionKilledMidTable kills the dump's connections from the
+// first progress report of the big table, which the worker reading it
+// makes between two of its rows (reportAll): about 12 MB of the table are
+// still to come on a connection that is gone, so the dump fails however
+// fast the machine, and leaves nothing complete.
 func TestDumpConnectionKilledMidTable(t *testing.T) {
 	f := newFixture(t)
 	tn := f.tenant(t, "killed", bigTable...)
-	var once sync.Once
-	killed := 0
+	f.bs.reportAll = true
+	killed, at := 0, int64(0)
 	_, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, func(p Progress) {
-		if p.Step == StepData && p.Done > 0 {
-			once.Do(func() { killed = f.killConnections(t, tn.Database) })
+		if killed == 0 && p.Step == StepData && p.Table == "big" && p.TableDone > 0 {
+			at = p.TableDone
+			killed = f.killConnections(t, tn.Database)
 		}
 	})
 	require.Error(t, err)
 	require.Positive(t, killed)
+	require.Less(t, at, int64(120000), "killed before the last row")
 	f.requireNothingComplete(t, tn)
+}
+
+// TestFsyncFailure: a failing fsync fails the backup and leaves neither
+// the final file nor the temp file, and no complete catalog row.
+func TestFsyncFailure(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "fsync", "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	f.bs.failSync = syscall.EIO
+	_, err := f.bs.Create(context.Background(), CreateRequest{Tenant: tn}, nil)
+	require.ErrorIs(t, err, syscall.EIO)
+	f.requireNothingComplete(t, tn)
+}
+
+// TestRenameFailureLeavesTarget: when the swap's RENAME TABLE itself fails
+// on the server, the target keeps its tables, rows, views, triggers and
+// routines exactly as they were (definitions included).
+func TestRenameFailureLeavesTarget(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant(t, "rename fails", objectsFixture...)
+	b := f.backup(t, tn, KindFull, CompressZstd)
+	f.env.Exec(t, "DELETE FROM "+tenants.QuoteIdent(tn.Database)+".audit",
+		"CREATE TABLE "+tenants.QuoteIdent(tn.Database)+".only_here (id INT PRIMARY KEY)",
+		"DROP VIEW "+tenants.QuoteIdent(tn.Database)+".v_alpha")
+	before, defs := f.checksums(t, tn.Database), f.objectDefs(t, tn.Database)
+	f.bs.breakRename = true
+	_, err := f.bs.Restore(context.Background(), RestoreRequest{Backup: b, Target: tn}, nil)
+	require.ErrorContains(t, err, "swap tables")
+	require.Equal(t, before, f.checksums(t, tn.Database))
+	require.Equal(t, defs, f.objectDefs(t, tn.Database))
+	f.requireNoScratch(t)
+}
+
+// objectDefs returns each view, trigger, routine and event of database
+// with its definition.
+func (f *fixture) objectDefs(t *testing.T, database string) map[string]string {
+	t.Helper()
+	objs, skipped, err := readObjects(context.Background(), f.env.Server, database)
+	require.NoError(t, err)
+	require.Empty(t, skipped)
+	out := map[string]string{}
+	for _, o := range objs {
+		out[o.Kind+":"+o.Name] = o.Create
+	}
+	require.NotEmpty(t, out)
+	return out
 }
 
 type failingWriter struct {

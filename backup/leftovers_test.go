@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -50,6 +51,12 @@ func TestKilledRestoreProcessLeavesNoScratch(t *testing.T) {
 	require.True(t, loading, "the child restore never reached its data load")
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
+	// The server frees the child's tenant lock once it sees the socket
+	// close, a moment after the kill.
+	require.Eventually(t, func() bool {
+		held, err := tenants.LockHeld(context.Background(), f.ts.Central(), tn.ID)
+		return err == nil && !held
+	}, time.Minute, 20*time.Millisecond, "the killed process's lock was never freed")
 
 	scratch := f.scratchLeft(t)
 	require.Len(t, scratch, 2, "the killed restore's scratch database and the look-alike")

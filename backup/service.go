@@ -37,6 +37,14 @@ type Service struct {
 	// failAfterRename, when set (by tests), fails the swap once the tables
 	// were renamed: the seam for the swap's own rollback.
 	failAfterRename error
+	// failSync, when set (by tests), is what fsync of a backup file returns.
+	failSync error
+	// breakRename, when set (by tests), adds a pair to the swap's RENAME
+	// TABLE that the server cannot rename, so the whole statement fails.
+	breakRename bool
+	// reportAll, when set (by tests), reports a dump's progress at every
+	// count, from the worker that counted, in the middle of its rows.
+	reportAll bool
 	// chunkBytes is the size of a large table's key range (tests shrink it).
 	chunkBytes int64
 }
@@ -199,7 +207,13 @@ func (s *Service) write(ctx context.Context, b *Backup, progress func(Progress))
 	if err != nil {
 		return err
 	}
+	if s.failSync != nil {
+		f.sync = func(*os.File) error { return s.failSync }
+	}
 	track := newTracker(progress)
+	if s.reportAll {
+		track.every = 0
+	}
 	var st dumpStats
 	if b.Engine == "mysqldump" {
 		st, err = s.mysqldump(ctx, *b, f)

@@ -99,7 +99,11 @@ func (s *Service) swap(ctx context.Context, server, scratch, target string) erro
 	}
 	out := sw.renames(oldTables, target, sw.old)
 	in := sw.renames(newTables, scratch, target)
-	if err := rename(ctx, sw.tc, append(out, in...)); err != nil {
+	pairs := append(out, in...)
+	if s.breakRename {
+		pairs = append(pairs, sw.renames([]string{"no such table"}, scratch, target)...)
+	}
+	if err := rename(ctx, sw.tc, pairs); err != nil {
 		return errors.Join(err, createObjects(undoCtx, sw.tc, oldObjs), dropOld())
 	}
 	if err := s.afterRename(createObjects(ctx, sw.tc, newObjs)); err != nil {

@@ -15,12 +15,14 @@ type tracker struct {
 	p          Progress
 	tableDone  map[string]int64
 	tableTotal map[string]int64
+	// every is the least time between two reports.
+	every time.Duration
 }
 
 const reportEvery = 100 * time.Millisecond
 
 func newTracker(fn func(Progress)) *tracker {
-	return &tracker{fn: fn, start: time.Now(), tableDone: map[string]int64{}, tableTotal: map[string]int64{}}
+	return &tracker{fn: fn, start: time.Now(), tableDone: map[string]int64{}, tableTotal: map[string]int64{}, every: reportEvery}
 }
 
 func (t *tracker) estimate(table string, rows, bytes int64) {
@@ -69,7 +71,7 @@ func (t *tracker) emit(force bool) {
 		return
 	}
 	now := time.Now()
-	if !force && now.Sub(t.last) < reportEvery {
+	if !force && now.Sub(t.last) < t.every {
 		return
 	}
 	t.last = now
