@@ -3,8 +3,8 @@ package backup
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
