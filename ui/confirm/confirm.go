@@ -16,13 +16,16 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // Grace is how long keys are ignored after the dialog opens.
 const Grace = 400 * time.Millisecond
 
-// Options describe one confirmation.
+// Options describe one confirmation. Every text is plain: the dialog
+// escapes it (termtext.Line) before laying it out, so callers pass tenant
+// names, databases and error texts as they are.
 type Options struct {
 	Title string
 	// Lines say what will happen (what is dropped, changed); each wraps
@@ -36,7 +39,10 @@ type Options struct {
 	Items []string
 	// Note closes the description ("This cannot be undone.").
 	Note string
-	// Require, when set, must be typed exactly to enable the action.
+	// Require, when set, must be typed exactly to enable the action. A
+	// text holding control or bidi characters is shown escaped, and what
+	// is shown (\e for ESC, \u202e…) is what the user types: a text
+	// field cannot hold the characters themselves.
 	Require string
 	// Action labels the confirm button ("Delete", "Block").
 	Action string
@@ -76,7 +82,7 @@ type Model struct {
 func New(c *common.Context, opts Options) *Model {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.CharLimit = 255
+	in.CharLimit = max(255, len(termtext.Line(opts.Require)))
 	m := &Model{c: c, opts: opts, input: in, opened: c.Now(), focus: onCancel}
 	if opts.Require != "" {
 		m.focus = onInput
@@ -97,7 +103,7 @@ func (m *Model) Init() tea.Cmd {
 }
 
 // Title implements common.Screen.
-func (m *Model) Title() string { return m.opts.Title }
+func (m *Model) Title() string { return termtext.Line(m.opts.Title) }
 
 // Capturing is true when a text must be typed (q and ? are text then).
 func (m *Model) Capturing() bool { return m.opts.Require != "" }
@@ -109,9 +115,10 @@ func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 // once read); the grace period and the focus are kept.
 func (m *Model) Change(edit func(*Options)) { edit(&m.opts) }
 
-// Enabled reports whether the action may be confirmed.
+// Enabled reports whether the action may be confirmed: the required
+// text was typed as it is shown (escaped).
 func (m *Model) Enabled() bool {
-	return m.opts.Require == "" || m.input.Value() == m.opts.Require
+	return m.opts.Require == "" || m.input.Value() == termtext.Line(m.opts.Require)
 }
 
 // OnAction reports whether the action button has the focus.
@@ -137,7 +144,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	kp, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
+		m.input, cmd = m.input.Update(msg) // a paste, the cursor's blink
+		common.EscapeInput(&m.input)
 		return m, cmd
 	}
 	if m.c.Now().Sub(m.opened) < Grace {
@@ -168,6 +176,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(kp)
+	common.EscapeInput(&m.input)
 	m.mismatch = false
 	return m, cmd
 }
@@ -203,9 +212,10 @@ func (m *Model) View() string {
 // shown items (and how many more there are); tight drops the blank lines.
 func (m *Model) body(inner, shown int, tight bool) string {
 	st := m.c.Styles
+	o := escaped(m.opts)
 	var b strings.Builder
 	title := st.DialogTitle
-	if m.opts.Danger {
+	if o.Danger {
 		title = st.Danger
 	}
 	wrap := lipgloss.NewStyle().Width(inner)
@@ -213,25 +223,28 @@ func (m *Model) body(inner, shown int, tight bool) string {
 	if tight {
 		gap = ""
 	}
-	b.WriteString(wrap.Inherit(title).Render(m.opts.Title) + "\n" + gap)
-	for _, l := range m.opts.Lines {
+	b.WriteString(wrap.Inherit(title).Render(o.Title) + "\n" + gap)
+	for _, l := range o.Lines {
 		b.WriteString(wrap.Render(l) + "\n")
 	}
-	for _, f := range m.opts.Fields {
+	for _, f := range o.Fields {
 		b.WriteString(field(f, inner) + "\n")
 	}
-	for i, it := range m.opts.Items {
+	for i, it := range o.Items {
 		if i == shown {
-			b.WriteString(st.Subtle.Render(fmt.Sprintf("  … and %d more", len(m.opts.Items)-shown)) + "\n")
+			b.WriteString(st.Subtle.Render(fmt.Sprintf("  … and %d more", len(o.Items)-shown)) + "\n")
 			break
 		}
 		b.WriteString(ansi.Truncate(it, inner, "…") + "\n")
 	}
-	if m.opts.Note != "" {
-		b.WriteString(gap + wrap.Render(m.opts.Note) + "\n")
+	if o.Note != "" {
+		b.WriteString(gap + wrap.Render(o.Note) + "\n")
 	}
-	if m.opts.Require != "" {
-		b.WriteString(gap + wrap.Render("Type "+st.Bold.Render(m.opts.Require)+" to enable "+m.opts.Action+":") + "\n")
+	if o.Require != "" {
+		b.WriteString(gap + wrap.Render("Type "+st.Bold.Render(o.Require)+" to enable "+o.Action+":") + "\n")
+		if o.Require != m.opts.Require {
+			b.WriteString(wrap.Inherit(st.Subtle).Render(`(it holds control characters, shown escaped: type it as shown, backslashes included)`) + "\n")
+		}
 		m.input.SetWidth(inner - 3)
 		b.WriteString(m.input.View() + "\n")
 		if m.mismatch {
@@ -251,13 +264,34 @@ func (m *Model) body(inner, shown int, tight bool) string {
 	if !m.Enabled() {
 		act = st.ButtonDisabled
 	}
-	b.WriteString(gap + cancel.Render("Cancel") + "  " + act.Render(m.opts.Action) + "\n")
+	b.WriteString(gap + cancel.Render("Cancel") + "  " + act.Render(o.Action) + "\n")
 	hint := "tab switches · enter chooses · esc cancels"
 	if m.focus == onInput {
-		hint = "type " + m.opts.Require + ", then enter · esc cancels"
+		hint = "type " + o.Require + ", then enter · esc cancels"
 	}
 	b.WriteString(st.Subtle.Render(ansi.Truncate(hint, inner, "…")))
 	return b.String()
+}
+
+// escaped is o with every text escaped as one line, as the dialog shows it.
+func escaped(o Options) Options {
+	o.Title, o.Note, o.Require, o.Action = termtext.Line(o.Title), termtext.Line(o.Note), termtext.Line(o.Require), termtext.Line(o.Action)
+	o.Lines = lines(o.Lines)
+	o.Items = lines(o.Items)
+	fields := make([]Field, len(o.Fields))
+	for i, f := range o.Fields {
+		fields[i] = Field{Label: termtext.Line(f.Label), Value: termtext.Line(f.Value)}
+	}
+	o.Fields = fields
+	return o
+}
+
+func lines(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = termtext.Line(s)
+	}
+	return out
 }
 
 // labelWidth aligns the values of fields.
