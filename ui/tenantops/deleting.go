@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -77,7 +78,7 @@ func (d *deleting) Init() tea.Cmd {
 				}
 			})
 			if err != nil {
-				return deleteDoneMsg{id: id, deleted: i, err: fmt.Errorf("delete tenant %s: %w", t.Name, err)}
+				return deleteDoneMsg{id: id, deleted: i, err: fmt.Errorf("delete tenant %s: %w", termtext.Line(t.Name), err)}
 			}
 		}
 		return deleteDoneMsg{id: id, deleted: len(ts)}
@@ -105,7 +106,7 @@ func (d *deleting) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		d.index = msg.index
 		if msg.p.Message != "" {
-			d.step = msg.p.Message
+			d.step = common.Message(msg.p.Message) // it names the database
 		}
 		return d, d.next()
 	case deleteDoneMsg:
@@ -150,7 +151,7 @@ func (d *deleting) View() string {
 	var b strings.Builder
 	t := d.ts[min(d.index, len(d.ts)-1)]
 	b.WriteString(st.Danger.Render("Deleting "+describe(d.ts)) + "\n\n")
-	b.WriteString(fmt.Sprintf("%s %d of %d: %s\n", d.spin.View(), d.index+1, len(d.ts), t.Name))
+	b.WriteString(fmt.Sprintf("%s %d of %d: %s\n", d.spin.View(), d.index+1, len(d.ts), termtext.Line(t.Name)))
 	b.WriteString(st.Subtle.Render(ansi.Truncate("  "+d.step, w-6, "…")) + "\n\n")
 	if d.stopAt {
 		b.WriteString(st.Subtle.Render("stopping after this tenant…"))

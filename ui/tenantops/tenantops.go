@@ -14,6 +14,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/confirm"
 )
@@ -40,7 +41,7 @@ func SetStatus(c *common.Context, ts []tenants.Tenant, status tenants.Status) te
 				continue
 			}
 			if _, err := c.Service.SetStatus(ctx, t, status); err != nil {
-				return tea.BatchMsg{common.EndTask(id), common.FlashError(fmt.Errorf("set tenant %s %s: %w (%d of %d done)", t.Name, status, err, done, len(ts))), common.TenantsChanged()}
+				return tea.BatchMsg{common.EndTask(id), common.FlashError(fmt.Errorf("set tenant %s %s: %w (%d of %d done)", termtext.Line(t.Name), status, err, done, len(ts))), common.TenantsChanged()}
 			}
 			done++
 		}
@@ -183,9 +184,10 @@ func sizeText(s sizes, n int) string {
 	return fmt.Sprintf("%s for the %d measured of %d", humanize.IBytes(uint64(s.total)), s.known, n)
 }
 
+// describe names the tenants for titles and messages, a name escaped.
 func describe(ts []tenants.Tenant) string {
 	if len(ts) == 1 {
-		return "tenant " + ts[0].Name
+		return "tenant " + termtext.Line(ts[0].Name)
 	}
 	return strconv.Itoa(len(ts)) + " tenants"
 }
@@ -197,7 +199,8 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// list names the tenants, one a line (the dialog shows what fits).
+// list names the tenants, one a line (the dialog shows what fits, and
+// escapes them, as it does the fields).
 func list(ts []tenants.Tenant) []string {
 	out := make([]string, 0, len(ts))
 	for _, t := range ts {
