@@ -7,6 +7,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -59,7 +60,7 @@ func (f *fields) validateDomains(s string) error {
 			return err
 		}
 		if owner, ok := f.owners[norm]; ok {
-			return fmt.Errorf("domain %s already belongs to tenant %s", norm, owner)
+			return fmt.Errorf("domain %s already belongs to tenant %s", norm, termtext.Line(owner))
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -163,7 +164,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.err != nil {
 			return m, nil
 		}
-		return m, tea.Batch(common.TenantsChanged(), common.Flash(fmt.Sprintf("created tenant %s", msg.t.Name)))
+		return m, tea.Batch(common.TenantsChanged(), common.Flash(fmt.Sprintf("created tenant %s", termtext.Line(msg.t.Name))))
 	case spinner.TickMsg:
 		if m.phase != running || msg.ID != m.spin.ID() {
 			return m, nil

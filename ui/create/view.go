@@ -9,6 +9,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // View implements common.Screen.
@@ -18,7 +20,7 @@ func (m *Model) View() string {
 		return st.Title.Render("Create a tenant") + "\n" + squeeze(m.form.View(), m.height-1)
 	}
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Creating tenant "+m.f.request().Name) + "\n\n")
+	b.WriteString(st.Title.Render("Creating tenant "+termtext.Line(m.f.request().Name)) + "\n\n")
 	for _, step := range tenants.CreateSteps {
 		s, ok := m.steps[step]
 		glyph, style := "·", st.Subtle
@@ -36,7 +38,7 @@ func (m *Model) View() string {
 		head := fmt.Sprintf(" %s %-11s ", glyph, step)
 		msg := ""
 		if ok && s.msg != "" {
-			msg = s.msg
+			msg = common.Message(s.msg) // the service's words name the database, the domains
 		} else if ok && s.state == tenants.StepSkipped {
 			msg = "skipped"
 		}
@@ -48,8 +50,8 @@ func (m *Model) View() string {
 		b.WriteString(st.Subtle.Render("esc cancels and rolls back"))
 	case m.err == nil:
 		t := m.result
-		b.WriteString(st.FlashInfo.Render(fmt.Sprintf("Created tenant [%d] %s in %s", t.Index, t.Name, m.took.Round(10*time.Millisecond))) + "\n")
-		b.WriteString(fmt.Sprintf("  id        %s\n  database  %s on %s\n", t.ID, t.Database, t.Server))
+		b.WriteString(st.FlashInfo.Render(fmt.Sprintf("Created tenant [%d] %s in %s", t.Index, termtext.Line(t.Name), m.took.Round(10*time.Millisecond))) + "\n")
+		b.WriteString(fmt.Sprintf("  id        %s\n  database  %s on %s\n", termtext.Line(t.ID), termtext.Line(t.Database), termtext.Line(t.Server)))
 		b.WriteString(st.Subtle.Render("enter opens it · esc goes back"))
 	default:
 		b.WriteString(m.failure())
@@ -76,13 +78,13 @@ func (m *Model) failure() string {
 	se := stepError(m.err)
 	if se == nil {
 		msg := strings.TrimPrefix(m.err.Error(), "create tenant: ") // "Not created" says it
-		return m.wrap(st.FlashError, "Not created: "+msg) + "\n" + st.Subtle.Render("nothing was changed · enter edits the form · esc goes back")
+		return m.wrap(st.FlashError, "Not created: "+common.Message(msg)) + "\n" + st.Subtle.Render("nothing was changed · enter edits the form · esc goes back")
 	}
 	var b strings.Builder
-	b.WriteString(m.wrap(st.FlashError, fmt.Sprintf("Step %s failed: %v", se.Step, se.Err)) + "\n")
+	b.WriteString(m.wrap(st.FlashError, common.Message(fmt.Sprintf("Step %s failed: %v", se.Step, se.Err))) + "\n")
 	if se.RollbackErr != nil {
-		b.WriteString(m.wrap(st.Danger, "Rolling back also failed: "+se.RollbackErr.Error()) + "\n")
-		b.WriteString(m.wrap(st.App, "Check server "+m.f.server+" for leftovers of "+m.f.request().Database) + "\n")
+		b.WriteString(m.wrap(st.Danger, "Rolling back also failed: "+common.Message(se.RollbackErr.Error())) + "\n")
+		b.WriteString(m.wrap(st.App, "Check server "+termtext.Line(m.f.server)+" for leftovers of "+termtext.Line(m.f.request().Database)) + "\n")
 	} else {
 		b.WriteString(m.wrap(st.StepDone, "Everything already done was rolled back: nothing is left behind.") + "\n")
 	}
