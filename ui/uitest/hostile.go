@@ -149,5 +149,9 @@ func RequireShown(t testing.TB, plain string, raw ...string) {
 // RequireLines fails unless the view is n lines.
 func RequireLines(t testing.TB, view string, n int) {
 	t.Helper()
-	require.Equal(t, n, strings.Count(view, "\n")+1, "lines of the view:\n%s", Plain(view))
+	require.Equal(t, n, Lines(view), "lines of the view:\n%s", Plain(view))
 }
+
+// Lines counts the lines of a view (of the same screen over ordinary
+// fixtures, say, which a hostile one must not exceed).
+func Lines(view string) int { return strings.Count(view, "\n") + 1 }
