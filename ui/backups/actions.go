@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/confirm"
 )
@@ -56,6 +57,7 @@ func (m *Model) confirmRestore(b backup.Backup) tea.Cmd {
 	t, ask := m.t, m.c.NextID()
 	m.restoreAsk = ask
 	restore := func() tea.Msg { return restoreMsg{ask: ask, b: b} }
+	// the dialog escapes what it shows, and takes the name typed as shown
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Restore " + t.Name,
 		Lines: []string{backupLine(b),
@@ -116,11 +118,11 @@ func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.
 	}
 	removed := len(items)
 	if removed == 0 {
-		return common.Flash(fmt.Sprintf("cleanup: the policy keeps all %d backups of %s", len(plan), m.t.Name))
+		return common.Flash(fmt.Sprintf("cleanup: the policy keeps all %d backups of %s", len(plan), termtext.Line(m.t.Name)))
 	}
 	note := fmt.Sprintf("keeps %d of %d backups (the newest complete one always)", len(plan)-removed, len(plan))
 	t := m.t
-	apply := m.act("cleaning up backups of "+t.Name, func(ctx context.Context, bs *backup.Service) (string, error) {
+	apply := m.act("cleaning up backups of "+termtext.Line(t.Name), func(ctx context.Context, bs *backup.Service) (string, error) {
 		done, err := bs.Cleanup(ctx, t.ID, policy, false)
 		if err != nil {
 			return "", err
@@ -131,7 +133,7 @@ func confirmCleanup(m *Model, plan []backup.Decision, policy backup.Policy) tea.
 				n++
 			}
 		}
-		return fmt.Sprintf("cleanup removed %s of %s", common.Plural(n, "backup"), t.Name), nil
+		return fmt.Sprintf("cleanup removed %s of %s", common.Plural(n, "backup"), termtext.Line(t.Name)), nil
 	})
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Clean up backups of " + t.Name, Items: items, Note: note, Action: "Remove", Danger: true, OnConfirm: apply,

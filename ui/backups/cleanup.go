@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -160,7 +161,7 @@ func (p *policyForm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 func (p *policyForm) View() string {
 	st := p.c.Styles
 	var b strings.Builder
-	b.WriteString(st.DialogTitle.Render("Clean up backups of "+p.t.Name) + "\n")
+	b.WriteString(st.DialogTitle.Render("Clean up backups of "+termtext.Line(p.t.Name)) + "\n")
 	b.WriteString(st.Subtle.Render("Counts keep the newest of each; 0 skips a rule. The newest") + "\n")
 	b.WriteString(st.Subtle.Render("complete backup is always kept. Enter previews.") + "\n\n")
 	b.WriteString(p.form.View())

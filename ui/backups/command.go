@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/confirm"
 )
@@ -64,7 +65,7 @@ func Background(c *common.Context, list []tenants.Tenant) tea.Cmd {
 
 // ConfirmMany asks before backing up several tenants (the marked ones of
 // the tenants table) with the default kind and compression; then runs
-// Background and done.
+// Background and done. The dialog escapes the names.
 func ConfirmMany(c *common.Context, list []tenants.Tenant, done tea.Cmd) tea.Cmd {
 	if c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
@@ -88,7 +89,7 @@ func summarize(results []backup.Result) tea.Cmd {
 	var failed []string
 	for _, r := range results {
 		if r.Err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", r.Tenant.Name, r.Err))
+			failed = append(failed, fmt.Sprintf("%s: %v", termtext.Line(r.Tenant.Name), r.Err))
 		}
 	}
 	if len(failed) == 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -138,8 +139,10 @@ func (m *Model) startBackup() tea.Cmd {
 	return tea.Batch(workSlot(m.c, +1), run)
 }
 
-// outcome is the line that reports a finished backup.
+// outcome is the line that reports a finished backup (the name escaped;
+// the screen and the footer escape the error's text).
 func outcome(t tenants.Tenant, b backup.Backup, err error) (string, bool) {
+	t.Name = termtext.Line(t.Name)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Sprintf("backup of %s cancelled: nothing partial was kept", t.Name), true

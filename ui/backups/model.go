@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -109,12 +110,12 @@ func (m *Model) reload() tea.Cmd {
 	})
 }
 
-// Title implements common.Screen.
+// Title implements common.Screen (the name escaped).
 func (m *Model) Title() string {
 	if m.have {
-		return "Backups of " + m.t.Name
+		return "Backups of " + termtext.Line(m.t.Name)
 	}
-	return "Backups of " + m.ref
+	return "Backups of " + termtext.Line(m.ref)
 }
 
 // Capturing implements common.Screen: the screen takes no free text.
@@ -182,7 +183,7 @@ func (m *Model) busy() error {
 	if m.job.restore != nil {
 		what = "restore"
 	}
-	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, m.t.Name)
+	return fmt.Errorf("a %s of %s is running: wait for it, or esc cancels it", what, termtext.Line(m.t.Name))
 }
 
 // noCatalog reports the central tenant_backups table missing (ER_NO_SUCH_TABLE).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -46,11 +47,13 @@ func (m *Model) startRestore(b backup.Backup) tea.Cmd {
 		text, isErr := restoreOutcome(t, b, res, err)
 		return restoredMsg{job: id, res: res, err: err}, text, isErr
 	}, func() tea.Cmd { return common.EndTask(task) })
-	return tea.Batch(common.StartTask(task, fmt.Sprintf("restoring backup %d into %s", b.ID, t.Database)), run)
+	return tea.Batch(common.StartTask(task, fmt.Sprintf("restoring backup %d into %s", b.ID, termtext.Line(t.Database))), run)
 }
 
-// restoreOutcome is the line that reports a finished restore.
+// restoreOutcome is the line that reports a finished restore (the name
+// escaped; the screen and the footer escape the error's text).
 func restoreOutcome(t tenants.Tenant, b backup.Backup, res backup.RestoreResult, err error) (string, bool) {
+	t.Name = termtext.Line(t.Name)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Sprintf("restore of %s cancelled: its database was left untouched, the scratch copy dropped", t.Name), true
@@ -98,9 +101,9 @@ func (m *Model) restoreView() string {
 	var out strings.Builder
 	what := restoreSteps[min(stage, len(restoreSteps)-1)]
 	if p.Table != "" && strings.HasPrefix(p.Table, "indexes") {
-		what = p.Table
+		what = termtext.Line(p.Table) // "indexes of `tasks`": a table of the tenant's
 	}
-	out.WriteString(st.StepRun.Render(truncate(fmt.Sprintf("Restoring %s from backup %d: %s", m.t.Name, b.ID, what), m.width)) + "\n")
+	out.WriteString(st.StepRun.Render(truncate(fmt.Sprintf("Restoring %s from backup %d: %s", termtext.Line(m.t.Name), b.ID, what), m.width)) + "\n")
 	steps := make([]string, len(restoreSteps))
 	for i, s := range restoreSteps {
 		switch {

@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	humanize "github.com/dustin/go-humanize"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/termtext"
+	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // View implements common.Screen.
@@ -17,7 +20,8 @@ func (m *Model) View() string {
 	var b strings.Builder
 	title := truncate(m.Title(), m.width)
 	head := st.Title.Render(title)
-	if where := fmt.Sprintf("  %s on %s", m.t.Database, m.t.Server); m.have && len(title)+len(where) <= m.width {
+	where := fmt.Sprintf("  %s on %s", termtext.Line(m.t.Database), termtext.Line(m.t.Server))
+	if m.have && lipgloss.Width(title)+lipgloss.Width(where) <= m.width {
 		head += st.Subtle.Render(where)
 	}
 	b.WriteString(head + "\n")
@@ -35,12 +39,12 @@ func (m *Model) View() string {
 		if m.outcomeError {
 			style = st.FlashError
 		}
-		b.WriteString(style.Render(truncate(m.outcome, m.width)) + "\n\n")
+		b.WriteString(style.Render(truncate(common.Message(m.outcome), m.width)) + "\n\n")
 		lines += 2
 	}
 	switch {
 	case m.loadErr != nil:
-		b.WriteString(st.FlashError.Render(truncate(m.loadErr.Error(), m.width)))
+		b.WriteString(st.FlashError.Render(truncate(common.Message(m.loadErr.Error()), m.width)))
 	case !m.have:
 		b.WriteString(st.Subtle.Render("loading…"))
 	case len(m.list) == 0 && m.c.ReadOnly:
@@ -53,9 +57,10 @@ func (m *Model) View() string {
 	return b.String()
 }
 
+// truncate cuts plain text (escaped already) to w cells with an ellipsis.
 func truncate(s string, w int) string {
-	if w > 1 && len([]rune(s)) > w {
-		return string([]rune(s)[:w-1]) + "…"
+	if w > 1 {
+		return ansi.Truncate(s, w, "…")
 	}
 	return s
 }
@@ -116,7 +121,7 @@ func (m *Model) progressView() string {
 	if step == "" {
 		step = "starting"
 	}
-	b.WriteString(st.StepRun.Render(fmt.Sprintf("Backing up %s: %s", m.t.Name, step)) + "\n")
+	b.WriteString(st.StepRun.Render(truncate(fmt.Sprintf("Backing up %s: %s", termtext.Line(m.t.Name), termtext.Line(step)), m.width)) + "\n")
 	line := fmt.Sprintf("overall %s  %s/~%s rows", bar(p.Done, p.Total), humanize.Comma(p.Done), humanize.Comma(p.Total))
 	b.WriteString(line + "\n")
 	secs := elapsed.Seconds()
@@ -134,9 +139,9 @@ func (m *Model) progressView() string {
 	if len(shown) > maxTableBars {
 		shown = shown[len(shown)-maxTableBars:]
 	}
-	for _, t := range shown {
+	for _, t := range shown { // table names come from the tenant's database
 		v := m.job.tables[t]
-		b.WriteString(truncate(fmt.Sprintf("  %-20s %s  %s/~%s", truncate(t, 20), bar(v[0], v[1]), humanize.Comma(v[0]), humanize.Comma(v[1])), m.width) + "\n")
+		b.WriteString(truncate(fmt.Sprintf("  %s %s  %s/~%s", common.Cell(t, 20), bar(v[0], v[1]), humanize.Comma(v[0]), humanize.Comma(v[1])), m.width) + "\n")
 	}
 	b.WriteString(st.Subtle.Render("esc cancels: nothing partial is kept"))
 	return b.String()
