@@ -3,7 +3,8 @@
 // streamed, compressed by independent frames), the mysqldump engine, the
 // atomic file store and its catalog (the central tenant_backups table and
 // each tenant's metadata.json), verification, the restore engine with its
-// statement splitter and atomic swap, and the retention policy.
+// file guard (what of a dump may run) and atomic swap, and the retention
+// policy. Statements are split by package sqlsplit.
 //
 // The service never prints: it reports through a func(Progress).
 package backup

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenancy-dev/tenancy/sqlsplit"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -107,15 +108,16 @@ func (f *hostileFixture) requireNothingElseRan(t *testing.T) {
 func requireCleanComments(t *testing.T, sqlText string) {
 	t.Helper()
 	g := &fileGuard{path: "dump"}
-	sp := newSplitter(strings.NewReader(sqlText))
+	sp := sqlsplit.New(strings.NewReader(sqlText))
+	sp.MarkerPrefix = markPrefix
 	var seen []string
-	sp.comment = func(c string) error {
+	sp.Comment = func(c string) error {
 		seen = append(seen, c)
 		require.False(t, strings.ContainsFunc(c, isControl), "control byte in comment %q", c)
 		return g.comment(c)
 	}
 	for {
-		p, err := sp.next()
+		p, err := sp.Next()
 		if err != nil {
 			require.ErrorContains(t, err, "EOF")
 			break

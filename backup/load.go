@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/tenancy-dev/tenancy/sqlsplit"
 )
 
 // loader runs a dump's statements into one database: the schema and
@@ -49,9 +51,10 @@ func (l *loader) load(ctx context.Context, path string) error {
 	}
 	defer dec.Close()
 	counted := &countingReader{r: dec, ctx: ctx}
-	sp := newSplitter(counted)
+	sp := sqlsplit.New(counted)
+	sp.MarkerPrefix = markPrefix
 	guard := &fileGuard{path: path}
-	sp.comment = guard.comment
+	sp.Comment = guard.comment
 	seq, err := l.conn(ctx)
 	if err != nil {
 		return err
@@ -59,7 +62,7 @@ func (l *loader) load(ctx context.Context, path string) error {
 	defer seq.Close()
 	native := false
 	for {
-		p, err := sp.next()
+		p, err := sp.Next()
 		if errors.Is(err, io.EOF) {
 			if native {
 				return fmt.Errorf("%s ends without its completion footer: the file is incomplete", path)
@@ -73,7 +76,7 @@ func (l *loader) load(ctx context.Context, path string) error {
 		native = native || strings.HasPrefix(p.Marker, "section ")
 		switch {
 		case strings.HasPrefix(p.Marker, "complete "):
-			return checkFooter(path, p.Marker, sp.consumed(counted.n), sp)
+			return checkFooter(path, p.Marker, sp.Consumed(counted.n), sp)
 		case p.Marker == "section data":
 			keys, err := deferKeys(ctx, seq, l.database)
 			if err != nil {
@@ -138,13 +141,13 @@ type item struct {
 // checkFooter checks a native file's footer (marker, the line without
 // its "-- tenancy:" prefix; end, the stream offset just after it): it
 // counts the bytes before it and nothing follows it.
-func checkFooter(path, marker string, end int64, sp *splitter) error {
+func checkFooter(path, marker string, end int64, sp *sqlsplit.Splitter) error {
 	line := markPrefix + marker
 	_, _, n, ok := parseFooter(line)
 	if want := end - int64(len(line)) - 1; !ok || n != want {
 		return fmt.Errorf("%s: the footer %q does not count the %d bytes before it: the file is damaged", path, line, want)
 	}
-	if p, err := sp.next(); !errors.Is(err, io.EOF) {
+	if p, err := sp.Next(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s holds more after its completion footer (%.40q, %v): the file is damaged", path, p.SQL, err)
 	}
 	return nil
@@ -155,7 +158,7 @@ func checkFooter(path, marker string, end int64, sp *splitter) error {
 // with the least work when the table first appears): two sessions
 // appending to one B-tree fight over its last page, while one session per
 // table fills pages in key order.
-func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingReader, tables map[string]*loadTable) error {
+func (l *loader) parallel(ctx context.Context, sp *sqlsplit.Splitter, counted *countingReader, tables map[string]*loadTable) error {
 	l.track.step(StepLoad, "data")
 	g, gctx := errgroup.WithContext(ctx)
 	queues := make([]chan item, l.workers)
@@ -181,7 +184,7 @@ func (l *loader) parallel(ctx context.Context, sp *splitter, counted *countingRe
 		size := map[string]int{}       // bytes of each table so far
 		partsSeen := map[string]int{}
 		for {
-			p, err := sp.next()
+			p, err := sp.Next()
 			if err != nil {
 				if errors.Is(err, io.EOF) {
 					return errors.New("the file ends inside its data section")

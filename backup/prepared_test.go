@@ -66,3 +66,10 @@ func TestNegativeZeroLiteral(t *testing.T) {
 	require.Equal(t, "0e0", string(appendLiteral(nil, kindFloat, nil, 0.0)))
 	require.Equal(t, "1.5", string(appendLiteral(nil, kindFloat, nil, float32(1.5))))
 }
+
+func TestInsertTable(t *testing.T) {
+	require.Equal(t, "users", insertTable("INSERT INTO `users` (`id`) VALUES (1)"))
+	require.Equal(t, "a`b", insertTable("INSERT INTO `a``b` (`id`) VALUES (1)"))
+	require.Equal(t, "", insertTable("CREATE TABLE `x` (id INT)"))
+	require.Equal(t, "", insertTable("INSERT INTO `open"))
+}

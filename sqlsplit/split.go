@@ -1,4 +1,8 @@
-package backup
+// Package sqlsplit reads a SQL script one statement at a time, as the
+// mariadb client does, so that each statement can be sent on its own (never
+// with multiStatements): backups' restores and fleet runs of SQL files use
+// it.
+package sqlsplit
 
 import (
 	"bufio"
@@ -8,39 +12,43 @@ import (
 	"strings"
 )
 
-// splitter reads a SQL dump one statement at a time, as the mariadb client
-// does: it honours quotes, comments (keeping executable /*! */ ones) and
-// the client's DELIMITER command. Comment lines starting "-- tenancy:" at a
-// statement boundary are returned as markers.
-type splitter struct {
+// Splitter reads a SQL script one statement at a time, as the mariadb
+// client does: it honours quotes, comments (keeping executable /*! */ ones)
+// and the client's DELIMITER command. Comment lines starting with
+// MarkerPrefix at a statement boundary are returned as markers.
+type Splitter struct {
 	r     *bufio.Reader
 	delim []byte
 	buf   []byte
-	// comment, when set, sees every comment at a statement boundary (a
-	// "--" or "#" line, or a whole /* */ comment) and may refuse it.
-	comment func(text string) error
+	// MarkerPrefix, when set, makes a "--" comment line that starts with
+	// it a Piece of its own (its Marker is the rest of the line).
+	MarkerPrefix string
+	// Comment, when set, sees every other comment at a statement boundary
+	// (a "--" or "#" line, or a whole /* */ comment) and may refuse it.
+	Comment func(text string) error
 }
 
-func newSplitter(r io.Reader) *splitter {
-	return &splitter{r: bufio.NewReaderSize(r, 1<<20), delim: []byte(";")}
+// New reads statements from r.
+func New(r io.Reader) *Splitter {
+	return &Splitter{r: bufio.NewReaderSize(r, 1<<20), delim: []byte(";")}
 }
 
-// consumed is how much of a stream the splitter has taken when read is
+// Consumed is how much of a stream the splitter has taken when read is
 // how much its reader has read.
-func (s *splitter) consumed(read int64) int64 { return read - int64(s.r.Buffered()) }
+func (s *Splitter) Consumed(read int64) int64 { return read - int64(s.r.Buffered()) }
 
-// piece is one statement, or one marker line.
-type piece struct {
+// Piece is one statement (without its delimiter), or one marker line.
+type Piece struct {
 	SQL    string
 	Marker string
 }
 
-// next returns the next piece, or io.EOF after the last one.
-func (s *splitter) next() (piece, error) {
+// Next returns the next piece, or io.EOF after the last one.
+func (s *Splitter) Next() (Piece, error) {
 	for {
 		b, err := s.r.Peek(1)
 		if err != nil {
-			return piece{}, err
+			return Piece{}, err
 		}
 		switch c := b[0]; {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
@@ -48,42 +56,42 @@ func (s *splitter) next() (piece, error) {
 		case c == '#':
 			line, err := s.line()
 			if err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 			if err := s.check(line); err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 		case s.peekIs("-- ", "--\t", "--\n", "--\r"):
 			line, err := s.line()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return piece{}, err
+				return Piece{}, err
 			}
-			if m, ok := strings.CutPrefix(line, markPrefix); ok {
-				return piece{Marker: strings.TrimRight(m, "\r")}, nil
+			if m, ok := strings.CutPrefix(line, s.MarkerPrefix); ok && s.MarkerPrefix != "" {
+				return Piece{Marker: strings.TrimRight(m, "\r")}, nil
 			}
 			if cerr := s.check(line); cerr != nil {
-				return piece{}, cerr
+				return Piece{}, cerr
 			}
 			if err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 		case s.peekIs("/*") && !s.peekIs("/*!"):
 			_, _ = s.r.Discard(1)
 			s.buf = append(s.buf[:0], '/')
 			if err := s.blockComment(true); err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 			if err := s.check(string(s.buf)); err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 		case s.peekFold("DELIMITER "):
 			line, err := s.line()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return piece{}, err
+				return Piece{}, err
 			}
 			d := strings.TrimSpace(line[len("DELIMITER "):])
 			if d == "" {
-				return piece{}, errors.New("DELIMITER without a delimiter")
+				return Piece{}, errors.New("DELIMITER without a delimiter")
 			}
 			s.delim = []byte(d)
 		default:
@@ -92,15 +100,15 @@ func (s *splitter) next() (piece, error) {
 	}
 }
 
-func (s *splitter) check(comment string) error {
-	if s.comment == nil {
+func (s *Splitter) check(comment string) error {
+	if s.Comment == nil {
 		return nil
 	}
-	return s.comment(comment)
+	return s.Comment(comment)
 }
 
 // statement reads up to the delimiter outside quotes and comments.
-func (s *splitter) statement() (piece, error) {
+func (s *Splitter) statement() (Piece, error) {
 	s.buf = s.buf[:0]
 	var quote byte
 	for {
@@ -109,14 +117,14 @@ func (s *splitter) statement() (piece, error) {
 		if errors.Is(err, io.EOF) {
 			if q := strings.TrimSpace(string(s.buf)); q != "" {
 				if quote != 0 {
-					return piece{}, errors.New("the file ends inside a quoted string")
+					return Piece{}, errors.New("the file ends inside a quoted string")
 				}
-				return piece{SQL: q}, nil
+				return Piece{SQL: q}, nil
 			}
-			return piece{}, io.EOF
+			return Piece{}, io.EOF
 		}
 		if err != nil {
-			return piece{}, err
+			return Piece{}, err
 		}
 		if quote != 0 {
 			s.buf = append(s.buf, c)
@@ -125,7 +133,7 @@ func (s *splitter) statement() (piece, error) {
 				if quote != '`' {
 					n, err := s.r.ReadByte()
 					if err != nil {
-						return piece{}, err
+						return Piece{}, err
 					}
 					s.buf = append(s.buf, n)
 				}
@@ -139,13 +147,13 @@ func (s *splitter) statement() (piece, error) {
 			quote = c
 		case c == '-' && s.peekIs("- ", "-\t", "-\n", "-\r"):
 			if _, err := s.line(); err != nil && !errors.Is(err, io.EOF) {
-				return piece{}, err
+				return Piece{}, err
 			}
 			s.buf = append(s.buf, '\n')
 			continue
 		case c == '#':
 			if _, err := s.line(); err != nil && !errors.Is(err, io.EOF) {
-				return piece{}, err
+				return Piece{}, err
 			}
 			s.buf = append(s.buf, '\n')
 			continue
@@ -155,7 +163,7 @@ func (s *splitter) statement() (piece, error) {
 				s.buf = append(s.buf, c)
 			}
 			if err := s.blockComment(keep); err != nil {
-				return piece{}, err
+				return Piece{}, err
 			}
 			if !keep {
 				s.buf = append(s.buf, ' ')
@@ -168,7 +176,7 @@ func (s *splitter) statement() (piece, error) {
 			if q == "" {
 				continue
 			}
-			return piece{SQL: q}, nil
+			return Piece{SQL: q}, nil
 		}
 	}
 }
@@ -176,7 +184,7 @@ func (s *splitter) statement() (piece, error) {
 // skipPlain copies the buffered bytes up to the next one the state
 // machine must look at (inside quotes: the quote or a backslash; outside:
 // a quote, comment start or the delimiter's first byte) in one go.
-func (s *splitter) skipPlain(quote byte) {
+func (s *Splitter) skipPlain(quote byte) {
 	buf, _ := s.r.Peek(s.r.Buffered())
 	n := 0
 	if quote != 0 {
@@ -199,7 +207,7 @@ func (s *splitter) skipPlain(quote byte) {
 
 // blockComment consumes /* ... */ (the '/' already read), appending it
 // to the statement when keep is set.
-func (s *splitter) blockComment(keep bool) error {
+func (s *Splitter) blockComment(keep bool) error {
 	star, err := s.r.ReadByte()
 	if err != nil {
 		return err
@@ -226,12 +234,12 @@ func (s *splitter) blockComment(keep bool) error {
 	}
 }
 
-func (s *splitter) line() (string, error) {
+func (s *Splitter) line() (string, error) {
 	l, err := s.r.ReadString('\n')
 	return strings.TrimSuffix(l, "\n"), err
 }
 
-func (s *splitter) peekIs(prefixes ...string) bool {
+func (s *Splitter) peekIs(prefixes ...string) bool {
 	for _, p := range prefixes {
 		if b, _ := s.r.Peek(len(p)); string(b) == p {
 			return true
@@ -240,7 +248,7 @@ func (s *splitter) peekIs(prefixes ...string) bool {
 	return false
 }
 
-func (s *splitter) peekFold(prefix string) bool {
+func (s *Splitter) peekFold(prefix string) bool {
 	b, _ := s.r.Peek(len(prefix))
 	return strings.EqualFold(string(b), prefix)
 }
