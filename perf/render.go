@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 // Line renders a snapshot as one sysbench-like line.
@@ -61,7 +63,7 @@ func (r *Report) sections() []section {
 	out := []section{head, summarySection("Total", r.Total), tenantsSection(r.Tenants), isolationSection(r.Isolation)}
 	cleanup := section{title: "Cleanup", lines: []string{"work tables " + r.Cleanup}}
 	for _, e := range r.CleanupErrors {
-		cleanup.lines = append(cleanup.lines, "FAILED "+e)
+		cleanup.lines = append(cleanup.lines, "FAILED "+termtext.Line(e))
 	}
 	return append(out, cleanup)
 }
@@ -88,7 +90,7 @@ func tenantsSection(list []TenantReport) section {
 	sec := section{title: "Tenants", table: [][]string{{"tenant", "ops", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "retries", "jain"}}}
 	for _, t := range list {
 		l := t.Latency
-		sec.table = append(sec.table, []string{t.Name, fmt.Sprint(t.Ops), fmt.Sprintf("%.1f", t.OpsPerSec),
+		sec.table = append(sec.table, []string{termtext.Line(t.Name), fmt.Sprint(t.Ops), fmt.Sprintf("%.1f", t.OpsPerSec),
 			fmt.Sprintf("%.2f", l.P50), fmt.Sprintf("%.2f", l.P95), fmt.Sprintf("%.2f", l.P99), fmt.Sprintf("%.2f", l.Max),
 			fmt.Sprint(t.Errors), fmt.Sprint(t.Deadlocks + t.LockWaits), fmt.Sprintf("%.3f", t.Fairness.Jain)})
 	}
@@ -100,12 +102,12 @@ func (iso Isolation) Failures() []string {
 	var out []string
 	for _, rc := range iso.Rows {
 		for _, e := range rc.Evidence {
-			out = append(out, fmt.Sprintf("FAILED rows of %s: %s", rc.Name, e))
+			out = append(out, termtext.Line(fmt.Sprintf("FAILED rows of %s: %s", rc.Name, e)))
 		}
 	}
 	for _, pc := range iso.Pairs {
 		for _, e := range pc.Evidence {
-			out = append(out, fmt.Sprintf("FAILED %s's user %s reached %s: %s", pc.From, pc.User, pc.To, e))
+			out = append(out, termtext.Line(fmt.Sprintf("FAILED %s's user %s reached %s: %s", pc.From, pc.User, pc.To, e)))
 		}
 	}
 	return out
@@ -126,7 +128,7 @@ func isolationSection(iso Isolation) section {
 	}
 	sec.lines = append(sec.lines, fmt.Sprintf("rows: %d of %d tenant tables hold exactly their own committed rows", okRows, len(iso.Rows)))
 	if iso.Note != "" {
-		sec.lines = append(sec.lines, "credentials: "+iso.Note)
+		sec.lines = append(sec.lines, "credentials: "+termtext.Line(iso.Note))
 	} else {
 		sec.lines = append(sec.lines, fmt.Sprintf("credentials: %d of %d cross-tenant pairs tried (of %d possible) were refused", refused, len(iso.Pairs), iso.PairsPossible))
 	}
