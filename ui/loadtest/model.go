@@ -18,6 +18,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/perf"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -110,15 +111,15 @@ func newModel(c *common.Context, refs []string, list []tenants.Tenant, last *fie
 	return m
 }
 
-// target names the tenants to load, for the confirmation.
+// target names the tenants to load, for the confirmation (escaped).
 func (m *Model) target() string {
 	switch {
 	case len(m.list) == 1:
-		return "tenant " + m.list[0].Name
+		return "tenant " + termtext.Line(m.list[0].Name)
 	case len(m.list) > 0:
 		return fmt.Sprintf("%d tenants", len(m.list))
 	case len(m.refs) > 0:
-		return "tenants " + strings.Join(m.refs, ", ")
+		return "tenants " + termtext.Line(strings.Join(m.refs, ", "))
 	}
 	return "every tenant"
 }
@@ -188,7 +189,7 @@ func (m *Model) finish(msg doneMsg) {
 	if m.rep != nil {
 		var b strings.Builder
 		_ = m.rep.WriteText(&b)
-		m.reportText = b.String()
+		m.reportText = termtext.Block(b.String()) // it names the tenants
 		m.report.SetContent(wrapReport(m.reportText, m.width))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/guptarohit/asciigraph"
 
 	"github.com/tenancy-dev/tenancy/perf"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -93,16 +94,16 @@ func (m *Model) charts(h int) string {
 func (m *Model) table(rows int) string {
 	st := m.c.Styles
 	nameW := max(min(m.width-58, 30), 8)
-	format := fmt.Sprintf("%%-%d.%ds %%10s %%8s %%8s %%8s %%8s %%6s", nameW, nameW)
+	format := "%s %10s %8s %8s %8s %8s %6s"
 	var b strings.Builder
-	b.WriteString(st.TableHeader.Render(fmt.Sprintf(format, "tenant", "ops/s", "p50 ms", "p95 ms", "p99 ms", "err/s", "conns")) + "\n")
+	b.WriteString(st.TableHeader.Render(fmt.Sprintf(format, common.Cell("tenant", nameW), "ops/s", "p50 ms", "p95 ms", "p99 ms", "err/s", "conns")) + "\n")
 	list := m.last.Tenants
 	shown := min(len(list), max(rows-1, 1))
 	if shown < len(list) {
 		shown-- // room for the "more" line
 	}
 	for _, t := range list[:max(shown, 0)] {
-		b.WriteString(fmt.Sprintf(format, t.Name, fmt.Sprintf("%.1f", t.OpsPerSec), fmt.Sprintf("%.2f", t.P50),
+		b.WriteString(fmt.Sprintf(format, common.Cell(t.Name, nameW), fmt.Sprintf("%.1f", t.OpsPerSec), fmt.Sprintf("%.2f", t.P50),
 			fmt.Sprintf("%.2f", t.P95), fmt.Sprintf("%.2f", t.P99), fmt.Sprintf("%.2f", t.ErrorsPerSec), fmt.Sprint(t.ConnsInUse)) + "\n")
 	}
 	if shown < len(list) {
@@ -114,7 +115,7 @@ func (m *Model) table(rows int) string {
 func (m *Model) finishedView() string {
 	st := m.c.Styles
 	if m.rep == nil {
-		return st.FlashError.Render("The load test did not run: "+m.err.Error()) + "\n" + st.Subtle.Render("esc goes back")
+		return st.FlashError.Render("The load test did not run: "+common.Message(m.err.Error())) + "\n" + st.Subtle.Render("esc goes back")
 	}
 	// the verdict is said once, here: the report's own line is left out
 	var head []string
@@ -137,9 +138,9 @@ func (m *Model) finishedView() string {
 	}
 	switch {
 	case m.err != nil:
-		head = append(head, st.FlashError.Render("The report could not be saved: "+m.err.Error()))
+		head = append(head, st.FlashError.Render("The report could not be saved: "+common.Message(m.err.Error())))
 	default:
-		head = append(head, "Report saved to "+m.path)
+		head = append(head, "Report saved to "+termtext.Line(m.path))
 	}
 	top := strings.Join(head, "\n")
 	vp := m.report
