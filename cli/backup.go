@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -180,10 +181,17 @@ func newBackupListCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			left, err := bs.Leftovers(ctx)
+			if err != nil {
+				return err
+			}
+			left = slices.DeleteFunc(left, func(l backup.Leftover) bool { return id != "" && l.TenantID != id })
 			if asJSON {
 				if list == nil {
 					list = []backup.Backup{}
 				}
+				// The array is the contract; leftovers go to stderr.
+				printLeftovers(cmd.ErrOrStderr(), left)
 				return printJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
@@ -201,11 +209,26 @@ func newBackupListCmd(app *App) *cobra.Command {
 			}
 			tw.Flush()
 			printf(cmd.OutOrStdout(), "%s\n", plural(len(list), "backup"))
+			printLeftovers(cmd.OutOrStdout(), left)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printLeftovers lists the scratch databases killed restores left behind.
+func printLeftovers(w io.Writer, left []backup.Leftover) {
+	if len(left) == 0 {
+		return
+	}
+	printf(w, "\n%s left by restores that were killed (the next restore of each tenant drops them):\n", plural(len(left), "scratch database"))
+	tw := newTable(w)
+	tw.Row("SERVER", "DATABASE", "TENANT", "REPLACING", "STARTED (UTC)", "BY")
+	for _, l := range left {
+		tw.Row(l.Server, l.Database, l.TenantID, l.Target, l.StartedAt.UTC().Format("2006-01-02 15:04:05"), fmt.Sprintf("pid %d on %s", l.PID, l.Host))
+	}
+	tw.Flush()
 }
 
 // firstLine is s's first line, cut to max characters (never inside one).

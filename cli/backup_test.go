@@ -106,3 +106,38 @@ func mustRead(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestBackupListShowsLeftovers: a scratch database recorded by a restore
+// whose process is gone (nobody holds the tenant's lock) is listed, with
+// the process that left it; the JSON array stays the catalog's and the
+// leftovers go to stderr.
+func TestBackupListShowsLeftovers(t *testing.T) {
+	env := testdb.NewCentral(t)
+	svc := env.Service(t)
+	tn, err := svc.Create(context.Background(), tenants.CreateRequest{Name: "left"}, nil)
+	require.NoError(t, err)
+	_, _, err = runEnv(t, env, "backup", "list") // creates the catalog tables
+	require.NoError(t, err)
+	scratch := env.Prefix + "left__restore_0badf00d"
+	_, err = svc.Central().Exec("INSERT INTO tenancy_restores (server, database_name, tenant_id, target, host, pid, started_at) VALUES (?, ?, ?, ?, 'db-host-1', 4242, UTC_TIMESTAMP())",
+		tn.Server, scratch, tn.ID, tn.Database)
+	require.NoError(t, err)
+
+	out, _, err := runEnv(t, env, "backup", "list")
+	require.NoError(t, err)
+	require.Contains(t, out, "1 scratch database left by restores that were killed")
+	require.Contains(t, out, scratch)
+	require.Contains(t, out, "pid 4242 on db-host-1")
+
+	out, errOut, err := runEnv(t, env, "backup", "list", "--json")
+	require.NoError(t, err)
+	require.Equal(t, "[]\n", out)
+	require.Contains(t, errOut, scratch)
+
+	lock, err := tenants.AcquireLock(context.Background(), svc.Central(), tn.ID)
+	require.NoError(t, err)
+	defer lock.Release()
+	out, _, err = runEnv(t, env, "backup", "list")
+	require.NoError(t, err)
+	require.NotContains(t, out, scratch, "a restore that is still running is not a leftover")
+}
