@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/resolver"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -150,7 +151,7 @@ func (s *state) resolve(c *common.Context, args []string) tea.Cmd {
 		domains := []string{resolver.NormalizeHost(args[0])}
 		if t, err := c.Service.Find(ctx, args[0]); err == nil && !slices.Contains(t.Domains, domains[0]) {
 			if len(t.Domains) == 0 {
-				return common.FlashMsg{Text: fmt.Sprintf("tenant %s has no domains to resolve", t.Name), Error: true}
+				return common.FlashMsg{Text: fmt.Sprintf("tenant %s has no domains to resolve", termtext.Line(t.Name)), Error: true}
 			}
 			domains = t.Domains
 		}
@@ -174,7 +175,8 @@ func (s *state) resolve(c *common.Context, args []string) tea.Cmd {
 }
 
 // describe is one lookup in words: ✓ is kept for a domain that serves an
-// active tenant (the flash's Error or Warn say otherwise).
+// active tenant (the flash's Error or Warn say otherwise). The domain and
+// the owner are escaped.
 func describe(domain string, res resolver.Result) string {
-	return fmt.Sprintf("%s → %s, answered by %s in %s", domain, owner(res), res.Tier, took(res))
+	return fmt.Sprintf("%s → %s, answered by %s in %s", termtext.Line(domain), owner(res), res.Tier, took(res))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/resolver"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -119,12 +120,12 @@ func (d *resolveDialog) View() string {
 	w := min(max(d.width-4, 30), 76)
 	inner := w - 6
 	var b strings.Builder
-	b.WriteString(st.DialogTitle.Render(ansi.Truncate("Resolve the domains of "+d.t.Name, inner, "…")) + "\n\n")
+	b.WriteString(st.DialogTitle.Render(ansi.Truncate("Resolve the domains of "+termtext.Line(d.t.Name), inner, "…")) + "\n\n")
 	switch {
 	case len(d.t.Domains) == 0:
 		b.WriteString(st.Subtle.Render("This tenant has no domains (+ adds one)."))
 	case d.err != nil:
-		b.WriteString(st.FlashError.Width(inner).Render(d.err.Error()))
+		b.WriteString(st.FlashError.Width(inner).Render(common.Message(d.err.Error())))
 	case d.answers == nil:
 		b.WriteString(st.Subtle.Render("resolving " + common.Plural(len(d.t.Domains), "domain") + "…"))
 	default:
@@ -138,24 +139,25 @@ func (d *resolveDialog) View() string {
 	return st.Dialog.Width(w).Render(b.String())
 }
 
-// table is one line per domain: who owns it, the tier, the time.
+// table is one line per domain: who owns it, the tier, the time. The
+// domains and names are escaped (common.Cell), and measured so.
 func (d *resolveDialog) table(inner int) string {
 	st := d.c.Styles
 	width, ownerWidth := len("DOMAIN"), len("unknown (404)")
 	for _, a := range d.answers {
-		width = max(width, len(a.domain))
-		ownerWidth = max(ownerWidth, len(owner(a.res)))
+		width = max(width, lipgloss.Width(termtext.Line(a.domain)))
+		ownerWidth = max(ownerWidth, lipgloss.Width(owner(a.res)))
 	}
 	width, ownerWidth = min(width, inner/2), min(ownerWidth, inner/3)
 	row := func(domain, owner, tier, took string) string {
-		return ansi.Truncate(fmt.Sprintf("%-*s  %-*s  %-8s %9s", width, ansi.Truncate(domain, width, "…"),
-			ownerWidth, ansi.Truncate(owner, ownerWidth, "…"), tier, took), inner, "…")
+		return ansi.Truncate(fmt.Sprintf("%s  %s  %-8s %9s", common.Cell(domain, width),
+			common.Cell(owner, ownerWidth), tier, took), inner, "…")
 	}
 	lines := []string{st.TableHeader.Render(row("DOMAIN", "TENANT", "TIER", "TIME"))}
 	for _, a := range d.answers {
 		switch {
 		case a.err != nil:
-			lines = append(lines, st.FlashError.Render(ansi.Truncate(a.domain+": "+a.err.Error(), inner, "…")))
+			lines = append(lines, st.FlashError.Render(ansi.Truncate(termtext.Line(a.domain)+": "+common.Message(a.err.Error()), inner, "…")))
 		default:
 			lines = append(lines, row(a.domain, owner(a.res), string(a.res.Tier), took(a.res)))
 		}
@@ -166,12 +168,13 @@ func (d *resolveDialog) table(inner int) string {
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
 }
 
-// owner is who a lookup found: the tenant and its status, or a 404.
+// owner is who a lookup found: the tenant and its status (escaped), or
+// a 404.
 func owner(res resolver.Result) string {
 	if !res.Found {
 		return "unknown (404)"
 	}
-	return fmt.Sprintf("%s (%s)", res.Tenant.Name, res.Tenant.Status)
+	return fmt.Sprintf("%s (%s)", termtext.Line(res.Tenant.Name), termtext.Line(string(res.Tenant.Status)))
 }
 
 // took is a lookup's time, in µs below a millisecond (the in-process
