@@ -63,9 +63,12 @@ func (f *footer) restyle() {
 func (f *footer) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case common.FlashMsg:
+		// Flashes carry tenant names and error texts: escaped once, here,
+		// for the footer and the ? help.
+		msg.Text = common.Message(msg.Text)
 		f.flash = msg
 		f.flashID++
-		text, at := msg.Mark()+oneLine(msg.Text), f.c.Now().Format("15:04:05")
+		text, at := msg.Mark()+msg.Text, f.c.Now().Format("15:04:05")
 		if n := len(f.recent); n > 0 && f.recent[n-1].text == text {
 			f.recent[n-1].at = at
 			f.recent[n-1].times++
@@ -94,7 +97,7 @@ func (f *footer) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		start := len(f.tasks) == 0
-		f.tasks[msg.ID] = msg.Text
+		f.tasks[msg.ID] = common.Message(msg.Text)
 		if start {
 			return f.spinner.Tick
 		}
@@ -129,11 +132,11 @@ func (f footer) view(width int, bindings, tail []key.Binding) string {
 	var left string
 	switch {
 	case f.flash.Text != "" && f.flash.Error:
-		left = flashLine(st.FlashError, f.flash.Mark()+oneLine(f.flash.Text), avail)
+		left = flashLine(st.FlashError, f.flash.Mark()+f.flash.Text, avail)
 	case f.flash.Text != "" && f.flash.Warn:
-		left = flashLine(st.FlashWarn, f.flash.Mark()+oneLine(f.flash.Text), avail)
+		left = flashLine(st.FlashWarn, f.flash.Mark()+f.flash.Text, avail)
 	case f.flash.Text != "":
-		left = flashLine(st.FlashInfo, f.flash.Mark()+oneLine(f.flash.Text), avail)
+		left = flashLine(st.FlashInfo, f.flash.Mark()+f.flash.Text, avail)
 	default:
 		left = f.shortHelp(bindings, tail, avail)
 	}
@@ -188,5 +191,3 @@ func (f footer) shortHelp(bindings, tail []key.Binding, width int) string {
 	}
 	return join(items)
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

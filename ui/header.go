@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/config"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -53,6 +55,8 @@ func (h *header) update(msg any) {
 	case common.TenantCountMsg:
 		h.count, h.counted = msg.N, true
 	case common.SlotMsg:
+		// a slot can quote an error or a tenant: escaped once, here
+		msg.Text, msg.Short = common.Message(msg.Text), common.Message(msg.Short)
 		if msg.Text == "" {
 			delete(h.slots, msg.Slot)
 		} else {
@@ -80,13 +84,18 @@ type item struct {
 	gone  bool
 }
 
-// view renders the bar at width. When the right side does not fit, it
+// view renders the bar at width, crumbs escaped (a screen's title can be
+// a tenant's name). When the right side does not fit, it
 // gives up, in this order: the cache's long form, the flavour, the count,
 // the "central" label, other slots, the full central address, the cache,
 // the central server; then the breadcrumb is cut. The read-only badge
 // always shows.
 func (h header) view(width int, crumbs []string) string {
 	st := h.c.Styles
+	crumbs = slices.Clone(crumbs)
+	for i, c := range crumbs {
+		crumbs[i] = termtext.Line(c)
+	}
 	central := &item{forms: []string{
 		st.HeaderKey.Render("central ") + st.HeaderValue.Render(h.central),
 		st.HeaderValue.Render(h.central),

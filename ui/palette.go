@@ -74,6 +74,7 @@ func (p *palette) update(msg tea.KeyPressMsg) (cmd tea.Cmd, dialog bool) {
 		return p.run(line)
 	}
 	p.input, cmd = p.input.Update(msg)
+	common.EscapeInput(&p.input)
 	return cmd, false
 }
 

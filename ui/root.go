@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/styles"
 )
@@ -266,7 +267,7 @@ func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	st := m.c.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render(m.top().Title()+" — keys") + "\n\n")
+	b.WriteString(st.Title.Render(termtext.Line(m.top().Title())+" — keys") + "\n\n")
 	if len(m.footer.recent) > 0 {
 		b.WriteString(st.Title.Render("Last messages") + "\n")
 		for i := len(m.footer.recent) - 1; i >= 0; i-- {
