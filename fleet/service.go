@@ -1,0 +1,145 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// Service creates, works, resumes and cancels runs. One per process (or
+// per SSH session); it holds no state between calls besides its handles.
+type Service struct {
+	tenants *tenants.Service
+	ops     *Operations
+	store   *store
+	host    string
+	pid     int
+	user    string
+}
+
+// Open creates the runs tables if they are absent (unless read-only) and
+// returns the service. ops rebuilds recorded runs (DefaultOperations).
+func Open(ctx context.Context, ts *tenants.Service, ops *Operations) (*Service, error) {
+	if !ts.ReadOnly() {
+		if _, err := Init(ctx, ts.Central()); err != nil {
+			return nil, err
+		}
+	}
+	host, _ := os.Hostname()
+	who := "unknown"
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	return &Service{tenants: ts, ops: ops, store: &store{db: ts.Central()}, host: host, pid: os.Getpid(), user: who + "@" + host}, nil
+}
+
+// Operations returns the operations the service can rebuild.
+func (s *Service) Operations() *Operations { return s.ops }
+
+// CreateRequest is a run to record.
+type CreateRequest struct {
+	Operation Operation
+	Selection Selection
+	Limits    Limits
+}
+
+// PlanItem is what a dry run shows for one tenant.
+type PlanItem struct {
+	Position int            `json:"position"`
+	Tenant   tenants.Tenant `json:"tenant"`
+	Action   string         `json:"action"`
+}
+
+// Plan is a run that would be created: its items and how many per server.
+type Plan struct {
+	Operation string         `json:"operation"`
+	Selection Selection      `json:"selection"`
+	Limits    Limits         `json:"limits"`
+	Items     []PlanItem     `json:"items"`
+	PerServer map[string]int `json:"per_server"`
+}
+
+// Plan resolves the request's selection and says what each item would
+// do, changing nothing: the dry run. Nothing is recorded.
+func (s *Service) Plan(ctx context.Context, req CreateRequest) (Plan, error) {
+	list, err := s.resolve(ctx, req.Selection)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{Operation: req.Operation.Name(), Selection: req.Selection, Limits: req.Limits.withDefaults(), PerServer: map[string]int{}}
+	for i, t := range list {
+		p.Items = append(p.Items, PlanItem{Position: i, Tenant: t, Action: req.Operation.Describe(t)})
+		p.PerServer[t.Server]++
+	}
+	return p, nil
+}
+
+// Create resolves the selection and records the run and its items,
+// pending; Work then works it.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (Run, error) {
+	if s.tenants.ReadOnly() {
+		return Run{}, tenants.ErrReadOnly
+	}
+	if req.Limits.Canary < 0 || req.Limits.Parallel < 0 || req.Limits.PerServer < 0 {
+		return Run{}, fmt.Errorf("--parallel, --per-server and --canary cannot be negative")
+	}
+	list, err := s.resolve(ctx, req.Selection)
+	if err != nil {
+		return Run{}, err
+	}
+	args, err := json.Marshal(req.Operation.Args())
+	if err != nil {
+		return Run{}, fmt.Errorf("record the %s arguments: %w", req.Operation.Name(), err)
+	}
+	sel, err := json.Marshal(req.Selection)
+	if err != nil {
+		return Run{}, err
+	}
+	l := req.Limits.withDefaults()
+	r := Run{
+		Operation: req.Operation.Name(), Args: string(args), Selection: string(sel), State: RunPending,
+		Parallel: l.Parallel, PerServer: l.PerServer, Canary: l.Canary, CanaryPending: l.Canary > 0,
+		MaxFailures: l.MaxFailures.String(), StartedBy: s.user, Host: s.host, PID: s.pid,
+		Total: len(list), CreatedAt: time.Now().UTC(),
+	}
+	id, err := s.store.create(ctx, r, list)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.store.get(ctx, id)
+}
+
+// Get returns a run.
+func (s *Service) Get(ctx context.Context, id int64) (Run, error) { return s.store.get(ctx, id) }
+
+// List returns the latest runs, newest first.
+func (s *Service) List(ctx context.Context, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	return s.store.list(ctx, limit)
+}
+
+// Items returns a run's items in order.
+func (s *Service) Items(ctx context.Context, id int64) ([]Item, error) {
+	if _, err := s.store.get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.items(ctx, id)
+}
+
+// Counts returns how many of a run's items are in each state now.
+func (s *Service) Counts(ctx context.Context, id int64) (map[ItemState]int, error) {
+	return s.store.counts(ctx, id)
+}
+
+// Alive reports whether a process is working the run right now (its run
+// lock is held).
+func (s *Service) Alive(ctx context.Context, id int64) (bool, error) {
+	return runLockHeld(ctx, s.store.db, id)
+}
