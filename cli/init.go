@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -37,6 +38,11 @@ func newInitCmd(app *App) *cobra.Command {
 			} else if created {
 				res.CreatedTables = append(res.CreatedTables, "tenant_backups")
 			}
+			runTables, err := fleet.Init(ctx, db)
+			if err != nil {
+				return err
+			}
+			res.CreatedTables = append(res.CreatedTables, runTables...)
 			out := cmd.OutOrStdout()
 			if createdDB {
 				printf(out, "Created the central database.\n")

@@ -82,6 +82,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newCacheCmd(app), newResolveCmd(app))
 	root.AddCommand(newPerfCmd(app))
 	root.AddCommand(newBackupCmd(app))
+	root.AddCommand(newRunCmd(app), newRunsCmd(app))
 	wrapArgs(root)
 	return root
 }
