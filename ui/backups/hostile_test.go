@@ -46,6 +46,11 @@ func TestHostileListIsEscaped(t *testing.T) {
 		require.Equal(t, "Backups of "+uitest.Shown(tn.Name), m.Title())
 		require.Contains(t, uitest.Plain(view), `Backups of clear \e[2Jscreen  tenant_clip \e]52;c;aGk=\a on central`)
 		uitest.Golden(t, fmt.Sprintf("backups_hostile_list_%dx%d", size[0], size[1]), view)
+
+		m.list[0].Status = "failed\x1b]0;x\a" // the catalog is a table of the central database
+		view = m.View()
+		uitest.RequireSafe(t, view)
+		require.Contains(t, uitest.Plain(view), `failed\e]0;x\a -`)
 	}
 }
 

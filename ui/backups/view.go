@@ -87,7 +87,7 @@ func (m *Model) table(rows int) string {
 		if i == m.cursor {
 			style, mark = st.Cursor, "> "
 		}
-		b.WriteString(style.Render(truncate(mark+line, m.width)))
+		b.WriteString(style.Render(truncate(mark+termtext.Line(line), m.width))) // the catalog's strings are rows of the central database
 		if i+1 < len(m.list) && i+1 < first+rows {
 			b.WriteString("\n")
 		}
