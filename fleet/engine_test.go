@@ -258,6 +258,14 @@ func TestCancel(t *testing.T) {
 	}
 	_, _, err = f.fs.Cancel(context.Background(), run.ID)
 	require.ErrorContains(t, err, "already done")
+
+	// A run nobody works is cancelled on the spot.
+	idle := f.create(t, op, Selection{All: true}, Limits{})
+	got, alive, err := f.fs.Cancel(context.Background(), idle.ID)
+	require.NoError(t, err)
+	require.False(t, alive)
+	require.Equal(t, RunCancelled, got.State)
+	require.Equal(t, 10, got.Cancelled)
 }
 
 // TestServerDown: the items of a server that does not answer fail fast
