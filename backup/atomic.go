@@ -1,11 +1,8 @@
 package backup
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,7 +20,6 @@ const tempMarker = ".tmp-"
 type atomicFile struct {
 	f     *os.File
 	w     io.Writer
-	hash  hash.Hash
 	n     int64
 	final string
 	// replace allows an existing final file to be replaced (metadata.json).
@@ -44,7 +40,7 @@ func createAtomic(final string, wrap func(io.Writer) io.Writer) (*atomicFile, er
 	if err != nil {
 		return nil, fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
-	a := &atomicFile{f: f, w: f, hash: sha256.New(), final: final, sync: (*os.File).Sync}
+	a := &atomicFile{f: f, w: f, final: final, sync: (*os.File).Sync}
 	if wrap != nil {
 		a.w = wrap(f)
 	}
@@ -53,19 +49,12 @@ func createAtomic(final string, wrap func(io.Writer) io.Writer) (*atomicFile, er
 
 func (a *atomicFile) Write(p []byte) (int, error) {
 	n, err := a.w.Write(p)
-	a.hash.Write(p[:n])
 	a.n += int64(n)
 	if err != nil {
 		return n, fmt.Errorf("write %s: %w", a.f.Name(), err)
 	}
 	return n, nil
 }
-
-// Size is how many bytes were written.
-func (a *atomicFile) Size() int64 { return a.n }
-
-// Sum is the hex SHA-256 of what was written.
-func (a *atomicFile) Sum() string { return hex.EncodeToString(a.hash.Sum(nil)) }
 
 // Commit makes the file appear under its final name, durably. The final
 // name must not exist yet.

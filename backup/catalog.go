@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,6 +39,8 @@ type Backup struct {
 	StartedAt    time.Time  `json:"started_at" db:"started_at"`
 	FinishedAt   *time.Time `json:"finished_at" db:"finished_at"`
 	VerifiedAt   *time.Time `json:"verified_at,omitempty" db:"verified_at"`
+	// EncryptedTo lists the age recipients of an encrypted backup.
+	EncryptedTo Recipients `json:"encrypted_to,omitempty" db:"encrypted_to"`
 }
 
 const catalogDDL = "CREATE TABLE IF NOT EXISTS `tenant_backups` (" +
@@ -63,6 +63,7 @@ const catalogDDL = "CREATE TABLE IF NOT EXISTS `tenant_backups` (" +
 	"`started_at` DATETIME(6) NOT NULL," +
 	"`finished_at` DATETIME(6) NULL," +
 	"`verified_at` DATETIME(6) NULL," +
+	"`encrypted_to` VARCHAR(2048) NOT NULL DEFAULT ''," +
 	"INDEX `tenant_backups_tenant_started_index` (`tenant_id`, `started_at`)" +
 	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
 
@@ -77,7 +78,7 @@ func InitCatalog(ctx context.Context, central *sqlx.DB) (bool, error) {
 		return false, fmt.Errorf("look for table tenant_backups: %w", err)
 	}
 	if n > 0 {
-		return false, nil
+		return false, addRecipientsColumn(ctx, central)
 	}
 	if _, err := central.ExecContext(ctx, catalogDDL); err != nil {
 		return false, fmt.Errorf("create table tenant_backups: %w", err)
@@ -85,13 +86,50 @@ func InitCatalog(ctx context.Context, central *sqlx.DB) (bool, error) {
 	return true, nil
 }
 
-type catalog struct{ db *sqlx.DB }
+// hasRecipientsColumn reports whether the catalog has the encrypted_to
+// column (added by this version).
+func hasRecipientsColumn(ctx context.Context, central *sqlx.DB) (bool, error) {
+	var n int
+	if err := central.GetContext(ctx, &n, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tenant_backups' AND COLUMN_NAME = 'encrypted_to'"); err != nil {
+		return false, fmt.Errorf("look at table tenant_backups: %w", err)
+	}
+	return n > 0, nil
+}
+
+// addRecipientsColumn upgrades a catalog made before encryption.
+func addRecipientsColumn(ctx context.Context, central *sqlx.DB) error {
+	if ok, err := hasRecipientsColumn(ctx, central); err != nil || ok {
+		return err
+	}
+	if _, err := central.ExecContext(ctx, "ALTER TABLE `tenant_backups` ADD COLUMN `encrypted_to` VARCHAR(2048) NOT NULL DEFAULT ''"); err != nil {
+		return fmt.Errorf("add column encrypted_to to table tenant_backups (run `tenancy init` with a user that may ALTER it): %w", err)
+	}
+	return nil
+}
+
+// catalog reads and writes tenant_backups. columns is the select list:
+// a read-only session on a catalog not yet upgraded reads no recipients.
+type catalog struct {
+	db      *sqlx.DB
+	columns string
+}
 
 const backupColumns = "`id`,`tenant_id`,`file`,`kind`,`compression`,`engine`,`size`,`raw_bytes`,`sha256`,`tables`,`rows`,`server`,`database_name`,`snapshot_mode`,`status`,`error`,`started_at`,`finished_at`,`verified_at`"
 
+func openCatalog(ctx context.Context, central *sqlx.DB) (catalog, error) {
+	ok, err := hasRecipientsColumn(ctx, central)
+	if err != nil {
+		return catalog{}, err
+	}
+	if ok {
+		return catalog{db: central, columns: backupColumns + ",`encrypted_to`"}, nil
+	}
+	return catalog{db: central, columns: backupColumns + ",'' AS `encrypted_to`"}, nil
+}
+
 func (c catalog) insertRunning(ctx context.Context, b *Backup) error {
-	res, err := c.db.ExecContext(ctx, "INSERT INTO `tenant_backups` (`tenant_id`,`file`,`kind`,`compression`,`engine`,`server`,`database_name`,`status`,`started_at`) VALUES (?,?,?,?,?,?,?,?,?)",
-		b.TenantID, b.File, b.Kind, b.Compression, b.Engine, b.Server, b.Database, StatusRunning, b.StartedAt)
+	res, err := c.db.ExecContext(ctx, "INSERT INTO `tenant_backups` (`tenant_id`,`file`,`kind`,`compression`,`engine`,`server`,`database_name`,`status`,`started_at`,`encrypted_to`) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		b.TenantID, b.File, b.Kind, b.Compression, b.Engine, b.Server, b.Database, StatusRunning, b.StartedAt, b.EncryptedTo)
 	if err != nil {
 		return fmt.Errorf("record backup of tenant %s: %w", b.TenantID, err)
 	}
@@ -141,7 +179,7 @@ func (c catalog) markVerified(ctx context.Context, id int64, at time.Time) error
 }
 
 func (c catalog) list(ctx context.Context, tenantID string) ([]Backup, error) {
-	q := "SELECT " + backupColumns + " FROM `tenant_backups`"
+	q := "SELECT " + c.columns + " FROM `tenant_backups`"
 	var args []any
 	if tenantID != "" {
 		q += " WHERE `tenant_id` = ?"
@@ -156,7 +194,7 @@ func (c catalog) list(ctx context.Context, tenantID string) ([]Backup, error) {
 
 func (c catalog) get(ctx context.Context, id int64) (Backup, error) {
 	var b Backup
-	err := c.db.GetContext(ctx, &b, "SELECT "+backupColumns+" FROM `tenant_backups` WHERE `id` = ?", id)
+	err := c.db.GetContext(ctx, &b, "SELECT "+c.columns+" FROM `tenant_backups` WHERE `id` = ?", id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, fmt.Errorf("backup %d is not in the catalog (see `tenancy backup list`)", id)
 	}
@@ -168,7 +206,7 @@ func (c catalog) get(ctx context.Context, id int64) (Backup, error) {
 
 func (c catalog) byFile(ctx context.Context, file string) (Backup, bool, error) {
 	var b Backup
-	err := c.db.GetContext(ctx, &b, "SELECT "+backupColumns+" FROM `tenant_backups` WHERE `file` = ? ORDER BY `id` DESC LIMIT 1", file)
+	err := c.db.GetContext(ctx, &b, "SELECT "+c.columns+" FROM `tenant_backups` WHERE `file` = ? ORDER BY `id` DESC LIMIT 1", file)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, false, nil
 	}
@@ -185,15 +223,16 @@ func (c catalog) delete(ctx context.Context, id int64) error {
 	return nil
 }
 
-// metadata.json: every complete backup of one tenant, one entry each.
+// metadata.json: every complete backup of one tenant, one entry each,
+// beside its files in the store.
 
-func metadataPath(dir, tenantID string) string {
-	return filepath.Join(dir, tenantFolder(tenantID), "metadata.json")
+func metadataName(tenantID string) string {
+	return objectName(tenantFolder(tenantID), "metadata.json")
 }
 
-func readMetadata(dir, tenantID string) ([]Backup, error) {
-	data, err := os.ReadFile(metadataPath(dir, tenantID))
-	if errors.Is(err, os.ErrNotExist) {
+func readMetadata(ctx context.Context, st store, tenantID string) ([]Backup, error) {
+	data, err := st.ReadSmall(ctx, metadataName(tenantID))
+	if errors.Is(err, errNotStored) {
 		return nil, nil
 	}
 	if err != nil {
@@ -201,14 +240,15 @@ func readMetadata(dir, tenantID string) ([]Backup, error) {
 	}
 	var out []Backup
 	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("read %s: %w", metadataPath(dir, tenantID), err)
+		return nil, fmt.Errorf("read %s: %w", st.Location(metadataName(tenantID)), err)
 	}
 	return out, nil
 }
 
-// rewriteMetadata applies edit to the tenant's metadata.json atomically.
-func rewriteMetadata(dir, tenantID string, edit func([]Backup) []Backup) error {
-	list, err := readMetadata(dir, tenantID)
+// rewriteMetadata applies edit to the tenant's metadata.json atomically
+// (the caller holds the tenant's lock).
+func rewriteMetadata(ctx context.Context, st store, tenantID string, edit func([]Backup) []Backup) error {
+	list, err := readMetadata(ctx, st, tenantID)
 	if err != nil {
 		return err
 	}
@@ -220,5 +260,5 @@ func rewriteMetadata(dir, tenantID string, edit func([]Backup) []Backup) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(metadataPath(dir, tenantID), append(data, '\n'))
+	return st.Replace(ctx, metadataName(tenantID), append(data, '\n'))
 }

@@ -30,6 +30,7 @@ func extension(compression string) string {
 
 // compressionOf tells a file's compression from its name.
 func compressionOf(path string) string {
+	path = strings.TrimSuffix(path, ageExt)
 	switch {
 	case strings.HasSuffix(path, ".zst"):
 		return CompressZstd

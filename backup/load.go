@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -38,14 +37,10 @@ func (l *loader) conn(ctx context.Context) (*sql.Conn, error) {
 	return c, nil
 }
 
-// load reads path (decompressing it) and executes it.
-func (l *loader) load(ctx context.Context, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	dec, err := newDecompressor(f, compressionOf(path))
+// load reads src, the stored file at path (decrypted), decompresses it
+// and executes it.
+func (l *loader) load(ctx context.Context, src io.Reader, path string) error {
+	dec, err := newDecompressor(src, compressionOf(path))
 	if err != nil {
 		return fmt.Errorf("decompress %s: %w", path, err)
 	}

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"time"
 
+	"filippo.io/age"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -45,15 +47,17 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 	}
 	track := newTracker(progress)
 	track.step(StepVerify, "")
-	// A catalogued backup is checked against the checksum recorded when it
-	// was completed before anything is loaded, and the load checks its
-	// footer again before the swap; a file the catalog does not know is
-	// decompressed and checked in full first.
-	v, err := verifyFile(ctx, s.Path(req.Backup), req.Backup, req.Backup.SHA256 == "")
+	// See restore_read.go: what is checked before anything is loaded, and
+	// while loading (the footer always, before the swap).
+	ids, err := s.identitiesFor(req.Backup)
 	if err != nil {
 		return res, fmt.Errorf("restore refused: %w", err)
 	}
-	track.estimate("", 0, v.RawBytes)
+	hashWhileLoading, rawBytes, err := s.checkBeforeLoad(ctx, req.Backup, ids)
+	if err != nil {
+		return res, fmt.Errorf("restore refused: %w", err)
+	}
+	track.estimate("", 0, rawBytes)
 	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), req.Target.ID)
 	if err != nil {
 		return res, err
@@ -98,7 +102,8 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 		cleanup()
 		return res, fmt.Errorf("create database %s: %w", into, err)
 	}
-	if err := s.loadInto(ctx, req.Target.Server, into, s.Path(req.Backup), track, &res); err != nil {
+	src := backupSource{b: req.Backup, ids: ids, hash: hashWhileLoading}
+	if err := s.loadInto(ctx, req.Target.Server, into, src, track, &res); err != nil {
 		cleanup()
 		return res, err
 	}
@@ -115,7 +120,39 @@ func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func
 	return res, nil
 }
 
-func (s *Service) loadInto(ctx context.Context, server, database, path string, track *tracker, res *RestoreResult) error {
+// backupSource is the backup a restore reads: decrypted with ids when
+// encrypted, its checksum compared at the end when hash is set.
+type backupSource struct {
+	b    Backup
+	ids  []age.Identity
+	hash bool
+}
+
+// open streams the backup's SQL. check, called after the load, reads the
+// rest and compares the checksum (when hash is set).
+func (s *Service) openSource(ctx context.Context, src backupSource) (sql io.Reader, check func() error, closeFn func(), err error) {
+	st := s.storeFor(src.b)
+	where := st.Location(src.b.File)
+	rc, err := st.Open(ctx, src.b.File)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stored := newStoredReader(rc)
+	var plain io.Reader = stored
+	if encrypted(src.b.File) {
+		if plain, err = decrypt(stored, src.b, where, src.ids); err != nil {
+			rc.Close()
+			return nil, nil, nil, err
+		}
+	}
+	check = func() error { return nil }
+	if src.hash {
+		check = func() error { return stored.check(where, src.b) }
+	}
+	return plain, check, func() { rc.Close() }, nil
+}
+
+func (s *Service) loadInto(ctx context.Context, server, database string, src backupSource, track *tracker, res *RestoreResult) error {
 	mc, err := s.tenants.Servers().MySQLConfig(server, database)
 	if err != nil {
 		return err
@@ -130,10 +167,18 @@ func (s *Service) loadInto(ctx context.Context, server, database, path string, t
 		return err
 	}
 	defer db.Close()
+	r, check, closeSrc, err := s.openSource(ctx, src)
+	if err != nil {
+		return fmt.Errorf("restore into %s: %w", database, err)
+	}
+	defer closeSrc()
 	l := &loader{db: db, database: database, workers: s.cfg.Workers, track: track}
 	track.step(StepLoad, "schema")
-	err = l.load(ctx, path)
+	err = l.load(ctx, r, s.Path(src.b))
 	res.Statements, res.Bytes = l.statements.Load(), track.bytes()
+	if err == nil {
+		err = check()
+	}
 	if err != nil {
 		return fmt.Errorf("restore into %s: %w", database, err)
 	}

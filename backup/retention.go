@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"time"
 
@@ -165,13 +164,13 @@ func (s *Service) Delete(ctx context.Context, b Backup) error {
 		return err
 	}
 	defer lock.Release()
-	if err := os.Remove(s.Path(b)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := s.storeFor(b).Remove(ctx, b.File); err != nil {
 		return fmt.Errorf("delete backup %d: %w", b.ID, err)
 	}
 	if err := s.cat.delete(ctx, b.ID); err != nil {
 		return err
 	}
-	return rewriteMetadata(s.cfg.Dir, b.TenantID, func(list []Backup) []Backup {
+	return rewriteMetadata(ctx, s.store, b.TenantID, func(list []Backup) []Backup {
 		out := list[:0]
 		for _, m := range list {
 			if m.ID != b.ID {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
+
+	"filippo.io/age"
 )
 
 // VerifyResult is what re-reading a backup file found.
@@ -20,16 +22,37 @@ type VerifyResult struct {
 	RawBytes int64  `json:"raw_bytes"`
 	SHA256   string `json:"sha256"`
 	Footer   string `json:"footer"`
+	// Checked is CheckedFull (decompressed, footer read) or
+	// CheckedStored (an encrypted backup without its identity: the
+	// stored size and checksum only).
+	Checked string `json:"checked"`
 }
+
+// What Verify checked.
+const (
+	CheckedFull   = "full"
+	CheckedStored = "stored size and checksum"
+)
 
 // tailKeep is how much of the decompressed end is kept to find the footer.
 const tailKeep = 4096
 
 // Verify re-reads a backup: its checksum and size against the catalog,
-// the whole decompressed stream, and the completion footer. A file that
-// passes is marked verified in the catalog.
+// the whole decompressed stream, and the completion footer. An encrypted
+// backup is decrypted for that with the identity given; without one,
+// only its stored size and checksum are checked (Checked says which). A
+// backup that passes is marked verified in the catalog.
 func (s *Service) Verify(ctx context.Context, b Backup) (VerifyResult, error) {
-	res, err := verifyFile(ctx, s.Path(b), b, true)
+	ids, err := s.identitiesFor(b)
+	if err != nil {
+		return VerifyResult{Backup: b}, err
+	}
+	full := !encrypted(b.File) || len(ids) > 0
+	if !full && b.SHA256 == "" {
+		_, err := decrypt(nil, b, s.Path(b), nil)
+		return VerifyResult{Backup: b}, fmt.Errorf("%w (the catalog has no checksum of this file to check instead)", err)
+	}
+	res, err := verifyStored(ctx, s.storeFor(b), b, full, ids)
 	if err != nil {
 		return res, err
 	}
@@ -43,18 +66,26 @@ func (s *Service) Verify(ctx context.Context, b Backup) (VerifyResult, error) {
 	return res, nil
 }
 
-// verifyFile checks the file at path against b. With decompress unset it
+// verifyFile checks the local file at path against b (see verifyStored).
+func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (VerifyResult, error) {
+	b.File = path
+	return verifyStored(ctx, &fileStore{}, b, decompress, nil)
+}
+
+// verifyStored checks b.File in st against b. With decompress unset it
 // checks only the size and SHA-256 the catalog recorded (b must have them):
 // a match proves the file is the one that was completed, footer included,
-// and costs one pass over the compressed bytes instead of two streams.
-func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (VerifyResult, error) {
+// and costs one pass over the stored bytes instead of two streams. An
+// encrypted file is decrypted with ids to decompress it.
+func verifyStored(ctx context.Context, st store, b Backup, decompress bool, ids []age.Identity) (VerifyResult, error) {
 	// A catalog row that never completed has no file to check.
 	if b.ID != 0 && b.Status != StatusComplete {
 		return VerifyResult{Backup: b}, fmt.Errorf("backup %d is %s, not complete: it never finished, so there is no file to verify or restore", b.ID, b.Status)
 	}
-	res := VerifyResult{Backup: b}
+	where := st.Location(b.File)
+	res := VerifyResult{Backup: b, Checked: CheckedStored}
 	damaged := func(format string, args ...any) error {
-		return fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{path}, args...)...)
+		return fmt.Errorf("verify %s: "+format+"; the file is damaged or incomplete, do not restore it", append([]any{where}, args...)...)
 	}
 	fail := func(format string, args ...any) (VerifyResult, error) { return res, damaged(format, args...) }
 	// unlike compares what was read with what the catalog recorded.
@@ -67,9 +98,9 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 		}
 		return nil
 	}
-	f, err := os.Open(path)
+	f, err := st.Open(ctx, b.File)
 	if err != nil {
-		return res, fmt.Errorf("verify %s: %w", path, err)
+		return res, fmt.Errorf("verify: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -81,9 +112,20 @@ func verifyFile(ctx context.Context, path string, b Backup, decompress bool) (Ve
 		res.Size, res.RawBytes, res.SHA256 = counted.n, b.RawBytes, hex.EncodeToString(h.Sum(nil))
 		return res, unlike()
 	}
-	dec, err := newDecompressor(counted, compressionOf(path))
+	res.Checked = CheckedFull
+	var plain io.Reader = counted
+	if encrypted(b.File) {
+		if plain, err = decrypt(counted, b, where, ids); err != nil {
+			if errors.Is(err, ErrNoIdentity) || errors.Is(err, ErrWrongIdentity) {
+				return res, err
+			}
+			return fail("%v", err)
+		}
+	}
+	comp := compressionOf(b.File)
+	dec, err := newDecompressor(plain, comp)
 	if err != nil {
-		return fail("not a %s stream: %v", compressionOf(path), err)
+		return fail("not a %s stream: %v", comp, err)
 	}
 	defer dec.Close()
 	tail := &tailWriter{}

@@ -1,10 +1,25 @@
 package config
 
+import (
+	"net/url"
+
+	"filippo.io/age"
+)
+
 // Backup holds where and how tenant backups are made.
 type Backup struct {
-	Dir         string `toml:"dir"`
-	Engine      string `toml:"engine"`
-	Compression string `toml:"compression"`
+	Dir string `toml:"dir"`
+	// Storage is where backups go: file:///path or
+	// s3://bucket/prefix?endpoint=…&region=…; empty means the folder Dir.
+	Storage string `toml:"storage"`
+	// EncryptTo lists age X25519 recipients (age1…); set, every backup is
+	// encrypted to them.
+	EncryptTo []string `toml:"encrypt_to"`
+	// IdentityFile is an age identity file that restores and full
+	// verifies of encrypted backups use when --identity is not given.
+	IdentityFile string `toml:"identity_file"`
+	Engine       string `toml:"engine"`
+	Compression  string `toml:"compression"`
 	// Workers is how many connections read one tenant's tables at once.
 	Workers int `toml:"workers"`
 	// ParallelTenants is how many tenants `backup create --all` dumps at once.
@@ -25,6 +40,7 @@ type Retention struct {
 func defaultBackup() Backup {
 	return Backup{
 		Dir:             "storage/tenant-backups",
+		EncryptTo:       []string{},
 		Engine:          "native",
 		Compression:     "zstd",
 		Workers:         2,
@@ -51,6 +67,24 @@ func (b Backup) validate(p *problems) {
 	}
 	if b.Dir == "" {
 		p.add("backup.dir", "must not be empty")
+	}
+	if b.Storage != "" {
+		u, err := url.Parse(b.Storage)
+		switch {
+		case err != nil:
+			p.add("backup.storage", "%q is not a URL: %v", b.Storage, err)
+		case u.Scheme == "s3" && u.Host == "":
+			p.add("backup.storage", "%q names no bucket: use s3://bucket/prefix?endpoint=host&region=name", b.Storage)
+		case u.Scheme == "file" && u.Path == "" && u.Host == "":
+			p.add("backup.storage", "%q names no folder: use file:///absolute/path", b.Storage)
+		case u.Scheme != "s3" && u.Scheme != "file":
+			p.add("backup.storage", "%q: use file:///path or s3://bucket/prefix?endpoint=host&region=name", b.Storage)
+		}
+	}
+	for _, r := range b.EncryptTo {
+		if _, err := age.ParseX25519Recipient(r); err != nil {
+			p.add("backup.encrypt_to", "%q is not an age X25519 recipient (age1…, from age-keygen -y): %v", r, err)
+		}
 	}
 	r := b.Retention
 	for key, v := range map[string]int{"keep_last": r.KeepLast, "keep_daily": r.KeepDaily, "keep_weekly": r.KeepWeekly, "keep_monthly": r.KeepMonthly} {

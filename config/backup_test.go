@@ -1,0 +1,32 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBackupStorageAndEncryptionKeys(t *testing.T) {
+	const head = "[central]\ndsn = \"root@tcp(127.0.0.1:3306)/c\"\n[backup]\n"
+	for _, tc := range []struct {
+		name, toml, problem string
+	}{
+		{"file", `storage = "file:///var/backups/tenancy"`, ""},
+		{"s3", `storage = "s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1"`, ""},
+		{"recipient", `encrypt_to = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]`, ""},
+		{"s3 without bucket", `storage = "s3:///prefix"`, "backup.storage: \"s3:///prefix\" names no bucket"},
+		{"file without folder", `storage = "file://"`, "backup.storage: \"file://\" names no folder"},
+		{"unknown scheme", `storage = "ftp://host/x"`, "backup.storage: \"ftp://host/x\": use file:///path or s3://"},
+		{"bad recipient", `encrypt_to = ["age1nope"]`, "backup.encrypt_to: \"age1nope\" is not an age X25519 recipient"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse(head + tc.toml)
+			if tc.problem == "" {
+				require.NoError(t, err)
+				require.NotEqual(t, Default().Backup, cfg.Backup)
+				return
+			}
+			require.ErrorContains(t, err, tc.problem)
+		})
+	}
+}
