@@ -204,8 +204,12 @@ func rowLine(t *tenants.Tenant, l layout, st *styles.Styles, cache *statusCells,
 		}
 		first = false
 		v := value(t, c, now)
-		if c == colTenantID && len(v) > l[c] {
-			v = ansi.Truncate(v, l[c], "") // a prefix of the id is what people type: no ellipsis
+		if c == colTenantID && len(v) > l[c] { // a prefix of the id is what people type: no ellipsis
+			if width(v) == len(v) {
+				v = v[:l[c]]
+			} else {
+				v = ansi.Truncate(v, l[c], "") // never half a character
+			}
 		}
 		if c == colStatus {
 			status = cell(v, l[c])
