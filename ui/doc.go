@@ -48,6 +48,14 @@
 //     SetSlot(slot, text) fills a header slot ("work", "cache"; a
 //     SlotMsg with Short also gives the compact form for narrow bars),
 //     TenantsChanged() makes lists reload, Quit() ends.
+//   - Text from the databases (names, ids, domains, database and table
+//     names, data) and error texts are untrusted: escape them with
+//     termtext.Line where a field is laid out (before measuring it; a
+//     table cell with common.Cell), and a message or an error with
+//     common.Message. The header and footer escape titles, slots, flashes
+//     and tasks, and ui/confirm every option, themselves; a text field
+//     passes its value through common.EscapeInput. Test a screen over
+//     uitest.HostileTenants with uitest.RequireSafe.
 //   - Styles come from Context.Styles, keys from Context.Keys (add new
 //     actions to ui/keys so they are rebindable), never literals.
 //   - Writes check Context.ReadOnly (keys.New already disables the write
