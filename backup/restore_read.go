@@ -82,7 +82,8 @@ func quickCheck(ctx context.Context, st store, b Backup) error {
 	if !ok {
 		return nil // a last frame larger than the read: the load checks it
 	}
-	if _, _, n, ok := parseFooter(last); !ok || n != b.RawBytes-int64(len(last))-1 {
+	// The catalog's raw size is what the footer counts: the SQL before it.
+	if _, _, n, ok := parseFooter(last); !ok || n != b.RawBytes {
 		return fmt.Errorf("verify %s: its end is not the completion footer of %d bytes of SQL (%.60q); the file is damaged or incomplete, do not restore it", where, b.RawBytes, last)
 	}
 	return nil

@@ -158,10 +158,10 @@ func (u *upload) send() error {
 // client retries a part on 5xx answers and cut connections.
 func (u *upload) put(n int, part []byte) error {
 	m := md5.Sum(part)
-	opts := minio.PutObjectPartOptions{Md5Base64: base64.StdEncoding.EncodeToString(m[:])}
-	if u.s.opts.Secure {
-		opts.DisableContentSha256 = true // TLS protects the payload
-	} else {
+	// No streaming (aws-chunked) signature: over TLS the payload goes
+	// unsigned (TLS protects it), over plain HTTP its SHA-256 is signed.
+	opts := minio.PutObjectPartOptions{Md5Base64: base64.StdEncoding.EncodeToString(m[:]), DisableContentSha256: true}
+	if !u.s.opts.Secure {
 		sum := sha256.Sum256(part)
 		opts.Sha256Hex = hex.EncodeToString(sum[:])
 	}

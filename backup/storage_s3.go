@@ -200,6 +200,9 @@ func (s *s3Store) incomplete(ctx context.Context, prefix string) ([]minio.Object
 	keyMarker, idMarker := "", ""
 	for {
 		res, err := s.core.ListMultipartUploads(ctx, s.opts.Bucket, s.key(prefix), keyMarker, idMarker, "", 1000)
+		if minio.ToErrorResponse(err).Code == "NoSuchUpload" {
+			return out, nil // gofakes3's answer for a bucket that never had one
+		}
 		if err != nil {
 			return nil, s.s3Error("list incomplete uploads under", prefix, err)
 		}
