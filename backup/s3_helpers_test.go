@@ -145,16 +145,26 @@ type cutProxy struct {
 	cutting  atomic.Bool
 	cuts     atomic.Int32
 	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
 }
 
 func newCutProxy(t *testing.T, target string, cutAfter int64) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	p := &cutProxy{ln: ln, target: target, cutAfter: cutAfter}
+	p := &cutProxy{ln: ln, target: target, cutAfter: cutAfter, conns: map[net.Conn]bool{}}
 	p.wg.Add(1)
 	go p.serve()
-	t.Cleanup(func() { _ = ln.Close(); p.wg.Wait() })
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.mu.Lock()
+		for c := range p.conns { // idle keep-alive connections
+			_ = c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
 	return p
 }
 
@@ -176,7 +186,15 @@ func (p *cutProxy) serve() {
 }
 
 func (p *cutProxy) pipe(c net.Conn) {
-	defer c.Close()
+	p.mu.Lock()
+	p.conns[c] = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.conns, c)
+		p.mu.Unlock()
+		_ = c.Close()
+	}()
 	s, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return

@@ -55,8 +55,8 @@ type upload struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	s      *s3Store
-	name string
-	base int64
+	name   string
+	base   int64
 	// keepOnFailure, when set (by tests), skips the abort: what a killed
 	// process leaves.
 	keepOnFailure bool

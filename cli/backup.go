@@ -36,11 +36,18 @@ func backupService(ctx context.Context, app *App) (*tenants.Service, *backup.Ser
 	return svc, bs, err
 }
 
-// findBackup opens the services and finds BACKUP (a catalog id or a file).
-func findBackup(ctx context.Context, app *App, ref string) (*tenants.Service, *backup.Service, backup.Backup, error) {
+// findBackup opens the services and finds BACKUP (a catalog id, a name
+// in the store or a file). identity, when set, is the age identity file
+// that decrypts encrypted backups (--identity).
+func findBackup(ctx context.Context, app *App, ref, identity string) (*tenants.Service, *backup.Service, backup.Backup, error) {
 	svc, bs, err := backupService(ctx, app)
 	if err != nil {
 		return nil, nil, backup.Backup{}, err
+	}
+	if identity != "" {
+		if err := bs.UseIdentityFile(identity); err != nil {
+			return nil, nil, backup.Backup{}, usageError{fmt.Errorf("--identity: %w", err)}
+		}
 	}
 	b, err := bs.Find(ctx, ref)
 	return svc, bs, b, err
@@ -242,13 +249,16 @@ func firstLine(s string, max int) string {
 
 func newBackupVerifyCmd(app *App) *cobra.Command {
 	var asJSON bool
+	var identity string
 	cmd := &cobra.Command{
-		Use:   "verify BACKUP",
-		Short: "Re-read a backup: checksum, decompression, completion footer (BACKUP is a catalog id or a file)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "verify BACKUP [--identity FILE]",
+		Short: "Re-read a backup: checksum, decompression, completion footer (BACKUP is a catalog id, a name in the store or a file)",
+		Long: "Verify re-reads a backup (from its folder or bucket): size and checksum against the catalog, the whole decompressed SQL and its completion footer.\n" +
+			"An encrypted backup is decrypted with --identity FILE (or [backup] identity_file); without one, only its stored size and checksum are checked.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, bs, b, err := findBackup(ctx, app, args[0])
+			_, bs, b, err := findBackup(ctx, app, args[0], identity)
 			if err != nil {
 				return err
 			}
@@ -259,11 +269,17 @@ func newBackupVerifyCmd(app *App) *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), res)
 			}
+			if res.Checked == backup.CheckedStored {
+				printf(cmd.OutOrStdout(), "OK %s: encrypted to %s; stored size %s and sha256 %s match the catalog (give --identity FILE to decrypt it and check the SQL and its footer)\n",
+					bs.Path(b), strings.Join(b.EncryptedTo, ", "), humanBytes(res.Size), res.SHA256)
+				return nil
+			}
 			printf(cmd.OutOrStdout(), "OK %s: %s compressed, %s of SQL, sha256 %s, footer %q\n", bs.Path(b), humanBytes(res.Size), humanBytes(res.RawBytes), res.SHA256, res.Footer)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&identity, "identity", "", "age identity file that decrypts an encrypted backup (default: [backup] identity_file)")
 	return cmd
 }
 

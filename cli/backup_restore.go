@@ -14,17 +14,18 @@ import (
 )
 
 func newBackupRestoreCmd(app *App) *cobra.Command {
-	var into, newDB string
+	var into, newDB, identity string
 	var yes, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "restore BACKUP [--into REF | --new-database NAME]",
+		Use:   "restore BACKUP [--into REF | --new-database NAME] [--identity FILE]",
 		Short: "Restore a backup over its tenant's database (atomic swap), into another tenant, or into a new database",
 		Long: "Restore verifies the file, loads it into a scratch database on the tenant's server and swaps it in with one RENAME TABLE.\n" +
-			"If anything fails, the tenant's database is left as it was. Without --yes it asks, on a terminal, for the tenant's name.",
+			"If anything fails, the tenant's database is left as it was. Without --yes it asks, on a terminal, for the tenant's name.\n" +
+			"An encrypted backup needs --identity FILE (or [backup] identity_file); a missing or wrong one is refused before anything is written.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			svc, bs, b, err := findBackup(ctx, app, args[0])
+			svc, bs, b, err := findBackup(ctx, app, args[0], identity)
 			if err != nil {
 				return err
 			}
@@ -70,6 +71,7 @@ func newBackupRestoreCmd(app *App) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&into, "into", "", "restore into this tenant's database instead of the backup's own tenant")
 	f.StringVar(&newDB, "new-database", "", "load into a new database of this name (on the tenant's server), leaving the tenant's database alone")
+	f.StringVar(&identity, "identity", "", "age identity file that decrypts an encrypted backup (default: [backup] identity_file)")
 	f.BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&asJSON, "json", false, "print one JSON event per line and a final summary")
 	return cmd

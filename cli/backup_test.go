@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -140,4 +141,50 @@ func TestBackupListShowsLeftovers(t *testing.T) {
 	out, _, err = runEnv(t, env, "backup", "list")
 	require.NoError(t, err)
 	require.NotContains(t, out, scratch, "a restore that is still running is not a leftover")
+}
+
+// TestBackupEncryptedIdentity: with [backup] encrypt_to, verify without
+// --identity checks the stored size and checksum, a restore without it
+// (or with a stranger's) is refused naming the recipient, and --identity
+// decrypts.
+func TestBackupEncryptedIdentity(t *testing.T) {
+	env := testdb.NewCentral(t)
+	svc := env.Service(t)
+	_, err := svc.Create(context.Background(), tenants.CreateRequest{Name: "sealed"}, nil)
+	require.NoError(t, err)
+	key, recipient := ageKey(t)
+	stranger, _ := ageKey(t)
+	env.Config.Backup.EncryptTo = []string{recipient}
+
+	out, _, err := runEnv(t, env, "backup", "create", "sealed")
+	require.NoError(t, err)
+	require.Contains(t, out, ".sql.zst.age")
+	out, _, err = runEnv(t, env, "backup", "verify", "1")
+	require.NoError(t, err)
+	require.Contains(t, out, "stored size")
+	require.Contains(t, out, recipient)
+	out, _, err = runEnv(t, env, "backup", "verify", "1", "--identity", key)
+	require.NoError(t, err)
+	require.Contains(t, out, "footer")
+
+	_, _, err = runEnv(t, env, "backup", "restore", "1", "--yes")
+	require.ErrorContains(t, err, "encrypted to "+recipient)
+	require.ErrorContains(t, err, "--identity FILE")
+	_, _, err = runEnv(t, env, "backup", "restore", "1", "--yes", "--identity", stranger)
+	require.ErrorContains(t, err, "not one of its recipients")
+	_, _, err = runEnv(t, env, "backup", "restore", "1", "--yes", "--identity", filepath.Join(t.TempDir(), "none"))
+	require.ErrorContains(t, err, "--identity")
+	out, _, err = runEnv(t, env, "backup", "restore", "1", "--yes", "--identity", key)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "Restored")
+}
+
+// ageKey writes a new age identity file and returns it and its recipient.
+func ageKey(t *testing.T) (string, string) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "key.txt")
+	require.NoError(t, os.WriteFile(path, []byte(id.String()+"\n"), 0o600))
+	return path, id.Recipient().String()
 }
