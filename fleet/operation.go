@@ -87,6 +87,8 @@ func DefaultOperations() *Operations {
 	ops := NewOperations()
 	ops.Register(ExecName, execFactory)
 	ops.Register(SQLName, sqlFactory)
+	ops.Register(MigrateName, migrateFactory)
+	ops.Register(SeedName, seedFactory)
 	return ops
 }
 

@@ -55,3 +55,11 @@ func seedSQL(file string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// MigrationsFS returns the tenant migrations fleet runs apply: the folder
+// dir, or the built-in schema when dir is "".
+func MigrationsFS(dir string) (fs.FS, error) { return migrationsFS(dir) }
+
+// SeedSQL returns the seed script fleet runs load: the file, or the
+// built-in seed when file is "".
+func SeedSQL(file string) (string, error) { return seedSQL(file) }
