@@ -83,6 +83,8 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newPerfCmd(app))
 	root.AddCommand(newBackupCmd(app))
 	root.AddCommand(newRunCmd(app), newRunsCmd(app))
+	root.AddCommand(newMigrateCmd(app))
+	root.AddCommand(newSeedCmd(app))
 	wrapArgs(root)
 	return root
 }
