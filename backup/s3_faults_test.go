@@ -101,6 +101,10 @@ func TestS3KilledBackupIsAbortedByTheNext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Empty(t, objects(t, st), "nothing visible")
 	require.Len(t, incompleteUploads(t, st), 1)
+	unfinished, err := bs.UnfinishedWrites(context.Background())
+	require.NoError(t, err)
+	require.Len(t, unfinished, 1)
+	require.Contains(t, unfinished[0], tenantFolder(tn.ID))
 	// The process died: its row stays running until the next backup.
 	_, err = f.ts.Central().Exec("UPDATE `tenant_backups` SET `status` = ? WHERE `tenant_id` = ?", StatusRunning, tn.ID)
 	require.NoError(t, err)

@@ -89,3 +89,11 @@ func openStore(cfg config.Backup) (store, error) {
 func objectName(parts ...string) string {
 	return strings.Join(parts, "/")
 }
+
+// UnfinishedWrites lists what interrupted backups left in the store: temp
+// files in a folder, incomplete multipart uploads in S3 (invisible, but
+// stored and billed). The next backup of each tenant removes its own; a
+// backup running now shows here too.
+func (s *Service) UnfinishedWrites(ctx context.Context) ([]string, error) {
+	return s.store.Leftovers(ctx)
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 func newBackupCmd(app *App) *cobra.Command {
@@ -193,12 +194,17 @@ func newBackupListCmd(app *App) *cobra.Command {
 				return err
 			}
 			left = slices.DeleteFunc(left, func(l backup.Leftover) bool { return id != "" && l.TenantID != id })
+			unfinished, err := bs.UnfinishedWrites(ctx)
+			if err != nil {
+				return err
+			}
 			if asJSON {
 				if list == nil {
 					list = []backup.Backup{}
 				}
 				// The array is the contract; leftovers go to stderr.
 				printLeftovers(cmd.ErrOrStderr(), left)
+				printUnfinished(cmd.ErrOrStderr(), unfinished)
 				return printJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
@@ -217,11 +223,24 @@ func newBackupListCmd(app *App) *cobra.Command {
 			tw.Flush()
 			printf(cmd.OutOrStdout(), "%s\n", plural(len(list), "backup"))
 			printLeftovers(cmd.OutOrStdout(), left)
+			printUnfinished(cmd.OutOrStdout(), unfinished)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printUnfinished lists the temp files and incomplete uploads of
+// interrupted backups.
+func printUnfinished(w io.Writer, unfinished []string) {
+	if len(unfinished) == 0 {
+		return
+	}
+	printf(w, "\n%s of interrupted backups (the next backup of each tenant removes its own; one running now shows here too):\n", plural(len(unfinished), "unfinished write"))
+	for _, u := range unfinished {
+		printf(w, "  %s\n", termtext.Line(u))
+	}
 }
 
 // printLeftovers lists the scratch databases killed restores left behind.

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Times `tenancy backup create` of the ~200 MB sysbench database (the set
+# of scripts/bench-backup.sh) into S3 on loopback against the same dump
+# to local disk, and with age encryption against without, using farm-bench
+# (whole process, RUNS paired rounds A B A B..., medians, peak memory).
+# The S3 server is scripts/fakes3 (gofakes3, in memory) on 127.0.0.1: it
+# shares the machine's cores with the dump and MariaDB, as a MinIO next to
+# the database would. Run it alone: the figures are wall-clock.
+#
+#   scripts/bench-backup-s3.sh            # needs MariaDB at 127.0.0.1:3306 as root, sysbench, farm-bench
+#   TABLE_SIZE=250000 TABLES=4 RUNS=5 TENANCY=/path/to/tenancy scripts/bench-backup-s3.sh
+set -euo pipefail
+
+TABLES=${TABLES:-4}
+TABLE_SIZE=${TABLE_SIZE:-250000}
+RUNS=${RUNS:-5}
+PORT=${PORT:-9555}
+MYSQL=(mariadb -uroot -h127.0.0.1 --protocol=tcp)
+PREFIX=tnt_s3bench_
+WORK=$(mktemp -d /tmp/tenancy-s3bench.XXXXXX)
+# TENANCY=path/to/tenancy uses a binary built elsewhere.
+BIN=${TENANCY:-$WORK/tenancy}
+S3PID=
+
+cleanup() {
+	[ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null || true
+	"${MYSQL[@]}" -N -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${PREFIX//_/\\_}%'" |
+		while read -r db; do "${MYSQL[@]}" -e "DROP DATABASE \`$db\`"; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cd "$(dirname "$0")/.."
+[ -n "${TENANCY:-}" ] || go build -o "$BIN" .
+go build -o "$WORK/fakes3" ./scripts/fakes3
+"$WORK/fakes3" -addr "127.0.0.1:$PORT" -bucket bench &
+S3PID=$!
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+
+KEY=$WORK/key.txt
+go run filippo.io/age/cmd/age-keygen -o "$KEY" 2>/dev/null
+RECIPIENT=$(awk '/public key:/ {print $4}' "$KEY")
+
+# config NAME STORAGE ENCRYPT_TO: writes $WORK/NAME.toml
+config() {
+	cat >"$WORK/$1.toml" <<TOML
+[central]
+dsn = "root@tcp(127.0.0.1:3306)/${PREFIX}central"
+[tenancy]
+database_prefix = "${PREFIX}t_"
+[backup]
+dir = "$WORK/backups"
+storage = "$2"
+encrypt_to = [$3]
+compression = "zstd"
+workers = 2
+TOML
+}
+config file "" ""
+config file-age "" "\"$RECIPIENT\""
+config s3 "s3://bench/tenancy?endpoint=http://127.0.0.1:$PORT&region=us-east-1" ""
+config s3-age "s3://bench/tenancy?endpoint=http://127.0.0.1:$PORT&region=us-east-1" "\"$RECIPIENT\""
+T() { "$BIN" --config "$WORK/file.toml" "$@"; }
+
+T init >/dev/null
+DB=${PREFIX}t_big
+T tenants create --name big --database "$DB" --no-migrate >/dev/null
+echo "== preparing $TABLES x $TABLE_SIZE sysbench rows in $DB"
+if command -v sysbench >/dev/null; then
+	sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=root --mysql-db="$DB" \
+		--tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >/dev/null
+else
+	# sysbench's own tables and values: c is 10 groups of 11 random digits,
+	# pad 5, k a random integer (MariaDB's sequence engine makes the rows).
+	digits="LPAD(FLOOR(RAND() * 99999999999), 11, '0')"
+	for i in $(seq 1 "$TABLES"); do
+		"${MYSQL[@]}" "$DB" -e "CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
+			c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
+			INSERT INTO sbtest$i (id, k, c, pad) SELECT seq, FLOOR(RAND() * $TABLE_SIZE),
+			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits),
+			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits) FROM seq_1_to_$TABLE_SIZE;
+			CREATE INDEX k_$i ON sbtest$i (k); ANALYZE TABLE sbtest$i" >/dev/null
+	done
+fi
+"${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
+
+create() { echo "$BIN --config $WORK/$1.toml backup create big"; }
+pair() {
+	echo "== $1 vs $2 ($(uptime | sed 's/.*load/load/'))"
+	# shellcheck disable=SC2046
+	farm-bench -n "$RUNS" --timeout 1200 --vs "$(create "$2")" -- $(create "$1")
+}
+pair s3 file
+pair s3-age s3
+pair file-age file
+
+echo "== the last backups"
+T backup list big | tail -n 8
