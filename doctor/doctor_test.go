@@ -17,10 +17,10 @@ import (
 // drifted is a fleet with one of each kind of drift.
 type drifted struct {
 	healthy, missing, halfMade, wideGrant, suspended, caseDup, referencer tenants.Tenant
-	orphan, lookAlike, referenced                                           string
-	orphanUser                                                              string
-	runningBackup                                                           int64
-	lostBackup                                                              backup.Backup
+	orphan, lookAlike, referenced                                         string
+	orphanUser                                                            string
+	runningBackup                                                         int64
+	lostBackup                                                            backup.Backup
 }
 
 func buildDrift(t *testing.T, f *fixture) drifted {

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tenancy-dev/tenancy/doctor"
+)
+
+// printDoctorJSON writes one exact JSON object per finding, then a
+// summary object ("event": "summary") with each check's count and time.
+func printDoctorJSON(w io.Writer, rep doctor.Report) {
+	enc := jsonLines(w)
+	for _, f := range rep.Findings {
+		_ = enc.Encode(f)
+	}
+	_ = enc.Encode(struct {
+		Event    string               `json:"event"`
+		Counts   map[string]int       `json:"counts"`
+		Checks   []doctor.CheckResult `json:"checks"`
+		Tenants  int                  `json:"tenants"`
+		Servers  int                  `json:"servers"`
+		Queries  int                  `json:"queries"`
+		ScanTook time.Duration        `json:"scan_took_ns"`
+		Took     time.Duration        `json:"took_ns"`
+	}{"summary", severityCounts(rep), rep.Checks, rep.Tenants, rep.Servers, rep.Queries, rep.ScanTook, rep.Took})
+}
+
+// printDoctorReport writes the findings grouped by check group, each
+// group with its count and time; info findings beyond limit per check are
+// counted, not listed. Every cell goes through the table (escaped).
+func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
+	byGroup := map[string][]doctor.Finding{}
+	group := groupOf()
+	for _, f := range rep.Findings {
+		byGroup[group[f.Check]] = append(byGroup[group[f.Check]], f)
+	}
+	for _, c := range rep.Checks {
+		list := byGroup[c.Name]
+		status := "ok"
+		if len(list) > 0 {
+			status = plural(len(list), "finding")
+		}
+		printf(w, "%s: %s (%s)\n", c.Name, status, c.Took.Round(time.Millisecond))
+		if c.Error != "" {
+			printf(w, "  could not check everything: %s\n", c.Error)
+		}
+		if len(list) == 0 {
+			continue
+		}
+		tw := newTable(w)
+		tw.Row("  CHECK", "SEVERITY", "TENANT", "SERVER", "OBJECT", "EVIDENCE", "FIX")
+		shown := map[string]int{}
+		hidden := map[string]int{}
+		for _, f := range list {
+			if f.Severity == doctor.Info && shown[f.Check] >= limit {
+				hidden[f.Check]++
+				continue
+			}
+			shown[f.Check]++
+			fix := orDash(f.Fix)
+			if f.FixKind == doctor.FixDestructive {
+				fix = "[--allow-drop] " + fix
+			}
+			tw.Row("  "+f.Check, string(f.Severity), tenantLabel(f), orDash(f.Server), orDash(f.Object), f.Evidence, fix)
+		}
+		_ = tw.Flush()
+		for check, n := range hidden {
+			printf(w, "  … and %d more %s (info; --list N shows more, --json all)\n", n, check)
+		}
+	}
+	c := rep.Counts()
+	printf(w, "Doctor: %d errors, %d warnings, %d info over %s on %s in %s (scan %s, %d queries).\n",
+		c[doctor.Error], c[doctor.Warn], c[doctor.Info], plural(rep.Tenants, "tenant"), plural(rep.Servers, "server"),
+		rep.Took.Round(time.Millisecond), rep.ScanTook.Round(time.Millisecond), rep.Queries)
+}
+
+func groupOf() map[string]string {
+	out := map[string]string{}
+	group := ""
+	for _, n := range doctor.CheckNames() {
+		if !containsDash(n) {
+			group = n
+		}
+		out[n] = group
+	}
+	return out
+}
+
+func containsDash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+func tenantLabel(f doctor.Finding) string {
+	switch {
+	case f.Tenant == "":
+		return "-"
+	case f.TenantName == "":
+		return f.Tenant
+	}
+	return f.TenantName + " (" + f.Tenant + ")"
+}
+
+// printDoctorPlan says what --fix will do (on stderr: stdout stays the report).
+func printDoctorPlan(w io.Writer, p doctor.Plan, allowDrop bool) {
+	if p.Empty() {
+		printf(w, "Nothing to fix automatically.\n")
+		return
+	}
+	printf(w, "Plan:\n")
+	for _, r := range p.Runs {
+		printf(w, "  run %s over %s\n", r.Operation, plural(len(r.Tenants), "tenant"))
+	}
+	for _, id := range p.RestoreMissing {
+		printf(w, "  restore the newest complete backup of tenant %s\n", id)
+	}
+	for _, f := range p.Direct {
+		printf(w, "  %s: %s\n", f.Object, f.Fix)
+	}
+	for _, f := range p.Destructive {
+		note := ""
+		if !allowDrop {
+			note = " (skipped: needs --allow-drop)"
+		}
+		printf(w, "  %s on %s: %s%s\n", f.Object, orDash(f.Server), f.Fix, note)
+	}
+}
+
+func printFixResult(w io.Writer, res doctor.FixResult) {
+	for _, r := range res.Runs {
+		printf(w, "Run %d %s: %s, %d done, %d failed of %d.\n", r.ID, r.Operation, r.State, r.Done, r.Failed, r.Total)
+	}
+	for _, a := range res.Applied {
+		if a.Done {
+			extra := ""
+			if a.Backup != nil {
+				extra = fmt.Sprintf(" (backed up first: backup %d)", a.Backup.ID)
+			}
+			printf(w, "✓ %s %s: %s%s\n", a.Finding.Check, a.Finding.Object, a.Finding.Fix, extra)
+		} else {
+			printf(w, "✗ %s %s: %s\n", a.Finding.Check, a.Finding.Object, a.Error)
+		}
+	}
+}
