@@ -17,6 +17,9 @@ type Config struct {
 	Backup  Backup   `toml:"backup"`
 	Cache   Cache    `toml:"cache"`
 	Perf    Perf     `toml:"perf"`
+	// Queue and Schedules: config/queue.go.
+	Queue     Queue      `toml:"queue"`
+	Schedules []Schedule `toml:"schedule"`
 
 	// Path is the file the configuration was read from ("" when none).
 	Path string `toml:"-"`
@@ -74,6 +77,7 @@ func Default() *Config {
 		Backup: defaultBackup(),
 		Cache:  defaultCache(),
 		Perf:   defaultPerf(),
+		Queue:  defaultQueue(),
 	}
 }
 

@@ -117,6 +117,7 @@ func decode(text string, cfg *Config, p *problems) bool {
 		"central": &cfg.Central, "tenancy": &cfg.Tenancy, "servers": &cfg.Servers,
 		"redis": &cfg.Redis, "ui": &cfg.UI, "backup": &cfg.Backup,
 		"cache": &cfg.Cache, "perf": &cfg.Perf,
+		"queue": &cfg.Queue, "schedule": &cfg.Schedules,
 	}
 	for name, prim := range sections {
 		target, ok := targets[name]
@@ -186,6 +187,9 @@ func applyEnv(cfg *Config) {
 	}
 	if v := os.Getenv(EnvRedisURL); v != "" {
 		cfg.Redis.URL = v
+	}
+	if v := os.Getenv(EnvQueueURL); v != "" {
+		cfg.Queue.URL = v
 	}
 	for i := range cfg.Servers {
 		if v := os.Getenv(ServerEnv(cfg.Servers[i].Name)); v != "" {

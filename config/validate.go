@@ -59,6 +59,8 @@ func (c *Config) validate(p *problems) {
 	c.Backup.validate(p)
 	c.Cache.validate(p)
 	c.Perf.validate(p)
+	c.Queue.validate(p)
+	validateSchedules(c.Schedules, p)
 }
 
 func (t Tenancy) validate(p *problems) {

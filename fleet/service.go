@@ -20,6 +20,10 @@ type Service struct {
 	host    string
 	pid     int
 	user    string
+	// executor, when set, takes runs' items (the queue); opCache keeps
+	// the operations WorkItem rebuilt.
+	executor Executor
+	opCache  opCache
 }
 
 // Open creates the runs tables if they are absent (unless read-only) and
@@ -140,6 +144,12 @@ func (s *Service) Counts(ctx context.Context, id int64) (map[ItemState]int, erro
 
 // Alive reports whether a process is working the run right now (its run
 // lock is held).
+// A queued run is in its workers' hands until it ends.
 func (s *Service) Alive(ctx context.Context, id int64) (bool, error) {
-	return runLockHeld(ctx, s.store.db, id)
+	held, err := runLockHeld(ctx, s.store.db, id)
+	if err != nil || held {
+		return held, err
+	}
+	run, err := s.store.get(ctx, id)
+	return run.Queued() && run.State == RunRunning, err
 }

@@ -97,6 +97,18 @@ func (st *store) items(ctx context.Context, runID int64) ([]Item, error) {
 	return out, nil
 }
 
+func (st *store) item(ctx context.Context, runID int64, tenantID string) (Item, error) {
+	var it Item
+	err := st.db.GetContext(ctx, &it, "SELECT "+itemColumns+" FROM `tenancy_run_items` WHERE `run_id` = ? AND `tenant_id` = ?", runID, tenantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, fmt.Errorf("run %d has no tenant %s: %w", runID, tenantID, ErrRunNotFound)
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("read tenant %s of run %d: %w", tenantID, runID, err)
+	}
+	return it, nil
+}
+
 func (st *store) failedTenants(ctx context.Context, runID int64) (map[string]bool, error) {
 	if _, err := st.get(ctx, runID); err != nil {
 		return nil, fmt.Errorf("--failed-of: %w", err)
@@ -147,6 +159,19 @@ func (st *store) startItem(ctx context.Context, it *Item, host string, pid int, 
 		"UPDATE `tenancy_run_items` SET `state` = ?, `attempts` = `attempts` + 1, `started_at` = ?, `finished_at` = NULL, "+
 			"`error` = NULL, `result` = NULL, `host` = ?, `pid` = ? WHERE `run_id` = ? AND `tenant_id` = ? AND `state` = ?",
 		ItemRunning, at, host, pid, it.RunID, it.TenantID, ItemPending)
+	return n == 1, err
+}
+
+// startQueuedItem is startItem for a queued item, which may also be
+// left running by a worker that died (the queue retries it).
+func (st *store) startQueuedItem(ctx context.Context, it *Item, host string, pid int, at time.Time) (bool, error) {
+	n, err := st.exec(ctx, "record the start of tenant "+it.TenantID,
+		"UPDATE `tenancy_run_items` SET `state` = ?, `attempts` = `attempts` + 1, `started_at` = ?, `finished_at` = NULL, "+
+			"`error` = NULL, `result` = NULL, `host` = ?, `pid` = ? WHERE `run_id` = ? AND `tenant_id` = ? AND `state` IN (?, ?)",
+		ItemRunning, at, host, pid, it.RunID, it.TenantID, ItemPending, ItemRunning)
+	if n == 1 {
+		it.State, it.Attempts, it.Host, it.PID = ItemRunning, it.Attempts+1, host, pid
+	}
 	return n == 1, err
 }
 

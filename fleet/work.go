@@ -39,6 +39,13 @@ func (s *Service) Continue(ctx context.Context, id int64, opts WorkOptions) (Run
 }
 
 func (s *Service) work(ctx context.Context, id int64, opts WorkOptions, lift bool) (Run, error) {
+	if s.executor != nil {
+		run, err := s.Start(ctx, id, lift)
+		if err != nil || run.State != RunRunning {
+			return run, err
+		}
+		return s.Follow(ctx, id, opts)
+	}
 	if s.tenants.ReadOnly() {
 		return Run{}, tenants.ErrReadOnly
 	}
@@ -51,30 +58,62 @@ func (s *Service) work(ctx context.Context, id int64, opts WorkOptions, lift boo
 		return run, fmt.Errorf("run %d is being worked by another process (last started on %s, pid %d); wait for it, or `tenancy runs cancel %d`", id, run.Host, run.PID, id)
 	}
 	defer lock.release()
-	run, err := s.store.get(ctx, id)
-	if err != nil {
-		return Run{}, err
+	run, op, err := s.check(ctx, id, lift)
+	if err != nil || op == nil {
+		return run, err
 	}
-	switch {
-	case run.State == RunDone:
-		return run, nil
-	case run.CanaryPending && lift:
-		if _, err := s.store.exec(ctx, "lift the canary", "UPDATE `tenancy_runs` SET `canary_pending` = 0 WHERE `id` = ?", id); err != nil {
-			return run, err
-		}
-		run.CanaryPending = false
-	case run.State == RunPaused:
-		return run, fmt.Errorf("run %d is paused after its canary of %d: look at `tenancy runs show %d`, then `tenancy runs continue %d`", id, run.Canary, id, id)
-	}
-	op, err := s.ops.Build(run.Operation, json.RawMessage(run.Args))
-	if err != nil {
-		return run, fmt.Errorf("run %d: %w", id, err)
+	if run.Queued() && run.State == RunRunning {
+		return run, fmt.Errorf("run %d is worked by the queue's workers: follow or resume it from a machine whose config sets [queue] url", id)
 	}
 	r, err := s.prepare(ctx, run, op, opts)
 	if err != nil {
 		return run, err
 	}
 	return r.loop(ctx)
+}
+
+// begin checks, under the run's lock, that no process works the run in
+// process and that it may start (check); the queue then takes it.
+func (s *Service) begin(ctx context.Context, id int64, lift bool) (Run, Operation, error) {
+	if s.tenants.ReadOnly() {
+		return Run{}, nil, tenants.ErrReadOnly
+	}
+	lock, ok, err := acquireRunLock(ctx, s.store.db, id)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	if !ok {
+		run, _ := s.store.get(ctx, id)
+		return run, nil, fmt.Errorf("run %d is being worked by another process (last started on %s, pid %d); wait for it, or `tenancy runs cancel %d`", id, run.Host, run.PID, id)
+	}
+	defer lock.release()
+	return s.check(ctx, id, lift)
+}
+
+// check reads the run and says whether it may be worked: a done run has
+// nothing to do (nil operation), a paused one needs Continue (lift, which
+// lifts its canary).
+func (s *Service) check(ctx context.Context, id int64, lift bool) (Run, Operation, error) {
+	run, err := s.store.get(ctx, id)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	switch {
+	case run.State == RunDone:
+		return run, nil, nil
+	case run.CanaryPending && lift:
+		if _, err := s.store.exec(ctx, "lift the canary", "UPDATE `tenancy_runs` SET `canary_pending` = 0 WHERE `id` = ?", id); err != nil {
+			return run, nil, err
+		}
+		run.CanaryPending = false
+	case run.State == RunPaused:
+		return run, nil, fmt.Errorf("run %d is paused after its canary of %d: look at `tenancy runs show %d`, then `tenancy runs continue %d`", id, run.Canary, id, id)
+	}
+	op, err := s.ops.Build(run.Operation, json.RawMessage(run.Args))
+	if err != nil {
+		return run, nil, fmt.Errorf("run %d: %w", id, err)
+	}
+	return run, op, nil
 }
 
 // prepare resets what a dead process left, marks the run running and
@@ -150,6 +189,18 @@ func (s *Service) Cancel(ctx context.Context, id int64) (run Run, alive bool, er
 	}
 	if _, err := s.store.exec(ctx, fmt.Sprintf("ask run %d to cancel", id), "UPDATE `tenancy_runs` SET `cancel_requested` = 1 WHERE `id` = ?", id); err != nil {
 		return run, false, err
+	}
+	if run.Queued() && run.State == RunRunning {
+		// The queue's workers finish the running items and the last one
+		// records the run cancelled; the pending ones are cancelled here.
+		if err := s.store.closePending(ctx, id, ItemCancelled, "not started: the run was cancelled"); err != nil {
+			return run, false, err
+		}
+		if err := s.closeIfFinished(ctx, id); err != nil {
+			return run, false, err
+		}
+		run, err = s.store.get(ctx, id)
+		return run, run.State == RunRunning, err
 	}
 	lock, ok, err := acquireRunLock(ctx, s.store.db, id)
 	if err != nil {
