@@ -212,4 +212,3 @@ func confirmDrops(app *App, n int) error {
 	}
 	return nil
 }
-

@@ -22,7 +22,9 @@ type fixture struct {
 	doc *Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
+
+func newFixtureTB(t testing.TB) *fixture {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test (needs MariaDB)")

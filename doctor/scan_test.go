@@ -1,0 +1,73 @@
+package doctor
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancy-dev/tenancy/tenants"
+)
+
+// makeDatabases gives the first n seeded rows a database with a goose
+// table at version 3 (what the built-in migrations reach).
+func makeDatabases(t testing.TB, f *fixture, n int) {
+	t.Helper()
+	all, err := f.ts.List(context.Background(), tenants.ListOptions{})
+	require.NoError(t, err)
+	for _, tn := range all[:min(n, len(all))] {
+		q := tenants.QuoteIdent(tn.Database)
+		f.env.Exec(t, "CREATE DATABASE "+q,
+			"CREATE TABLE "+q+".goose_db_version (id BIGINT AUTO_INCREMENT PRIMARY KEY, version_id BIGINT NOT NULL, is_applied BOOL NOT NULL, tstamp TIMESTAMP NULL DEFAULT NOW())",
+			"INSERT INTO "+q+".goose_db_version (version_id, is_applied) VALUES (0, 1), (3, 1)")
+	}
+}
+
+func fixtureOf(t testing.TB, rows, dbs int) *fixture {
+	f := newFixtureTB(t)
+	f.env.SeedRegistry(t, rows)
+	makeDatabases(t, f, dbs)
+	return f
+}
+
+// The scan sends the same statements to a server whatever the number of
+// tenants, on one connection at a time: never a connection per tenant.
+func TestScanDoesNotGrowWithTenants(t *testing.T) {
+	small := fixtureOf(t, 50, 20)
+	large := fixtureOf(t, 1500, 20)
+	repSmall := small.run(t, Options{})
+	central, err := large.ts.Servers().DB(context.Background(), "central")
+	require.NoError(t, err)
+	repLarge := large.run(t, Options{})
+	require.Equal(t, repSmall.Queries, repLarge.Queries, "statements per scan")
+	require.LessOrEqual(t, central.Stats().OpenConnections, 2, "connections the scan held on the server")
+	require.Len(t, find(repLarge, "database-missing", ""), 1480)
+	require.Empty(t, find(repLarge, "schema-drift", ""))
+	require.Equal(t, 1500, repLarge.Tenants)
+}
+
+// BenchmarkScan10k: the whole doctor (no --deep) over 10,000 registry
+// rows, 1,000 of them with a database (the rest are reported missing).
+func BenchmarkScan10k(b *testing.B) {
+	f := fixtureOf(b, 10000, 1000)
+	var rep Report
+	var conns int
+	for b.Loop() {
+		var err error
+		rep, err = f.doc.Run(context.Background(), Options{})
+		require.NoError(b, err)
+		db, _ := f.ts.Servers().DB(context.Background(), "central")
+		conns = max(conns, stats(db))
+	}
+	b.ReportMetric(float64(rep.Queries), "queries/scan")
+	b.ReportMetric(float64(conns), "max-conns")
+	b.ReportMetric(float64(rep.ScanTook.Milliseconds()), "scan-ms")
+	for _, c := range rep.Checks {
+		b.Logf("check %s: %d findings in %s", c.Name, c.Findings, c.Took)
+	}
+	b.Logf("%d tenants, %d findings, %d queries, scan %s, total %s", rep.Tenants, len(rep.Findings), rep.Queries, rep.ScanTook, rep.Took)
+}
+
+func stats(db *sqlx.DB) int { return db.Stats().OpenConnections }
+
