@@ -70,4 +70,3 @@ func BenchmarkScan10k(b *testing.B) {
 }
 
 func stats(db *sqlx.DB) int { return db.Stats().OpenConnections }
-
