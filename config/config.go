@@ -41,6 +41,9 @@ type Tenancy struct {
 	CreateDatabaseUser bool   `toml:"create_database_user"`
 	// UserHost is the host part of per-tenant users ('%' by default).
 	UserHost string `toml:"user_host"`
+	// MaintenanceForm is the shape of data.maintenance_mode that `tenants
+	// down` writes (config/maintenance.go).
+	MaintenanceForm string `toml:"maintenance_form"`
 }
 
 // Server is one MySQL/MariaDB server that holds tenant databases.
@@ -72,6 +75,8 @@ func Default() *Config {
 			Charset:        "utf8mb4",
 			Collation:      "utf8mb4_unicode_ci",
 			UserHost:       "%",
+
+			MaintenanceForm: MaintenanceFormAuto,
 		},
 		UI:     UI{RefreshInterval: Duration(10 * time.Second)},
 		Backup: defaultBackup(),

@@ -89,4 +89,5 @@ func (t Tenancy) validate(p *problems) {
 	if t.UserHost == "" {
 		p.add("tenancy.user_host", "must not be empty (use '%%' for any host)")
 	}
+	t.validateMaintenanceForm(p)
 }
