@@ -153,15 +153,18 @@ func (u *upload) send() error {
 	return err
 }
 
-// put uploads one part with its MD5 (S3 refuses a part that arrived
-// different) and, over plain HTTP, its SHA-256 in the signature. The
-// client retries a part on 5xx answers and cut connections.
+// put uploads one part, with a checksum the server verifies (it refuses
+// a part that arrived different): over plain HTTP the part's SHA-256 is
+// signed (the request's own signature covers it, so no MD5 too); over
+// TLS the payload goes unsigned and carries its MD5. No streaming
+// (aws-chunked) signature. The client retries a part on 5xx answers and
+// cut connections.
 func (u *upload) put(n int, part []byte) error {
-	m := md5.Sum(part)
-	// No streaming (aws-chunked) signature: over TLS the payload goes
-	// unsigned (TLS protects it), over plain HTTP its SHA-256 is signed.
-	opts := minio.PutObjectPartOptions{Md5Base64: base64.StdEncoding.EncodeToString(m[:]), DisableContentSha256: true}
-	if !u.s.opts.Secure {
+	opts := minio.PutObjectPartOptions{DisableContentSha256: true}
+	if u.s.opts.Secure {
+		m := md5.Sum(part)
+		opts.Md5Base64 = base64.StdEncoding.EncodeToString(m[:])
+	} else {
 		sum := sha256.Sum256(part)
 		opts.Sha256Hex = hex.EncodeToString(sum[:])
 	}
