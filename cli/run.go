@@ -29,7 +29,7 @@ func newRunCmd(app *App) *cobra.Command {
 // runFlags are the selection and scheduling flags every run command takes.
 type runFlags struct {
 	tenants, skip                 []string
-	all, dryRun, asJSON           bool
+	all, dryRun, asJSON, detach   bool
 	status, server, filter, order string
 	maxFailures                   string
 	failedOf                      int64
@@ -55,6 +55,7 @@ func (f *runFlags) register(fs *pflag.FlagSet, refsFlag bool) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (per tenant what would run) and change nothing")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit per tenant (0: none)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON event per line and a final summary")
+	fs.BoolVar(&f.detach, "detach", false, "queue the run for `tenancy worker` processes ([queue] url), print its id and return")
 }
 
 func (f *runFlags) request(op fleet.Operation, refs []string) (fleet.CreateRequest, error) {
@@ -161,13 +162,28 @@ func startRun(cmd *cobra.Command, app *App, f *runFlags, op fleet.Operation, ref
 		printRunPlan(out, plan)
 		return nil
 	}
+	queued, closeQueue, err := attachQueue(app, fs)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
+	if f.detach && !queued {
+		return usagef("--detach needs a queue: set [queue] url (or $TENANCY_QUEUE_URL) and start `tenancy worker` processes")
+	}
 	run, err := fs.Create(ctx, req)
 	if err != nil {
 		return err
 	}
+	if f.detach {
+		return detachRun(cmd, fs, run.ID, f.asJSON)
+	}
 	if !f.asJSON {
-		printf(app.Stderr, "Run %d: %s over %s (parallel %d, per server %d). Ctrl-C stops starting tenants; a second Ctrl-C stops the running ones.\n",
-			run.ID, run.Operation, plural(run.Total, "tenant"), run.Parallel, run.PerServer)
+		stop := "Ctrl-C stops starting tenants; a second Ctrl-C stops the running ones."
+		if queued {
+			stop = "queued for `tenancy worker`; Ctrl-C cancels the run (running tenants finish); a second Ctrl-C stops following it."
+		}
+		printf(app.Stderr, "Run %d: %s over %s (parallel %d, per server %d); %s\n",
+			run.ID, run.Operation, plural(run.Total, "tenant"), run.Parallel, run.PerServer, stop)
 	}
 	return workRun(cmd, app, fs, run.ID, false, f.asJSON)
 }
@@ -206,6 +222,11 @@ func workRun(cmd *cobra.Command, app *App, fs *fleet.Service, id int64, lift, as
 	}()
 	defer func() { signal.Stop(sigs); close(sigs); <-watched }()
 
+	if _, closeQueue, err := attachQueue(app, fs); err != nil {
+		return err
+	} else {
+		defer closeQueue()
+	}
 	view := newRunView(cmd.OutOrStdout(), app.Stderr, isTerminal(app.Stderr), asJSON)
 	opts := fleet.WorkOptions{Abort: abort, Report: view.report}
 	var run fleet.Run
