@@ -29,6 +29,7 @@ const (
 	actDropDatabase    = "drop-database"
 	actDropUser        = "drop-user"
 	actDeleteBackupRow = "delete-backup-row"
+	actClearCache      = "clear-cache"
 )
 
 var runOps = map[string]string{actCreateDatabase: OpCreateDatabase, actMigrate: OpMigrate, actRecreateUser: OpRecreateUser}
@@ -228,6 +229,8 @@ func (s *Service) applyDirect(ctx context.Context, f Finding) Applied {
 	switch f.action.kind {
 	case actFailBackup:
 		err = s.failBackup(ctx, f.Tenant, f.action.backupID)
+	case actClearCache:
+		err = s.clearCache(ctx, []string{f.action.database})
 	default:
 		err = fmt.Errorf("no automatic fix")
 	}

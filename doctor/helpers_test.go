@@ -78,7 +78,7 @@ func (f *fixture) databaseExists(t *testing.T, name string) bool {
 func find(rep Report, check, about string) []Finding {
 	var out []Finding
 	for _, f := range rep.Findings {
-		if f.Check == check && (about == "" || f.Object == about || f.Tenant == about) {
+		if (check == "" || f.Check == check) && (about == "" || f.Object == about || f.Tenant == about) {
 			out = append(out, f)
 		}
 	}

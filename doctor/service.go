@@ -66,6 +66,7 @@ var groups = []group{
 	{"schema", []string{"schema-half-made", "schema-no-migrations", "schema-drift"}, (*Service).checkSchema},
 	{"users", []string{"user-orphan", "user-unmatched", "user-missing", "user-password", "user-grants"}, (*Service).checkUsers},
 	{"domains", []string{"domain-case-duplicate", "domain-orphan", "domain-invalid", "domain-none"}, (*Service).checkDomains},
+	{"cache", []string{"cache-deleted", "cache-stale"}, (*Service).checkCache},
 	{"backups", []string{"backup-running", "backup-file-missing", "backup-size", "backup-checksum", "backup-unlisted-file", "backup-temp-file", "backup-scratch", "backup-stale"}, (*Service).checkBackups},
 }
 
