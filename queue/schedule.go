@@ -49,6 +49,14 @@ const scheduleRetention = 10 * time.Minute
 func (q *Queue) newScheduler(list []config.Schedule, log func(Event)) (*asynq.Scheduler, error) {
 	s := asynq.NewSchedulerFromRedisClient(q.rc, &asynq.SchedulerOpts{
 		Location: time.Local,
+		// Shutdown says, as an error, that it did not close the client
+		// it was given: that is as it should be.
+		Logger: asynqLogger{func(e Event) {
+			if !strings.Contains(e.Message, "connection is shared") {
+				log(e)
+			}
+		}},
+		LogLevel: asynq.WarnLevel,
 		PreEnqueueFunc: func(task *asynq.Task, opts []asynq.Option) {
 			var p schedulePayload
 			if json.Unmarshal(task.Payload(), &p) == nil && len(opts) > 0 {
@@ -124,3 +132,6 @@ func NextTimes(sc config.Schedule, from time.Time, n int) ([]time.Time, error) {
 	}
 	return out, nil
 }
+
+// taskIDOf is the id of the task being worked (tests, logs).
+func taskIDOf(ctx context.Context) (string, bool) { return asynq.GetTaskID(ctx) }
