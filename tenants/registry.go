@@ -156,6 +156,7 @@ func (r *Registry) fromRow(row tenantRow) Tenant {
 	} else if v, ok := t.Data["settings"]; ok {
 		t.Settings = v
 	}
+	t.Maintenance = ParseMaintenance(t.Data[keyMaintenance])
 	if row.LastAccessedAt.Valid {
 		t.LastAccessedAt = timePtr(row.LastAccessedAt)
 	} else if s := t.dataString("last_accessed_at"); s != "" {

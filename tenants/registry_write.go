@@ -92,49 +92,52 @@ func insertDomain(ctx context.Context, tx *sqlx.Tx, id, domain string, now time.
 // update writes attributes of one tenant with a read-modify-write of its
 // data under a row lock, so keys other tools put in data survive.
 func (r *Registry) update(ctx context.Context, id string, a attrs) error {
+	return withTx(ctx, r.db, func(tx *sqlx.Tx) error { return r.updateTx(ctx, tx, id, a) })
+}
+
+// updateTx is update inside tx (which may already hold the row's lock).
+func (r *Registry) updateTx(ctx context.Context, tx *sqlx.Tx, id string, a attrs) error {
 	cols, data, err := r.split(a)
 	if err != nil {
 		return err
 	}
-	return withTx(ctx, r.db, func(tx *sqlx.Tx) error {
-		var raw sql.NullString
-		err := tx.GetContext(ctx, &raw, "SELECT `data` FROM `tenants` WHERE `id` = ? FOR UPDATE", id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenant %s: %w", id, ErrNotFound)
+	var raw sql.NullString
+	err = tx.GetContext(ctx, &raw, "SELECT `data` FROM `tenants` WHERE `id` = ? FOR UPDATE", id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("tenant %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("read tenant %s: %w", id, err)
+	}
+	current := map[string]json.RawMessage{}
+	if raw.Valid && raw.String != "" {
+		if err := json.Unmarshal([]byte(raw.String), &current); err != nil {
+			return fmt.Errorf("tenant %s: its data column is not a JSON object, so it cannot be updated safely: %w", id, err)
 		}
-		if err != nil {
-			return fmt.Errorf("read tenant %s: %w", id, err)
-		}
-		current := map[string]json.RawMessage{}
-		if raw.Valid && raw.String != "" {
-			if err := json.Unmarshal([]byte(raw.String), &current); err != nil {
-				return fmt.Errorf("tenant %s: its data column is not a JSON object, so it cannot be updated safely: %w", id, err)
-			}
-		}
-		for k, v := range data {
-			current[k] = v
-		}
-		blob, err := json.Marshal(current)
-		if err != nil {
-			return err
-		}
-		sets := []string{"`data` = ?"}
-		values := []any{string(blob)}
-		if r.cols["updated_at"] {
-			sets = append(sets, "`updated_at` = ?")
-			values = append(values, time.Now().UTC().Truncate(time.Second))
-		}
-		for k, v := range cols {
-			sets = append(sets, QuoteIdent(k)+" = ?")
-			values = append(values, columnValue(v))
-		}
-		values = append(values, id)
-		_, err = tx.ExecContext(ctx, "UPDATE `tenants` SET "+strings.Join(sets, ", ")+" WHERE `id` = ?", values...)
-		if err != nil {
-			return fmt.Errorf("update tenant %s: %w", id, err)
-		}
-		return nil
-	})
+	}
+	for k, v := range data {
+		current[k] = v
+	}
+	blob, err := json.Marshal(current)
+	if err != nil {
+		return err
+	}
+	sets := []string{"`data` = ?"}
+	values := []any{string(blob)}
+	if r.cols["updated_at"] {
+		sets = append(sets, "`updated_at` = ?")
+		values = append(values, time.Now().UTC().Truncate(time.Second))
+	}
+	for k, v := range cols {
+		sets = append(sets, QuoteIdent(k)+" = ?")
+		values = append(values, columnValue(v))
+	}
+	values = append(values, id)
+	_, err = tx.ExecContext(ctx, "UPDATE `tenants` SET "+strings.Join(sets, ", ")+" WHERE `id` = ?", values...)
+	if err != nil {
+		return fmt.Errorf("update tenant %s: %w", id, err)
+	}
+	return nil
 }
 
 // addDomain adds one domain to a tenant.

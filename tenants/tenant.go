@@ -47,6 +47,9 @@ type Tenant struct {
 	LastAccessedAt *time.Time `json:"last_accessed_at"`
 	// Settings is artflow's settings column, as stored.
 	Settings json.RawMessage `json:"settings,omitempty"`
+	// Maintenance is stancl's data.maintenance_mode, read from either of
+	// its forms; nil when the tenant is up (tenants/maintenance.go).
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
 	// Data is the raw data column, every key kept (passwords included:
 	// never print it unredacted).
 	Data map[string]json.RawMessage `json:"-"`
