@@ -9,6 +9,7 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
 	"github.com/tenancy-dev/tenancy/ui/loadtest"
+	"github.com/tenancy-dev/tenancy/ui/runs"
 	"github.com/tenancy-dev/tenancy/ui/tenantlist"
 )
 
@@ -21,6 +22,7 @@ var registrars = []func(*common.Registry){
 	cache.Register,
 	loadtest.Register,
 	backups.Register,
+	runs.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.

@@ -32,6 +32,13 @@ type KeyMap struct {
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
 	Restore, Cleanup                                                           key.Binding
 
+	// Runs opens the fleet runs screen; StateFilter cycles a run's items
+	// by state there. StartRun (tenant list) starts a fleet operation on
+	// the marked tenants; CancelRun, Resume, RetryFailed and Continue act
+	// on a run (writes).
+	Runs, StateFilter                                  key.Binding
+	StartRun, CancelRun, Resume, RetryFailed, Continue key.Binding
+
 	// refused are the write bindings as they were before read-only mode
 	// disabled them, to tell the user why such a key does nothing.
 	refused []key.Binding
@@ -116,6 +123,13 @@ func defaults() *KeyMap {
 		Resolve:      b("o", "resolve domains", "o"),
 		Restore:      b("R", "restore", "R"),
 		Cleanup:      b("C", "cleanup", "C"),
+		Runs:         b("w", "runs", "w"),
+		StateFilter:  b("f", "items by state", "f"),
+		StartRun:     b("e", "fleet run", "e"),
+		CancelRun:    b("X", "cancel run", "X"),
+		Resume:       b("u", "resume", "u"),
+		RetryFailed:  b("F", "retry failed", "F"),
+		Continue:     b("n", "continue canary", "n"),
 	}
 }
 
@@ -132,11 +146,14 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"add_domain": &k.AddDomain, "remove_domain": &k.RemoveDomain, "perf": &k.Perf,
 		"backups": &k.Backups, "verify": &k.Verify, "kind": &k.Kind, "compression": &k.Compression,
 		"resolve": &k.Resolve, "restore": &k.Restore, "cleanup": &k.Cleanup,
+		"runs": &k.Runs, "state_filter": &k.StateFilter, "start_run": &k.StartRun, "cancel_run": &k.CancelRun,
+		"resume": &k.Resume, "retry_failed": &k.RetryFailed, "continue": &k.Continue,
 	}
 }
 
 func (k *KeyMap) writes() []*key.Binding {
-	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Restore, &k.Cleanup, &k.Mark}
+	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Restore, &k.Cleanup, &k.Mark,
+		&k.StartRun, &k.CancelRun, &k.Resume, &k.RetryFailed, &k.Continue}
 }
 
 // Refused reports whether msg is a write action's key that read-only

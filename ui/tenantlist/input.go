@@ -10,6 +10,7 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/backups"
 	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/runs"
 	"github.com/tenancy-dev/tenancy/ui/tenantops"
 )
 
@@ -111,6 +112,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, m.selection()))
 	case key.Matches(msg, k.Backups):
 		return m.backups()
+	case key.Matches(msg, k.StartRun):
+		return m.startRun()
+	case key.Matches(msg, k.Runs):
+		return common.Open(runs.Name, "", nil)
 	case key.Matches(msg, k.Perf):
 		if sel := m.selection(); len(sel) > 0 {
 			return common.Open("perf", "", sel)

@@ -276,9 +276,9 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.Keys
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Runs},
 		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Jump, k.Refresh, k.Back},
-		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf, k.Backups},
+		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf, k.Backups, k.StartRun},
 	}
 }
 
