@@ -73,8 +73,3 @@ func (s *semaphore) release(ctx context.Context) error {
 	}
 	return nil
 }
-
-// count is how many tokens are taken now (tests, the inspector).
-func (s *semaphore) count(ctx context.Context) (int64, error) {
-	return s.rc.ZCount(ctx, semaphoreKey(s.scope), fmt.Sprint(time.Now().Unix()), "+inf").Result()
-}
