@@ -85,6 +85,7 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newRunCmd(app), newRunsCmd(app))
 	root.AddCommand(newMigrateCmd(app))
 	root.AddCommand(newSeedCmd(app))
+	setupAccess(root, app) // serve, audit; the machine's role and audit on every command
 	root.AddCommand(newDoctorCmd(app))
 	wrapArgs(root)
 	return root

@@ -20,6 +20,9 @@ type Config struct {
 	// Queue and Schedules: config/queue.go.
 	Queue     Queue      `toml:"queue"`
 	Schedules []Schedule `toml:"schedule"`
+	// SSH and Access: config/ssh.go.
+	SSH    SSH    `toml:"ssh"`
+	Access Access `toml:"access"`
 
 	// Path is the file the configuration was read from ("" when none).
 	Path string `toml:"-"`
@@ -83,6 +86,7 @@ func Default() *Config {
 		Cache:  defaultCache(),
 		Perf:   defaultPerf(),
 		Queue:  defaultQueue(),
+		SSH:    defaultSSH(),
 	}
 }
 

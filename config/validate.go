@@ -61,6 +61,8 @@ func (c *Config) validate(p *problems) {
 	c.Perf.validate(p)
 	c.Queue.validate(p)
 	validateSchedules(c.Schedules, p)
+	c.SSH.validate(p)
+	c.Access.validate(p)
 }
 
 func (t Tenancy) validate(p *problems) {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/config"
 )
 
@@ -173,7 +174,11 @@ func (s *Service) describeTenant(ctx context.Context, id string) string {
 // Create makes a tenant: its database, optional user, registry rows,
 // migrations and seed, reporting each step. On any failure, everything
 // done so far is undone and a *StepError says which step failed.
-func (s *Service) Create(ctx context.Context, req CreateRequest, report func(Progress)) (Tenant, error) {
+func (s *Service) Create(ctx context.Context, req CreateRequest, report func(Progress)) (t Tenant, err error) {
+	if err := access.Require(ctx, access.TenantCreate, req.Name); err != nil {
+		return Tenant{}, err
+	}
+	defer func() { access.Done(ctx, access.TenantCreate, createTarget(req, t), &err) }()
 	if s.readOnly {
 		return Tenant{}, ErrReadOnly
 	}
@@ -222,12 +227,21 @@ func (s *Service) Create(ctx context.Context, req CreateRequest, report func(Pro
 		}
 		r.send(step, StepDone, "")
 	}
-	t, err := s.reg.Get(ctx, p.id)
+	t, err = s.reg.Get(ctx, p.id)
 	if err != nil {
 		return Tenant{}, err
 	}
 	s.publish(Change{Kind: Created, TenantID: t.ID, Domains: t.Domains})
 	return t, nil
+}
+
+// createTarget names a created tenant in the audit log: its id once
+// known, else the name asked for.
+func createTarget(req CreateRequest, t Tenant) string {
+	if t.ID != "" {
+		return t.ID
+	}
+	return req.Name
 }
 
 func (s *Service) skip(step Step, p plan) bool {

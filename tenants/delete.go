@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/config"
 )
 
@@ -22,7 +23,11 @@ type DeleteOptions struct {
 // and user are dropped, then the rows are deleted and committed,
 // so a failure at any step leaves the tenant registered. Dropping uses IF
 // EXISTS, so a retry after a lost commit completes the deletion.
-func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, report func(Progress)) error {
+func (s *Service) Delete(ctx context.Context, t Tenant, opts DeleteOptions, report func(Progress)) (err error) {
+	if err := access.Require(ctx, access.TenantDelete, t.ID); err != nil {
+		return err
+	}
+	defer access.Done(ctx, access.TenantDelete, t.ID, &err)
 	if s.readOnly {
 		return ErrReadOnly
 	}
@@ -112,7 +117,11 @@ func stillRegistered(gone []string) string {
 }
 
 // SetStatus changes a tenant's status.
-func (s *Service) SetStatus(ctx context.Context, t Tenant, status Status) (Tenant, error) {
+func (s *Service) SetStatus(ctx context.Context, t Tenant, status Status) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantStatus, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantStatus, t.ID, &err, "status="+string(status))
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
@@ -126,7 +135,11 @@ func (s *Service) SetStatus(ctx context.Context, t Tenant, status Status) (Tenan
 }
 
 // AddDomain gives a tenant one more domain.
-func (s *Service) AddDomain(ctx context.Context, t Tenant, domain string) (Tenant, error) {
+func (s *Service) AddDomain(ctx context.Context, t Tenant, domain string) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantDomainAdd, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantDomainAdd, t.ID, &err, "domain="+domain)
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
@@ -147,7 +160,11 @@ func (s *Service) AddDomain(ctx context.Context, t Tenant, domain string) (Tenan
 }
 
 // RemoveDomain takes a domain away from a tenant.
-func (s *Service) RemoveDomain(ctx context.Context, t Tenant, domain string) (Tenant, error) {
+func (s *Service) RemoveDomain(ctx context.Context, t Tenant, domain string) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantDomainRemove, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantDomainRemove, t.ID, &err, "domain="+domain)
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
