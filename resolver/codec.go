@@ -21,19 +21,22 @@ type cachedTenant struct {
 	Domains     []string `json:"m,omitempty"`
 	HasHomepage bool     `json:"h,omitempty"`
 	DBUser      string   `json:"u,omitempty"`
+	// Maintenance is what the middleware needs to answer a tenant that
+	// is down (its bypass secret included); nil when it is up.
+	Maintenance *tenants.Maintenance `json:"w,omitempty"`
 }
 
 func compact(t tenants.Tenant) cachedTenant {
 	return cachedTenant{
 		ID: t.ID, Name: t.Name, Status: string(t.Status), Database: t.Database, Server: t.Server,
-		Domains: t.Domains, HasHomepage: t.HasHomepage, DBUser: t.DBUser,
+		Domains: t.Domains, HasHomepage: t.HasHomepage, DBUser: t.DBUser, Maintenance: t.Maintenance,
 	}
 }
 
 func (c cachedTenant) tenant() tenants.Tenant {
 	return tenants.Tenant{
 		ID: c.ID, Name: c.Name, Status: tenants.Status(c.Status), Database: c.Database, Server: c.Server,
-		Domains: c.Domains, HasHomepage: c.HasHomepage, DBUser: c.DBUser,
+		Domains: c.Domains, HasHomepage: c.HasHomepage, DBUser: c.DBUser, Maintenance: c.Maintenance,
 	}
 }
 

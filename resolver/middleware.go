@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -22,6 +23,15 @@ type MiddlewareOptions struct {
 	UnavailableBody string
 	// Access, when set, records each served tenant's last access.
 	Access *AccessRecorder
+	// MaintenanceBody answers a tenant in maintenance mode that stored no
+	// message or template (503 unless its status says otherwise).
+	MaintenanceBody string
+	// ClientIP returns the address checked against a tenant's allowed
+	// IPs in maintenance mode; nil: the host of RemoteAddr. Behind a
+	// proxy, return the address it forwarded (as Laravel's TrustProxies).
+	ClientIP func(*http.Request) string
+	// Now is the clock of maintenance bypass cookies (nil: time.Now).
+	Now func() time.Time
 }
 
 func (o MiddlewareOptions) withDefaults() MiddlewareOptions {
@@ -34,6 +44,13 @@ func (o MiddlewareOptions) withDefaults() MiddlewareOptions {
 	def(&o.BlockedBody, "This site is blocked.\n")
 	def(&o.InactiveBody, "Unknown domain.\n")
 	def(&o.UnavailableBody, "Service temporarily unavailable.\n")
+	def(&o.MaintenanceBody, "Down for maintenance.\n")
+	if o.ClientIP == nil {
+		o.ClientIP = remoteIP
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return o
 }
 
@@ -73,7 +90,8 @@ func (u Uncached) Resolve(ctx context.Context, host string) (tenants.Tenant, err
 // Middleware resolves each request's Host and passes the request on with
 // the tenant in its context (FromContext). Unknown host → 404, blocked →
 // 403, inactive → 404; a failure to resolve (the central database down
-// with nothing cached) → 503.
+// with nothing cached) → 503. An active tenant in maintenance mode is
+// answered as Laravel's and stancl's middleware do (resolver/maintenance.go).
 func Middleware(f Finder, next http.Handler, opts MiddlewareOptions) http.Handler {
 	opts = opts.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -95,6 +113,9 @@ func Middleware(f Finder, next http.Handler, opts MiddlewareOptions) http.Handle
 			return
 		default:
 			writeBody(w, http.StatusNotFound, opts.InactiveBody)
+			return
+		}
+		if t.Maintenance != nil && answerMaintenance(w, req, *t.Maintenance, opts) {
 			return
 		}
 		if opts.Access != nil {
