@@ -83,6 +83,9 @@ func NewRoot(app *App) *cobra.Command {
 	root.AddCommand(newPerfCmd(app))
 	root.AddCommand(newBackupCmd(app))
 	root.AddCommand(newRunCmd(app), newRunsCmd(app))
+	root.AddCommand(newWorkerCmd(app))
+	root.AddCommand(newQueueCmd(app))
+	root.AddCommand(newScheduleCmd(app))
 	root.AddCommand(newMigrateCmd(app))
 	root.AddCommand(newSeedCmd(app))
 	setupAccess(root, app) // serve, audit; the machine's role and audit on every command
