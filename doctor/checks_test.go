@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -164,4 +165,29 @@ func TestRestoreMissing(t *testing.T) {
 	var name string
 	require.NoError(t, f.env.Server.Get(&name, "SELECT name FROM "+q+".users WHERE email = 'ada@example.test'"))
 	require.Equal(t, "Ada", name)
+}
+
+func TestServerDownAndUnreadableVersions(t *testing.T) {
+	f := newFixture(t)
+	f.env.Config.Servers = append(f.env.Config.Servers, config.Server{Name: "down", DSN: "root@tcp(127.0.0.1:1)/"})
+	f.ts = f.env.Service(t)
+	f.doc = New(f.ts, f.bs)
+	onCentral := func(r *tenants.CreateRequest) { r.Server = "central" }
+	ok := f.tenant(t, "Readable", onCentral)
+	broken := f.tenant(t, "OddGooseTable", onCentral)
+	q := tenants.QuoteIdent(broken.Database)
+	f.env.Exec(t, "DROP TABLE "+q+".goose_db_version", "CREATE TABLE "+q+".goose_db_version (id INT)")
+	f.env.Exec(t, "DELETE FROM "+tenants.QuoteIdent(ok.Database)+".goose_db_version WHERE version_id = 3")
+	lost := f.tenant(t, "OnDownServer", onCentral)
+	central := f.env.Database(t, f.env.Prefix+"central")
+	_, err := central.Exec("UPDATE tenants SET data = JSON_SET(COALESCE(data, '{}'), '$.tenancy_db_connection', 'down') WHERE id = ?", lost.ID)
+	require.NoError(t, err)
+
+	rep := f.run(t, Options{Checks: []string{"servers", "databases", "schema"}})
+	down := find(rep, "server-unreachable", "down")
+	require.Len(t, down, 1, "%+v", rep.Findings)
+	require.Contains(t, down[0].Evidence, "127.0.0.1:1")
+	require.Empty(t, find(rep, "database-missing", lost.ID), "a tenant on a server that cannot be read is not called missing")
+	require.Len(t, find(rep, "schema-drift", ok.ID), 1, "the readable tenant's version was read despite its neighbour")
+	require.Len(t, find(rep, "server-version", "central"), 1)
 }

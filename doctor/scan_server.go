@@ -112,9 +112,7 @@ func (s *serverState) read(ctx context.Context, db *sqlx.DB, versionsOf func(str
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("server %s: count tables: %w", s.Name, err)
 	}
-	if err := s.readVersions(ctx, db, versionsOf); err != nil {
-		return err
-	}
+	s.readVersions(ctx, db, versionsOf)
 	s.readAccounts(ctx, db)
 	s.queries++
 	_ = db.SelectContext(ctx, &s.OwnGrants, "SHOW GRANTS")
@@ -126,7 +124,7 @@ const versionBatch = 200
 
 // readVersions reads the newest goose version of every database with a
 // goose table that versionsOf wants, 200 databases per statement.
-func (s *serverState) readVersions(ctx context.Context, db *sqlx.DB, versionsOf func(string) bool) error {
+func (s *serverState) readVersions(ctx context.Context, db *sqlx.DB, versionsOf func(string) bool) {
 	var want []string
 	for name, d := range s.Databases {
 		if d.HasGoose && versionsOf(name) {
@@ -136,30 +134,40 @@ func (s *serverState) readVersions(ctx context.Context, db *sqlx.DB, versionsOf 
 	sort.Strings(want)
 	for start := 0; start < len(want); start += versionBatch {
 		batch := want[start:min(start+versionBatch, len(want))]
-		parts := make([]string, len(batch))
-		args := make([]any, len(batch))
-		for i, name := range batch {
-			parts[i] = "SELECT ? AS db, COALESCE(MAX(`version_id`), 0) FROM " + tenants.QuoteIdent(name) + ".`goose_db_version` WHERE `is_applied`"
-			args[i] = name
-		}
-		s.queries++
-		rows, err := db.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
-		if err != nil {
-			return fmt.Errorf("server %s: read migration versions: %w", s.Name, err)
-		}
-		for rows.Next() {
-			var name string
-			var v int64
-			if err := rows.Scan(&name, &v); err == nil {
-				s.Databases[name].Version = v
+		if err := s.readVersionBatch(ctx, db, batch); err != nil {
+			// One database dropped or unreadable since the listing fails
+			// the whole statement: read that batch one by one instead.
+			for _, name := range batch {
+				_ = s.readVersionBatch(ctx, db, []string{name})
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("server %s: read migration versions: %w", s.Name, err)
+	}
+}
+
+func (s *serverState) readVersionBatch(ctx context.Context, db *sqlx.DB, batch []string) error {
+	parts := make([]string, len(batch))
+	args := make([]any, len(batch))
+	for i, name := range batch {
+		parts[i] = "SELECT ? AS db, COALESCE(MAX(`version_id`), 0) FROM " + tenants.QuoteIdent(name) + ".`goose_db_version` WHERE `is_applied`"
+		args[i] = name
+	}
+	s.queries++
+	rows, err := db.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return fmt.Errorf("server %s: read migration versions: %w", s.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return err
+		}
+		if d, ok := s.Databases[name]; ok {
+			d.Version = v
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // readAccounts reads mysql.user and mysql.db; an account without the
