@@ -1,21 +1,27 @@
 package cli
 
 import (
+	"context"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/sandbox"
 )
 
 func newDemoCmd(app *App) *cobra.Command {
-	var fresh, noUI bool
+	var fresh, noUI, noFill bool
 	var dir string
+	var size int
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Try the dashboard on a private sandbox server with example tenants",
-		Long: "demo starts a private MariaDB/MySQL server from the installed binaries (and redis-server if installed)\n" +
-			"in $XDG_STATE_HOME/tenancy/demo (else ~/.local/state/tenancy/demo), listening only on 127.0.0.1 and a socket,\n" +
-			"creates a dozen example tenants, writes a config for it and opens the dashboard.\n" +
-			"Later runs reuse the sandbox; --fresh rebuilds it; `tenancy demo stop` stops its servers.",
+		Short: "Try the dashboard on a private sandbox fleet: two servers, 60 example tenants",
+		Long: "demo starts two private MariaDB/MySQL servers from the installed binaries (and redis-server if installed)\n" +
+			"in $XDG_STATE_HOME/tenancy/demo (else ~/.local/state/tenancy/demo), listening only on 127.0.0.1 and sockets,\n" +
+			"creates a fleet of 60 example tenants over both, a migrations folder with one pending migration, writes a\n" +
+			"config for it and opens the dashboard; a large tenant (Megacorp, ~350 MB) is filled in the background.\n" +
+			"Later runs reuse the sandbox (an older one is upgraded in place); --fresh rebuilds it; `tenancy demo stop`\n" +
+			"stops its servers and the fill.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			quiet := !noUI && sandbox.Running(cmd.Context(), dir) && !fresh
@@ -24,16 +30,29 @@ func newDemoCmd(app *App) *cobra.Command {
 					printf(app.Stderr, "demo: %s\n", line)
 				}
 			}
-			sb, err := sandbox.Up(cmd.Context(), sandbox.Options{Dir: dir, Fresh: fresh}, report)
+			sb, err := sandbox.Up(cmd.Context(), sandbox.Options{Dir: dir, Fresh: fresh, Tenants: size}, report)
 			if err != nil {
 				return linesError{err} // it may end with the server log's tail
 			}
 			if noUI {
+				if !noFill {
+					fill(cmd.Context(), app, sb.Dir, report)
+				}
 				printf(app.Stdout, "%s\n", sb.ConfigPath)
 				return nil
 			}
+			// The fill starts beside the dashboard, so its first frame does not wait.
+			filled := make(chan struct{})
+			go func() {
+				defer close(filled)
+				if !noFill {
+					fill(cmd.Context(), app, sb.Dir, func(string) {})
+				}
+			}()
 			app.ConfigPath = sb.ConfigPath
-			if err := runDashboard(cmd, app); err != nil {
+			err = runDashboard(cmd, app)
+			<-filled
+			if err != nil {
 				return err
 			}
 			printf(app.Stderr, "The demo servers keep running for the next `tenancy demo`; `tenancy demo stop` stops them (config: %s).\n", sb.ConfigPath)
@@ -42,10 +61,13 @@ func newDemoCmd(app *App) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&fresh, "fresh", false, "stop and delete the sandbox, then build it again")
 	cmd.Flags().BoolVar(&noUI, "no-ui", false, "prepare the sandbox and print its config path instead of opening the dashboard")
+	cmd.Flags().BoolVar(&noFill, "no-fill", false, "do not fill the large tenant in the background")
+	cmd.Flags().IntVar(&size, "tenants", 0, "tenants in the demo fleet (default 60)")
+	_ = cmd.Flags().MarkHidden("tenants") // for tests and quick tries
 	cmd.PersistentFlags().StringVar(&dir, "dir", "", "sandbox directory (default $XDG_STATE_HOME/tenancy/demo)")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "stop",
-		Short: "Stop the demo sandbox's servers (its data is kept)",
+		Short: "Stop the demo sandbox's servers and its background fill (its data is kept)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := sandbox.Stop(dir); err != nil {
@@ -56,4 +78,18 @@ func newDemoCmd(app *App) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// fill starts (or leaves running) the large tenant's background fill,
+// worked by this very binary; a failure is reported, never fatal.
+func fill(ctx context.Context, app *App, dir string, report func(string)) {
+	exe, err := os.Executable()
+	if err == nil {
+		var said string
+		if said, err = sandbox.Fill(ctx, dir, exe); err == nil {
+			report(said)
+			return
+		}
+	}
+	printf(app.Stderr, "demo: the large tenant is not being filled: %v\n", err)
 }

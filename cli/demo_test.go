@@ -31,7 +31,9 @@ func TestDemoNoUIAndStop(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	t.Cleanup(func() { _ = sandbox.Stop(dir) })
-	r := runCLI(t, "unused.toml", "demo", "--no-ui", "--dir", dir)
+	// a small fleet without the background fill keeps this quick; the
+	// sandbox tests check the fleet and the fill's run
+	r := runCLI(t, "unused.toml", "demo", "--no-ui", "--no-fill", "--tenants", "4", "--dir", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	path := strings.TrimSpace(r.stdout)
 	require.Equal(t, filepath.Join(dir, "config.toml"), path, "--no-ui prints only the config path")
@@ -41,6 +43,9 @@ func TestDemoNoUIAndStop(t *testing.T) {
 	list := runCLI(t, path, "tenants", "list")
 	require.Equal(t, 0, list.code, list.stderr)
 	require.Contains(t, list.stdout, "acme.localhost")
+	require.Contains(t, list.stdout, "megacorp.localhost", "the large tenant, on the second server")
+	require.Len(t, cfg.Servers, 1, "a second server in [[servers]]")
+	require.Equal(t, sandbox.SecondServer, cfg.Servers[0].Name)
 	stop := runCLI(t, "unused.toml", "demo", "stop", "--dir", dir)
 	require.Equal(t, 0, stop.code, stop.stderr)
 	require.False(t, sandbox.Running(context.Background(), dir))

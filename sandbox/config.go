@@ -20,7 +20,12 @@ type fileConfig struct {
 	} `toml:"central"`
 	Tenancy struct {
 		DatabasePrefix string `toml:"database_prefix"`
+		MigrationsDir  string `toml:"migrations_dir"`
 	} `toml:"tenancy"`
+	Servers []struct {
+		Name string `toml:"name"`
+		DSN  string `toml:"dsn"`
+	} `toml:"servers"`
 	Redis *struct {
 		URL string `toml:"url"`
 	} `toml:"redis,omitempty"`
@@ -42,6 +47,11 @@ func (s *Sandbox) writeConfig() error {
 	var fc fileConfig
 	fc.Central.DSN = s.CentralDSN()
 	fc.Tenancy.DatabasePrefix = "tenant_"
+	fc.Tenancy.MigrationsDir = s.migrationsDir()
+	fc.Servers = append(fc.Servers, struct {
+		Name string `toml:"name"`
+		DSN  string `toml:"dsn"`
+	}{Name: SecondServer, DSN: rootConfig(s.state.SecondPort, "").FormatDSN()})
 	if s.Redis {
 		fc.Redis = &struct {
 			URL string `toml:"url"`

@@ -18,38 +18,68 @@ import (
 // readyTimeout bounds how long a starting server may take to answer.
 const readyTimeout = 60 * time.Second
 
-func (s *Sandbox) dataDir() string     { return filepath.Join(s.Dir, "mysql-data") }
-func (s *Sandbox) mysqlSocket() string { return filepath.Join(s.Dir, "mysqld.sock") }
-func (s *Sandbox) mysqlPIDFile() string {
-	return filepath.Join(s.Dir, "mysqld.pid")
+// server is one of the sandbox's private database servers: the central
+// one (which also holds tenants) or the second one, "eu", whose files
+// carry its name as a prefix.
+type server struct {
+	s    *Sandbox
+	name string // "" for the central server
+	pid  *int   // in the sandbox state
+	port *int
 }
-func (s *Sandbox) mysqlLog() string { return filepath.Join(s.Dir, "mysqld.log") }
+
+// SecondServer is the name of the sandbox's second database server in
+// the config's [[servers]].
+const SecondServer = "eu"
+
+func (s *Sandbox) central() *server {
+	return &server{s: s, pid: &s.state.MySQLPID, port: &s.state.MySQLPort}
+}
+
+func (s *Sandbox) second() *server {
+	return &server{s: s, name: SecondServer, pid: &s.state.SecondPID, port: &s.state.SecondPort}
+}
+
+func (v *server) file(base string) string {
+	if v.name != "" {
+		base = v.name + "-" + base
+	}
+	return filepath.Join(v.s.Dir, base)
+}
+
+func (v *server) dataDir() string     { return v.file("mysql-data") }
+func (v *server) mysqlSocket() string { return v.file("mysqld.sock") }
+func (v *server) mysqlPIDFile() string {
+	return v.file("mysqld.pid")
+}
+func (v *server) mysqlLog() string { return v.file("mysqld.log") }
 
 // initialised reports whether the data directory was already created.
-func (s *Sandbox) initialised() bool {
-	_, err := os.Stat(filepath.Join(s.dataDir(), "mysql"))
+func (v *server) initialised() bool {
+	_, err := os.Stat(filepath.Join(v.dataDir(), "mysql"))
 	return err == nil
 }
 
 // initDataDir creates the server's data directory with a root user that
 // needs no password (the server only listens on 127.0.0.1 and its socket).
-func (s *Sandbox) initDataDir(ctx context.Context) error {
-	if err := os.MkdirAll(s.dataDir(), 0o700); err != nil {
-		return fmt.Errorf("create data directory %s: %w", s.dataDir(), err)
+func (v *server) initDataDir(ctx context.Context) error {
+	s := v.s
+	if err := os.MkdirAll(v.dataDir(), 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", v.dataDir(), err)
 	}
 	var cmd *exec.Cmd
 	if s.bins.Kind == MariaDB {
-		args := []string{"--no-defaults", "--datadir=" + s.dataDir(), "--auth-root-authentication-method=normal", "--skip-test-db"}
+		args := []string{"--no-defaults", "--datadir=" + v.dataDir(), "--auth-root-authentication-method=normal", "--skip-test-db"}
 		if u := runUser(); u != "" {
 			args = append(args, "--user="+u)
 		}
 		cmd = exec.CommandContext(ctx, s.bins.InstallDB, args...)
 	} else {
-		cmd = exec.CommandContext(ctx, s.bins.Server, "--no-defaults", "--initialize-insecure", "--datadir="+s.dataDir())
+		cmd = exec.CommandContext(ctx, s.bins.Server, "--no-defaults", "--initialize-insecure", "--datadir="+v.dataDir())
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		_ = os.RemoveAll(s.dataDir())
+		_ = os.RemoveAll(v.dataDir())
 		return fmt.Errorf("initialise the demo data directory with %s: %w\n%s", cmd.Path, err, lastLines(string(out), 15))
 	}
 	return nil
@@ -68,13 +98,14 @@ func runUser() string {
 }
 
 // startMySQL starts the server on port and the sandbox socket.
-func (s *Sandbox) startMySQL(port int) error {
+func (v *server) startMySQL(port int) error {
+	s := v.s
 	args := []string{
 		"--no-defaults",
-		"--datadir=" + s.dataDir(),
-		"--socket=" + s.mysqlSocket(),
-		"--pid-file=" + s.mysqlPIDFile(),
-		"--log-error=" + s.mysqlLog(),
+		"--datadir=" + v.dataDir(),
+		"--socket=" + v.mysqlSocket(),
+		"--pid-file=" + v.mysqlPIDFile(),
+		"--log-error=" + v.mysqlLog(),
 		"--bind-address=127.0.0.1",
 		"--port=" + strconv.Itoa(port),
 		"--innodb-buffer-pool-size=64M",
@@ -90,12 +121,12 @@ func (s *Sandbox) startMySQL(port int) error {
 	if u := runUser(); u != "" {
 		args = append(args, "--user="+u)
 	}
-	_ = os.Remove(s.mysqlPIDFile())
-	pid, err := startDetached(s.mysqlLog(), s.bins.Server, args...)
+	_ = os.Remove(v.mysqlPIDFile())
+	pid, err := startDetached(v.mysqlLog(), s.bins.Server, args...)
 	if err != nil {
 		return err
 	}
-	s.state.MySQLPID, s.state.MySQLPort = pid, port
+	*v.pid, *v.port = pid, port
 	return nil
 }
 
@@ -113,7 +144,8 @@ func rootConfig(port int, database string) *mysql.Config {
 
 // waitMySQL polls the port, then a query, until the server answers, its
 // process exits, or the deadline passes; failures quote the server log.
-func (s *Sandbox) waitMySQL(ctx context.Context, pid, port int) error {
+func (v *server) waitMySQL(ctx context.Context, pid, port int) error {
+	s := v.s
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	conn, err := mysql.NewConnector(rootConfig(port, ""))
@@ -125,7 +157,7 @@ func (s *Sandbox) waitMySQL(ctx context.Context, pid, port int) error {
 	var lastErr error
 	for {
 		if pid != 0 && !alive(pid) {
-			return fmt.Errorf("the demo database server (%s) exited while starting; its log %s ends with:\n%s", s.bins.Server, s.mysqlLog(), tail(s.mysqlLog(), 20))
+			return fmt.Errorf("the demo database server (%s) exited while starting; its log %s ends with:\n%s", s.bins.Server, v.mysqlLog(), tail(v.mysqlLog(), 20))
 		}
 		if lastErr = pingTCP(ctx, db, port); lastErr == nil {
 			return nil
@@ -134,7 +166,7 @@ func (s *Sandbox) waitMySQL(ctx context.Context, pid, port int) error {
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
 				return fmt.Errorf("the demo database server did not answer on 127.0.0.1:%d within %s (last error: %v); its log %s ends with:\n%s",
-					port, readyTimeout, lastErr, s.mysqlLog(), tail(s.mysqlLog(), 20))
+					port, readyTimeout, lastErr, v.mysqlLog(), tail(v.mysqlLog(), 20))
 			}
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
@@ -156,12 +188,12 @@ func pingTCP(ctx context.Context, db *sql.DB, port int) error {
 }
 
 // mysqlRunning reports whether the recorded server still runs and answers.
-func (s *Sandbox) mysqlRunning(ctx context.Context) bool {
-	pid := readPID(s.mysqlPIDFile())
-	if pid == 0 || !alive(pid) || s.state.MySQLPort == 0 {
+func (v *server) mysqlRunning(ctx context.Context) bool {
+	pid := readPID(v.mysqlPIDFile())
+	if pid == 0 || !alive(pid) || *v.port == 0 {
 		return false
 	}
-	conn, err := mysql.NewConnector(rootConfig(s.state.MySQLPort, ""))
+	conn, err := mysql.NewConnector(rootConfig(*v.port, ""))
 	if err != nil {
 		return false
 	}
@@ -169,7 +201,7 @@ func (s *Sandbox) mysqlRunning(ctx context.Context) bool {
 	defer db.Close()
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return pingTCP(pctx, db, s.state.MySQLPort) == nil
+	return pingTCP(pctx, db, *v.port) == nil
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1.

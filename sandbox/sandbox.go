@@ -23,16 +23,32 @@ type Options struct {
 	Dir string
 	// Fresh stops the servers and deletes the sandbox before building it again.
 	Fresh bool
+	// Tenants is how many tenants the fleet holds (0: DemoTenants); tests
+	// build small fleets.
+	Tenants int
 }
 
 // state is what the sandbox records between runs (state.json).
 type state struct {
-	MySQLPID  int  `json:"mysql_pid"`
-	MySQLPort int  `json:"mysql_port"`
-	RedisPID  int  `json:"redis_pid,omitempty"`
-	RedisPort int  `json:"redis_port,omitempty"`
-	Populated bool `json:"populated"`
+	MySQLPID   int `json:"mysql_pid"`
+	MySQLPort  int `json:"mysql_port"`
+	SecondPID  int `json:"second_pid,omitempty"`
+	SecondPort int `json:"second_port,omitempty"`
+	RedisPID   int `json:"redis_pid,omitempty"`
+	RedisPort  int `json:"redis_port,omitempty"`
+	// Populated is the first sandbox's mark (a dozen tenants on one
+	// server); Version replaced it: a sandbox below fleetVersion is
+	// upgraded in place (second server, the rest of the fleet, the
+	// migrations folder) and keeps what it holds.
+	Populated bool `json:"populated,omitempty"`
+	Version   int  `json:"version,omitempty"`
+	// Tenants is the fleet size it was built with.
+	Tenants int `json:"tenants,omitempty"`
 }
+
+// fleetVersion is the sandbox layout this tenancy builds: two servers,
+// the demo fleet, a migrations folder with one pending migration.
+const fleetVersion = 2
 
 // Sandbox is a prepared demo environment.
 type Sandbox struct {
@@ -119,8 +135,11 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	}
 	s := &Sandbox{Dir: dir, ConfigPath: filepath.Join(dir, "config.toml"), bins: bins}
 	s.loadState()
-	if err := s.ensureMySQL(ctx, report); err != nil {
-		return nil, err
+	s.Reused = true
+	for _, v := range []*server{s.central(), s.second()} {
+		if err := s.ensureMySQL(ctx, v, report); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.ensureRedis(ctx, report); err != nil {
 		return nil, err
@@ -131,11 +150,18 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	if err := s.writeConfig(); err != nil {
 		return nil, err
 	}
-	if !s.state.Populated {
-		if err := s.populate(ctx, report); err != nil {
+	n := opts.Tenants
+	if n <= 0 {
+		n = DemoTenants
+	}
+	if s.state.Version < fleetVersion || s.state.Tenants < n {
+		if s.state.Populated && s.state.Version < fleetVersion {
+			report("upgrading the demo sandbox to a fleet: a second server, " + fmt.Sprint(n) + " tenants, a migrations folder (the tenants there are kept)")
+		}
+		if err := s.populate(ctx, n, report); err != nil {
 			return nil, err
 		}
-		s.state.Populated = true
+		s.state.Populated, s.state.Version, s.state.Tenants = false, fleetVersion, n
 		if err := s.saveState(); err != nil {
 			return nil, err
 		}
@@ -143,23 +169,27 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	return s, nil
 }
 
-func (s *Sandbox) ensureMySQL(ctx context.Context, report func(string)) error {
-	if s.mysqlRunning(ctx) {
-		s.Reused = true
+func (s *Sandbox) ensureMySQL(ctx context.Context, v *server, report func(string)) error {
+	if v.mysqlRunning(ctx) {
 		return nil
 	}
-	if !s.initialised() {
+	s.Reused = false
+	what := "the demo database server"
+	if v.name != "" {
+		what = "the demo's second database server (" + v.name + ")"
+	}
+	if !v.initialised() {
 		tool := s.bins.InstallDB
 		if tool == "" {
 			tool = s.bins.Server + " --initialize-insecure"
 		}
-		report("creating the demo database server's data directory with " + filepath.Base(tool))
-		s.state.Populated = false
-		if err := s.initDataDir(ctx); err != nil {
+		report("creating the data directory of " + what + " with " + filepath.Base(tool))
+		s.state.Populated, s.state.Version, s.state.Tenants = false, 0, 0
+		if err := v.initDataDir(ctx); err != nil {
 			return err
 		}
 	}
-	port := s.state.MySQLPort
+	port := *v.port
 	if !portFree(port) {
 		p, err := freePort()
 		if err != nil {
@@ -167,11 +197,11 @@ func (s *Sandbox) ensureMySQL(ctx context.Context, report func(string)) error {
 		}
 		port = p
 	}
-	report(fmt.Sprintf("starting %s on 127.0.0.1:%d", filepath.Base(s.bins.Server), port))
-	if err := s.startMySQL(port); err != nil {
+	report(fmt.Sprintf("starting %s (%s) on 127.0.0.1:%d", what, filepath.Base(s.bins.Server), port))
+	if err := v.startMySQL(port); err != nil {
 		return err
 	}
-	return s.waitMySQL(ctx, s.state.MySQLPID, port)
+	return v.waitMySQL(ctx, *v.pid, port)
 }
 
 func (s *Sandbox) ensureRedis(ctx context.Context, report func(string)) error {
@@ -215,7 +245,10 @@ func Stop(dir string) error {
 func stopServers(dir string) error {
 	s := &Sandbox{Dir: dir}
 	var errs []error
-	for _, pidFile := range []string{s.redisPIDFile(), s.mysqlPIDFile()} {
+	if err := stopFill(s.fillPIDFile()); err != nil {
+		errs = append(errs, err)
+	}
+	for _, pidFile := range []string{s.redisPIDFile(), s.second().mysqlPIDFile(), s.central().mysqlPIDFile()} {
 		if err := stopPID(readPID(pidFile), 30*time.Second); err != nil {
 			errs = append(errs, err)
 		}
@@ -249,5 +282,5 @@ func Running(ctx context.Context, dir string) bool {
 	}
 	s := &Sandbox{Dir: dir}
 	s.loadState()
-	return s.mysqlRunning(ctx)
+	return s.central().mysqlRunning(ctx) && s.second().mysqlRunning(ctx)
 }
