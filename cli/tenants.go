@@ -22,7 +22,8 @@ func newTenantsCmd(app *App) *cobra.Command {
 		newStatusCmd(app, "activate", tenants.StatusActive),
 		newStatusCmd(app, "deactivate", tenants.StatusInactive),
 		newStatusCmd(app, "block", tenants.StatusBlocked),
-		newDomainsCmd(app))
+		newDomainsCmd(app),
+		newSetCmd(app), newDownCmd(app), newUpCmd(app)) // cli/tenants_edit.go, cli/tenants_maintenance.go
 	return cmd
 }
 
