@@ -168,7 +168,7 @@ func applyDoctorFixes(cmd *cobra.Command, app *App, doc *doctor.Service, plan do
 	} else {
 		printFixResult(out, res)
 		c := after.Counts()
-		printf(out, "After the fixes: %d errors, %d warnings, %d info.\n", c[doctor.Error], c[doctor.Warn], c[doctor.Info])
+		printf(out, "After the fixes: %s, %s, %d info.\n", plural(c[doctor.Error], "error"), plural(c[doctor.Warn], "warning"), c[doctor.Info])
 	}
 	return doctorVerdict(after, failOn, res.Failed)
 }

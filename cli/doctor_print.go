@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/tenancy-dev/tenancy/doctor"
@@ -42,7 +44,7 @@ func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
 		if len(list) > 0 {
 			status = plural(len(list), "finding")
 		}
-		printf(w, "%s: %s (%s)\n", c.Name, status, c.Took.Round(time.Millisecond))
+		printf(w, "%s: %s (%s)\n", c.Name, status, took(c.Took))
 		if c.Error != "" {
 			printf(w, "  could not check everything: %s\n", c.Error)
 		}
@@ -66,35 +68,43 @@ func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
 			tw.Row("  "+f.Check, string(f.Severity), tenantLabel(f), orDash(f.Server), orDash(f.Object), f.Evidence, fix)
 		}
 		_ = tw.Flush()
-		for check, n := range hidden {
-			printf(w, "  … and %d more %s (info; --list N shows more, --json all)\n", n, check)
+		for _, check := range sortedKeys(hidden) {
+			printf(w, "  … and %d more %s (info; --list N shows more, --json all)\n", hidden[check], check)
 		}
 	}
 	c := rep.Counts()
-	printf(w, "Doctor: %d errors, %d warnings, %d info over %s on %s in %s (scan %s, %d queries).\n",
-		c[doctor.Error], c[doctor.Warn], c[doctor.Info], plural(rep.Tenants, "tenant"), plural(rep.Servers, "server"),
-		rep.Took.Round(time.Millisecond), rep.ScanTook.Round(time.Millisecond), rep.Queries)
+	printf(w, "Doctor: %s, %s, %d info over %s on %s in %s (scan %s, %d queries).\n",
+		plural(c[doctor.Error], "error"), plural(c[doctor.Warn], "warning"), c[doctor.Info], plural(rep.Tenants, "tenant"), plural(rep.Servers, "server"),
+		took(rep.Took), took(rep.ScanTook), rep.Queries)
+}
+
+// took shows a check's time; under a millisecond is "<1ms", not "0s".
+func took(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func groupOf() map[string]string {
 	out := map[string]string{}
 	group := ""
 	for _, n := range doctor.CheckNames() {
-		if !containsDash(n) {
+		if !strings.Contains(n, "-") { // a group's name; checks have a dash
 			group = n
 		}
 		out[n] = group
 	}
 	return out
-}
-
-func containsDash(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '-' {
-			return true
-		}
-	}
-	return false
 }
 
 func tenantLabel(f doctor.Finding) string {

@@ -2,10 +2,13 @@ package doctor
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -16,12 +19,22 @@ func makeDatabases(t testing.TB, f *fixture, n int) {
 	t.Helper()
 	all, err := f.ts.List(context.Background(), tenants.ListOptions{})
 	require.NoError(t, err)
+	var g errgroup.Group
+	g.SetLimit(4)
 	for _, tn := range all[:min(n, len(all))] {
 		q := tenants.QuoteIdent(tn.Database)
-		f.env.Exec(t, "CREATE DATABASE "+q,
-			"CREATE TABLE "+q+".goose_db_version (id BIGINT AUTO_INCREMENT PRIMARY KEY, version_id BIGINT NOT NULL, is_applied BOOL NOT NULL, tstamp TIMESTAMP NULL DEFAULT NOW())",
-			"INSERT INTO "+q+".goose_db_version (version_id, is_applied) VALUES (0, 1), (3, 1)")
+		g.Go(func() error {
+			for _, stmt := range []string{"CREATE DATABASE " + q,
+				"CREATE TABLE " + q + ".goose_db_version (id BIGINT AUTO_INCREMENT PRIMARY KEY, version_id BIGINT NOT NULL, is_applied BOOL NOT NULL, tstamp TIMESTAMP NULL DEFAULT NOW())",
+				"INSERT INTO " + q + ".goose_db_version (version_id, is_applied) VALUES (0, 1), (3, 1)"} {
+				if _, err := f.env.Server.Exec(stmt); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
+	require.NoError(t, g.Wait())
 }
 
 func fixtureOf(t testing.TB, rows, dbs int) *fixture {
@@ -48,9 +61,14 @@ func TestScanDoesNotGrowWithTenants(t *testing.T) {
 }
 
 // BenchmarkScan10k: the whole doctor (no --deep) over 10,000 registry
-// rows, 1,000 of them with a database (the rest are reported missing).
+// rows, 1,000 of them with a database (the rest are reported missing;
+// TENANCY_DOCTOR_BENCH_DBS=10000 gives every row one).
 func BenchmarkScan10k(b *testing.B) {
-	f := fixtureOf(b, 10000, 1000)
+	dbs := 1000
+	if v, err := strconv.Atoi(os.Getenv("TENANCY_DOCTOR_BENCH_DBS")); err == nil {
+		dbs = v
+	}
+	f := fixtureOf(b, 10000, dbs)
 	var rep Report
 	var conns int
 	for b.Loop() {
