@@ -98,8 +98,11 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	// A connection that never opens a session, or whose client went
-	// away, also ends (the dashboard's own idle timer counts key presses).
-	s.srv.IdleTimeout = s.idle
+	// away, also ends; later than a session's own idle timer (which
+	// counts key presses), so that the session can say why it closed.
+	if s.idle > 0 {
+		s.srv.IdleTimeout = s.idle + time.Minute
+	}
 	s.srv.HandshakeTimeout = 30 * time.Second
 	s.srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Info("ssh connection refused", "addr", conn.RemoteAddr().String(), "err", err)
