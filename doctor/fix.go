@@ -3,7 +3,6 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -61,6 +60,7 @@ func (p Plan) Empty() bool {
 func PlanFixes(rep Report, restoreMissing bool) Plan {
 	p := Plan{Runs: []PlannedRun{}, Direct: []Finding{}, Destructive: []Finding{}}
 	byOp := map[string][]string{}
+	seen := map[string]bool{}
 	creating := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.action.kind == actCreateDatabase {
@@ -77,9 +77,11 @@ func PlanFixes(rep Report, restoreMissing bool) Plan {
 				continue // creating the database migrates it
 			}
 			op := runOps[f.action.kind]
-			if !slices.Contains(byOp[op], f.Tenant) {
-				byOp[op] = append(byOp[op], f.Tenant)
+			if seen[op+"\x00"+f.Tenant] {
+				continue
 			}
+			seen[op+"\x00"+f.Tenant] = true
+			byOp[op] = append(byOp[op], f.Tenant)
 			if f.action.kind == actCreateDatabase && restoreMissing {
 				p.RestoreMissing = append(p.RestoreMissing, f.Tenant)
 			}
