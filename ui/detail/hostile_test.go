@@ -49,10 +49,10 @@ func TestHostileTextIsEscaped(t *testing.T) {
 			require.Regexp(t, `\n    `+regexpQuote(termtext.Line(string(key))+": "+termtext.Line(string(key)))+`,?\n`, plain, "data %q", h)
 		}
 		require.Contains(t, plain, `{"raw": "\e]0;title\a`+"\n"+`  \u202e"}`, "settings that are not JSON keep their lines, escaped")
-		// the title; 5 sections of a blank line and a title; 6 tenant fields,
-		// 16 domains, 3 database fields, 4 of its size and 16 tables, the
-		// data ({, 17 keys, }), the settings' 2 lines; the last newline
-		require.Equal(t, 1+5*2+6+16+3+4+16+19+2+1, strings.Count(plain, "\n")+1, "no value added a line")
+		// the title; 5 sections of a blank line and a title; 7 tenant fields
+		// (maintenance off), 16 domains, 3 database fields, 4 of its size and
+		// 16 tables, the data ({, 17 keys, }), the settings' 2 lines; the last newline
+		require.Equal(t, 1+5*2+7+16+3+4+16+19+2+1, strings.Count(plain, "\n")+1, "no value added a line")
 	}
 }
 

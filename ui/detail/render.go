@@ -49,6 +49,14 @@ func (m *Model) render() {
 	field("id", termtext.Line(t.ID))
 	field("status", status)
 	field("has homepage", fmt.Sprint(t.HasHomepage))
+	if t.Maintenance != nil {
+		field("maintenance", st.FlashError.Render(maintenanceLine(t.Maintenance)))
+		if t.Maintenance.Message != "" {
+			field("  message", termtext.Line(t.Maintenance.Message))
+		}
+	} else {
+		field("maintenance", "off")
+	}
 	field("created", when(t.CreatedAt, now))
 	field("updated", when(t.UpdatedAt, now))
 	field("last access", when(t.LastAccessedAt, now))
