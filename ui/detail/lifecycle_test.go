@@ -131,7 +131,7 @@ func TestDownFormValidates(t *testing.T) {
 func TestMaintenanceShownAndUpAsks(t *testing.T) {
 	m := screen(t, false, 120, 200)
 	require.Contains(t, uitest.Plain(m.vp.GetContent()), "maintenance    off")
-	require.Equal(t, []string{"tenant "+m.t.Name+" is not in maintenance mode"}, flashes(uitest.Msgs(press(m, "M"))))
+	require.Equal(t, []string{"tenant " + m.t.Name + " is not in maintenance mode"}, flashes(uitest.Msgs(press(m, "M"))))
 	m.Update(common.FlashMsg{}) // the root shows it; the guard lets keys through again
 
 	tn := m.t
