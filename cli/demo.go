@@ -19,7 +19,7 @@ func newDemoCmd(app *App) *cobra.Command {
 		Long: "demo starts two private MariaDB/MySQL servers from the installed binaries (and redis-server if installed)\n" +
 			"in $XDG_STATE_HOME/tenancy/demo (else ~/.local/state/tenancy/demo), listening only on 127.0.0.1 and sockets,\n" +
 			"creates a fleet of 60 example tenants over both, a migrations folder with one pending migration, writes a\n" +
-			"config for it and opens the dashboard; a large tenant (Megacorp, ~350 MB) is filled in the background.\n" +
+			"config for it and opens the dashboard; a large tenant (Megacorp, ~330 MB) is filled in the background.\n" +
 			"Later runs reuse the sandbox (an older one is upgraded in place); --fresh rebuilds it; `tenancy demo stop`\n" +
 			"stops its servers and the fill.",
 		Args: cobra.NoArgs,

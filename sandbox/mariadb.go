@@ -54,6 +54,10 @@ func (v *server) mysqlPIDFile() string {
 }
 func (v *server) mysqlLog() string { return v.file("mysqld.log") }
 
+// tmpDir is the server's own temporary folder: a shared /tmp may be
+// cleaned under a running server.
+func (v *server) tmpDir() string { return v.file("mysql-tmp") }
+
 // initialised reports whether the data directory was already created.
 func (v *server) initialised() bool {
 	_, err := os.Stat(filepath.Join(v.dataDir(), "mysql"))
@@ -103,6 +107,7 @@ func (v *server) startMySQL(port int) error {
 	args := []string{
 		"--no-defaults",
 		"--datadir=" + v.dataDir(),
+		"--tmpdir=" + v.tmpDir(),
 		"--socket=" + v.mysqlSocket(),
 		"--pid-file=" + v.mysqlPIDFile(),
 		"--log-error=" + v.mysqlLog(),
@@ -120,6 +125,9 @@ func (v *server) startMySQL(port int) error {
 	}
 	if u := runUser(); u != "" {
 		args = append(args, "--user="+u)
+	}
+	if err := os.MkdirAll(v.tmpDir(), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", v.tmpDir(), err)
 	}
 	_ = os.Remove(v.mysqlPIDFile())
 	pid, err := startDetached(v.mysqlLog(), s.bins.Server, args...)

@@ -56,6 +56,7 @@ func Register(r *common.Registry) {
 		job, _ := data.(*Job)
 		return NewRun(c, fleetOf(c, data), id, job), nil
 	})
+	r.Startup(watchRuns)
 }
 
 func parseID(s string) (int64, error) {
