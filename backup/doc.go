@@ -1,8 +1,10 @@
 // Package backup holds tenancy's backups and restores: the native dump
 // engine (consistent snapshot over several connections, parallel and
 // streamed, compressed by independent frames), the mysqldump engine, the
-// atomic file store and its catalog (the central tenant_backups table and
-// each tenant's metadata.json), verification, the restore engine with its
+// stores backups live in (a folder written atomically, or an S3-compatible
+// bucket through streamed multipart uploads), encryption at rest with age,
+// the catalog (the central tenant_backups table and each tenant's
+// metadata.json), verification, the restore engine with its
 // file guard (what of a dump may run) and atomic swap, and the retention
 // policy. Statements are split by package sqlsplit.
 //

@@ -85,10 +85,16 @@ fi
 "${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
 
 create() { echo "$BIN --config $WORK/$1.toml backup create big"; }
+# s3cpu: the S3 server's user+system CPU seconds so far (farm-bench counts
+# only the backup's own process; the server shares the cores).
+s3cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$S3PID/stat"; }
 pair() {
 	echo "== $1 vs $2 ($(uptime | sed 's/.*load/load/'))"
+	local before
+	before=$(s3cpu)
 	# shellcheck disable=SC2046
 	farm-bench -n "$RUNS" --timeout 1200 --vs "$(create "$2")" -- $(create "$1")
+	echo "S3 server CPU during the pair: $(awk -v a="$before" -v b="$(s3cpu)" 'BEGIN {printf "%.2f", b - a}') s over $((RUNS + 1)) runs of each command"
 }
 pair s3 file
 pair s3-age s3
