@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+	"github.com/creack/pty"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancy-dev/tenancy/testdb"
+)
+
+// Changes made through the CLI are audited with the OS user@host, and
+// `tenancy audit` reads them back; [access] role = "viewer" refuses writes.
+func TestAuditAndMachineRole(t *testing.T) {
+	env := testdb.New(t)
+	cfg := writeConfig(t, env)
+	require.Equal(t, 0, runCLI(t, cfg, "init").code)
+	r := runCLI(t, cfg, "tenants", "create", "--name", "Acme", "--domain", "acme.test", "--no-migrate")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = runCLI(t, cfg, "tenants", "deactivate", "Acme")
+	require.Equal(t, 0, r.code, r.stderr)
+
+	r = runCLI(t, cfg, "audit", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var entries []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &entries))
+	require.Len(t, entries, 2)
+	require.Equal(t, "tenant.create", entries[0]["action"])
+	require.Equal(t, "tenant.status", entries[1]["action"])
+	require.Equal(t, "status=inactive", entries[1]["detail"])
+	for _, e := range entries {
+		require.Equal(t, osUser(), e["user"])
+		require.Equal(t, "admin", e["role"])
+		require.Equal(t, "cli", e["via"])
+		require.Equal(t, "ok", e["outcome"])
+	}
+	r = runCLI(t, cfg, "audit", "--since", "1h", "--tenant", "Acme", "--action", "tenant.status")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "tenant.status")
+	require.NotContains(t, r.stdout, "tenant.create")
+	r = runCLI(t, cfg, "audit", "--since", "yesterday-ish")
+	require.Equal(t, 2, r.code)
+
+	// A read-only jump host.
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("[access]\nrole = \"viewer\"\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r = runCLI(t, cfg, "tenants", "activate", "Acme")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, `permission denied: viewer "`+osUser()+`" may not tenant.status`)
+	r = runCLI(t, cfg, "tenants", "list")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "inactive")
+}
+
+// `tenancy serve ssh` with OpenSSH's client in a pseudo-terminal: the
+// configured key sees the list as its user and role; another key is
+// refused.
+func TestServeSSHWithOpenSSH(t *testing.T) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("no ssh client (apt-get install openssh-client)")
+	}
+	env := testdb.NewCentral(t)
+	dir := t.TempDir()
+	for _, k := range []string{"ada", "stranger"} {
+		out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", k, "-f", filepath.Join(dir, k)).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "ada.pub"))
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	cfg := writeConfig(t, env)
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("[ssh]\nhost_key = \"" + filepath.Join(dir, "host_key") + "\"\n[[ssh.users]]\nname = \"ada\"\nrole = \"admin\"\nkeys = [\"" + strings.TrimSpace(string(pub)) + "\"]\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r := runCLI(t, cfg, "tenants", "create", "--name", "Acme Corp", "--domain", "acme.test", "--no-migrate")
+	require.Equal(t, 0, r.code, r.stderr)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan int, 1)
+	go func() {
+		app := &App{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+		served <- run(ctx, app, []string{"--config", cfg, "serve", "ssh", "--listen", addr})
+	}()
+	defer func() {
+		cancel()
+		require.Equal(t, 0, <-served)
+	}()
+	host, port, _ := net.SplitHostPort(addr)
+	args := func(key string) []string {
+		return []string{"-tt", "-p", port, "-i", filepath.Join(dir, key), "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+			"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", host}
+	}
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond)
+
+	out, err := exec.Command(sshBin, args("stranger")...).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "Permission denied (publickey)")
+
+	cmd := exec.Command(sshBin, args("ada")...)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	p, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 110})
+	require.NoError(t, err)
+	emu := vt.NewSafeEmulator(110, 30)
+	go func() { _, _ = io.Copy(emu, p) }()
+	go func() { _, _ = io.Copy(p, emu) }()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer p.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := ansi.Strip(emu.Render())
+		if strings.Contains(s, "Acme Corp") && strings.Contains(s, "ada · admin") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the dashboard never showed over ssh; screen:\n%s", s)
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, _ = p.WriteString("q")
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "q ends the session and ssh exits 0")
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("ssh did not exit after q")
+	}
+}
