@@ -35,6 +35,23 @@ func makeDatabases(t testing.TB, f *fixture, n int) {
 		})
 	}
 	require.NoError(t, g.Wait())
+	if n > 1000 {
+		// testdb's own cleanup gives up after a minute; thousands of
+		// drops take longer on a loaded server.
+		t.Cleanup(func() {
+			var drops errgroup.Group
+			drops.SetLimit(4)
+			for _, tn := range all[:min(n, len(all))] {
+				drops.Go(func() error {
+					_, err := f.env.Server.Exec("DROP DATABASE IF EXISTS " + tenants.QuoteIdent(tn.Database))
+					return err
+				})
+			}
+			if err := drops.Wait(); err != nil {
+				t.Logf("drop the benchmark's databases: %v", err)
+			}
+		})
+	}
 }
 
 func fixtureOf(t testing.TB, rows, dbs int) *fixture {
@@ -45,7 +62,7 @@ func fixtureOf(t testing.TB, rows, dbs int) *fixture {
 }
 
 // The scan sends the same statements to a server whatever the number of
-// tenants, on one connection at a time: never a connection per tenant.
+// tenants, on a bounded number of connections: never one per tenant.
 func TestScanDoesNotGrowWithTenants(t *testing.T) {
 	small := fixtureOf(t, 50, 20)
 	large := fixtureOf(t, 1500, 20)
@@ -54,7 +71,7 @@ func TestScanDoesNotGrowWithTenants(t *testing.T) {
 	require.NoError(t, err)
 	repLarge := large.run(t, Options{})
 	require.Equal(t, repSmall.Queries, repLarge.Queries, "statements per scan")
-	require.LessOrEqual(t, central.Stats().OpenConnections, 2, "connections the scan held on the server")
+	require.LessOrEqual(t, central.Stats().OpenConnections, versionConns+1, "connections the scan held on the server")
 	require.Len(t, find(repLarge, "database-missing", ""), 1480)
 	require.Empty(t, find(repLarge, "schema-drift", ""))
 	require.Equal(t, 1500, repLarge.Tenants)
