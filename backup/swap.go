@@ -67,11 +67,19 @@ func (s *Service) swap(ctx context.Context, server, scratch, target string) erro
 		}
 		defer (*side.conn).Close()
 	}
-	newObjs, _, err := readObjects(ctx, sw.sc, scratch)
+	// Every object must be seen here: one left out would be lost (of the
+	// restore) or would stop its table's RENAME (a trigger).
+	newObjs, skipped, err := readObjects(ctx, sw.sc, scratch)
+	if err == nil && len(skipped) > 0 {
+		err = fmt.Errorf("could not read %s", strings.Join(skipped, ", "))
+	}
 	if err != nil {
 		return fmt.Errorf("read restored objects: %w", err)
 	}
-	oldObjs, _, err := readObjects(ctx, sw.tc, target)
+	oldObjs, skipped, err := readObjects(ctx, sw.tc, target)
+	if err == nil && len(skipped) > 0 {
+		err = fmt.Errorf("could not read %s", strings.Join(skipped, ", "))
+	}
 	if err != nil {
 		return fmt.Errorf("read objects of %s: %w", target, err)
 	}

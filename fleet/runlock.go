@@ -8,16 +8,20 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// A runner holds the MySQL lock tenancy:run:<id> on a central connection
-// of its own while it works a run. The server frees it when the process
+// A runner holds a MySQL lock named for its run on a central connection of
+// its own while it works the run. The server frees it when the process
 // dies (its connection closes), so a free lock on a "running" run means
 // nobody is working it: its running items were left by a dead process.
-
-func runLockName(id int64) string { return fmt.Sprintf("tenancy:run:%d", id) }
+//
+// Lock names are global to a MySQL server, and two fleets (or two test
+// runs) may keep their central databases on one server with the same run
+// ids: the name carries a hash of the central database's name, computed
+// by the server on the connection that takes it.
+const runLockName = "CONCAT('tenancy:run:', LEFT(SHA1(DATABASE()), 16), ':', ?)"
 
 type runLock struct {
 	conn *sql.Conn
-	name string
+	id   int64
 }
 
 // acquireRunLock takes the run's lock without waiting; ok is false when
@@ -28,7 +32,7 @@ func acquireRunLock(ctx context.Context, db *sqlx.DB, id int64) (*runLock, bool,
 		return nil, false, fmt.Errorf("lock run %d: %w", id, err)
 	}
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", runLockName(id)).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK("+runLockName+", 0)", id).Scan(&got); err != nil {
 		conn.Close()
 		return nil, false, fmt.Errorf("lock run %d: %w", id, err)
 	}
@@ -36,17 +40,17 @@ func acquireRunLock(ctx context.Context, db *sqlx.DB, id int64) (*runLock, bool,
 		conn.Close()
 		return nil, false, nil
 	}
-	return &runLock{conn: conn, name: runLockName(id)}, true, nil
+	return &runLock{conn: conn, id: id}, true, nil
 }
 
 func (l *runLock) release() {
-	_, _ = l.conn.ExecContext(context.Background(), "DO RELEASE_LOCK(?)", l.name)
+	_, _ = l.conn.ExecContext(context.Background(), "DO RELEASE_LOCK("+runLockName+")", l.id)
 	l.conn.Close()
 }
 
 func runLockHeld(ctx context.Context, db *sqlx.DB, id int64) (bool, error) {
 	var holder sql.NullInt64
-	if err := db.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", runLockName(id)).Scan(&holder); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT IS_USED_LOCK("+runLockName+")", id).Scan(&holder); err != nil {
 		return false, fmt.Errorf("look at the lock of run %d: %w", id, err)
 	}
 	return holder.Valid, nil
