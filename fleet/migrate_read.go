@@ -16,7 +16,7 @@ import (
 )
 
 // ReadStats says what reading one server's tenant tables cost: the point
-// of batching is that Connections stays 1 and Queries grows by one per
+// of batching is that Connections stays 1 and Queries grows by two per
 // readChunk databases, not per tenant.
 type ReadStats struct {
 	Server      string        `json:"server"`
@@ -36,9 +36,10 @@ type queryer interface {
 }
 
 // batchReader reads one table in many tenant databases with one
-// connection per server: one information_schema query says which of the
-// databases hold the table, then UNION ALL queries of up to chunk
-// databases each return their rows, tagged by the tenant's index.
+// connection per server, chunk databases at a time: one
+// information_schema query says which of the chunk's databases hold the
+// table, then one UNION ALL returns their rows, tagged by the tenant's
+// index. Two queries per chunk, never one per tenant.
 type batchReader struct {
 	servers *tenants.Servers
 	open    func(ctx context.Context, server string) (queryer, func(), error)
@@ -89,10 +90,10 @@ func (r *batchReader) read(ctx context.Context, list []tenants.Tenant, table, co
 }
 
 func (r *batchReader) readServer(ctx context.Context, server string, list []tenants.Tenant, idx []int, table, cols string,
-	out *tableReads, mu *sync.Mutex, scan func(*sql.Rows) error) ReadStats {
-	start := time.Now()
-	st := ReadStats{Server: server, Tenants: len(idx)}
-	defer func() { st.Elapsed = time.Since(start) }()
+	out *tableReads, mu *sync.Mutex, scan func(*sql.Rows) error) (st ReadStats) {
+	began := time.Now()
+	st = ReadStats{Server: server, Tenants: len(idx)}
+	defer func() { st.Elapsed = time.Since(began) }()
 	failAll := func(err error) {
 		for _, i := range idx {
 			out.errs[i] = err
@@ -107,35 +108,49 @@ func (r *batchReader) readServer(ctx context.Context, server string, list []tena
 	st.Connections++
 	q := countingQueryer{q: conn, n: &st.Queries}
 
-	holders, err := databasesHolding(ctx, q, table)
+	for start := 0; start < len(idx); start += r.chunk {
+		part := idx[start:min(start+r.chunk, len(idx))]
+		if err := r.readChunk(ctx, q, server, list, part, table, cols, out, mu, scan); err != nil {
+			failAll(err)
+			return st
+		}
+	}
+	return st
+}
+
+// readChunk asks which of the chunk's databases hold the table, then
+// reads them with one UNION ALL. A UNION ALL that fails (a table with
+// other columns, a database dropped since) is read again one database at
+// a time, to find which; only a failure of the server is returned.
+func (r *batchReader) readChunk(ctx context.Context, q queryer, server string, list []tenants.Tenant, part []int, table, cols string,
+	out *tableReads, mu *sync.Mutex, scan func(*sql.Rows) error) error {
+	names := make([]string, len(part))
+	for n, i := range part {
+		names[n] = list[i].Database
+	}
+	holders, err := databasesHolding(ctx, q, table, names)
 	if err != nil {
-		failAll(fmt.Errorf("server %s: list the databases holding %s: %w", server, table, err))
-		return st
+		return fmt.Errorf("server %s: list the databases holding %s: %w", server, table, err)
 	}
 	var present []int
-	for _, i := range idx {
+	for _, i := range part {
 		if holders[list[i].Database] {
 			out.found[i] = true
 			present = append(present, i)
 		}
 	}
-	for start := 0; start < len(present); start += r.chunk {
-		part := present[start:min(start+r.chunk, len(present))]
-		if err := r.readUnion(ctx, q, list, part, table, cols, mu, scan); err != nil {
-			if ctx.Err() != nil {
-				failAll(ctx.Err())
-				return st
-			}
-			// One database of the chunk could not be read (dropped since,
-			// no privilege): read them one by one to find which.
-			for _, i := range part {
-				if err := r.readUnion(ctx, q, list, []int{i}, table, cols, mu, scan); err != nil {
-					out.errs[i] = fmt.Errorf("read %s.%s on server %s: %w", list[i].Database, table, server, err)
-				}
-			}
+	if len(present) == 0 {
+		return nil
+	}
+	if err := r.readUnion(ctx, q, list, present, table, cols, mu, scan); err == nil || ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, i := range present {
+		if err := r.readUnion(ctx, q, list, []int{i}, table, cols, mu, scan); err != nil {
+			out.errs[i] = fmt.Errorf("read %s.%s on server %s: %w", list[i].Database, table, server, err)
 		}
 	}
-	return st
+	return nil
 }
 
 // readUnion reads the chunk's rows with one query. A chunk that fails
@@ -165,9 +180,17 @@ func (r *batchReader) readUnion(ctx context.Context, q queryer, list []tenants.T
 	return rows.Err()
 }
 
-// databasesHolding lists the server's databases that hold table.
-func databasesHolding(ctx context.Context, q queryer, table string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE TABLE_NAME = ?", table)
+// databasesHolding says which of the databases hold table. Naming the
+// databases lets the server look in those only, not in every database it
+// holds (a selection of 5 tenants on a server of 10,000 databases).
+func databasesHolding(ctx context.Context, q queryer, table string, databases []string) (map[string]bool, error) {
+	args := make([]any, 0, len(databases)+1)
+	args = append(args, table)
+	for _, d := range databases {
+		args = append(args, d)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA IN (?"+
+		strings.Repeat(", ?", len(databases)-1)+")", args...)
 	if err != nil {
 		return nil, err
 	}
