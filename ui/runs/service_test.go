@@ -107,7 +107,7 @@ func TestLiveRunViewRetryFailedAndCancel(t *testing.T) {
 	require.Len(t, v.items, 3)
 	plain := uitest.Plain(v.View())
 	require.Contains(t, plain, "exited with status 3")
-	require.Contains(t, plain, "about to fail for ui runs a", "the selected item's output")
+	require.Regexp(t, `output \(end\):\n  about to fail for ui runs [abc]`, plain, "the selected item's output")
 
 	msgs := confirmNow(t, c, uitest.Press(v, "F"))
 	var created fleet.Run
