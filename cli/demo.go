@@ -10,7 +10,7 @@ import (
 )
 
 func newDemoCmd(app *App) *cobra.Command {
-	var fresh, noUI, noFill bool
+	var fresh, noUI, noFill, overSSH bool
 	var dir string
 	var size int
 	cmd := &cobra.Command{
@@ -50,7 +50,11 @@ func newDemoCmd(app *App) *cobra.Command {
 				}
 			}()
 			app.ConfigPath = sb.ConfigPath
-			err = runDashboard(cmd, app)
+			if overSSH {
+				err = serveDemo(cmd, app, sb.Dir, sb.ConfigPath, "")
+			} else {
+				err = runDashboard(cmd, app)
+			}
 			<-filled
 			if err != nil {
 				return err
@@ -64,6 +68,7 @@ func newDemoCmd(app *App) *cobra.Command {
 	cmd.Flags().BoolVar(&noFill, "no-fill", false, "do not fill the large tenant in the background")
 	cmd.Flags().IntVar(&size, "tenants", 0, "tenants in the demo fleet (default 60)")
 	_ = cmd.Flags().MarkHidden("tenants") // for tests and quick tries
+	cmd.Flags().BoolVar(&overSSH, "ssh", false, "serve the demo's dashboard over SSH on 127.0.0.1:2222 instead (your ~/.ssh keys log in as admin)")
 	cmd.PersistentFlags().StringVar(&dir, "dir", "", "sandbox directory (default $XDG_STATE_HOME/tenancy/demo)")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "stop",

@@ -21,9 +21,10 @@ func TestTenantServiceChecksEveryWriteByRole(t *testing.T) {
 	}{
 		{access.Viewer, map[access.Action]bool{}},
 		{access.Operator, map[access.Action]bool{access.TenantCreate: true, access.TenantStatus: true,
-			access.TenantDomainAdd: true, access.TenantDomainRemove: true}},
+			access.TenantDomainAdd: true, access.TenantDomainRemove: true, access.TenantEdit: true, access.TenantMaintenance: true}},
 		{access.Admin, map[access.Action]bool{access.TenantCreate: true, access.TenantStatus: true,
-			access.TenantDomainAdd: true, access.TenantDomainRemove: true, access.TenantDelete: true}},
+			access.TenantDomainAdd: true, access.TenantDomainRemove: true, access.TenantEdit: true, access.TenantMaintenance: true,
+			access.TenantDelete: true}},
 	} {
 		t.Run(string(tc.role), func(t *testing.T) {
 			ctx := access.WithPrincipal(context.Background(), access.Principal{User: "u-" + string(tc.role), Role: tc.role, Via: "ssh", Audit: f.central})
@@ -49,6 +50,13 @@ func TestTenantServiceChecksEveryWriteByRole(t *testing.T) {
 			check(access.TenantDomainAdd, err)
 			_, err = f.svc.RemoveDomain(ctx, victim, "victim-"+string(tc.role)+".localhost")
 			check(access.TenantDomainRemove, err)
+			name := "Renamed " + string(tc.role)
+			_, err = f.svc.Edit(ctx, victim, tenants.EditRequest{Name: &name})
+			check(access.TenantEdit, err)
+			_, err = f.svc.Down(ctx, victim, tenants.DownRequest{})
+			check(access.TenantMaintenance, err)
+			_, err = f.svc.Up(ctx, victim)
+			check(access.TenantMaintenance, err)
 			err = f.svc.Delete(ctx, victim, tenants.DeleteOptions{}, nil)
 			check(access.TenantDelete, err)
 
@@ -68,5 +76,5 @@ func TestTenantServiceChecksEveryWriteByRole(t *testing.T) {
 		require.NotEmpty(t, e.Target)
 		counts[string(e.Role)+" "+e.Outcome]++
 	}
-	require.Equal(t, map[string]int{"viewer denied": 5, "operator ok": 4, "operator denied": 1, "admin ok": 5}, counts)
+	require.Equal(t, map[string]int{"viewer denied": 8, "operator ok": 7, "operator denied": 1, "admin ok": 8}, counts)
 }

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/tenancy-dev/tenancy/access"
 )
 
 // EditRequest changes a tenant's editable attributes; nil and empty
@@ -99,7 +101,11 @@ func ParseSetting(arg string) (string, json.RawMessage, error) {
 // read, changed and written in one transaction, so a concurrent write to
 // other keys is not lost, and on a stancl registry every data key the
 // request does not name survives. The change is published.
-func (s *Service) Edit(ctx context.Context, t Tenant, req EditRequest) (Tenant, error) {
+func (s *Service) Edit(ctx context.Context, t Tenant, req EditRequest) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantEdit, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantEdit, t.ID, &err)
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
@@ -109,7 +115,7 @@ func (s *Service) Edit(ctx context.Context, t Tenant, req EditRequest) (Tenant, 
 	if req.Empty() {
 		return t, fmt.Errorf("nothing to change: give --name, --homepage, --setting or --unset-setting")
 	}
-	err := s.reg.updateWith(ctx, t.ID, func(cur Tenant) (attrs, error) {
+	err = s.reg.updateWith(ctx, t.ID, func(cur Tenant) (attrs, error) {
 		a := attrs{}
 		if req.Name != nil {
 			a["name"] = strings.TrimSpace(*req.Name)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/config"
 )
 
@@ -14,7 +15,11 @@ import (
 // so the Laravel app honours it too. Down on a tenant already down
 // replaces its settings. The change is published (caches forget the
 // tenant at once).
-func (s *Service) Down(ctx context.Context, t Tenant, req DownRequest) (Tenant, error) {
+func (s *Service) Down(ctx context.Context, t Tenant, req DownRequest) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantMaintenance, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantMaintenance, t.ID, &err, "down")
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
@@ -39,7 +44,11 @@ func (s *Service) Down(ctx context.Context, t Tenant, req DownRequest) (Tenant, 
 // Up takes a tenant out of maintenance mode as stancl's
 // bringUpFromMaintenance does (maintenance_mode set to null). It is
 // harmless on a tenant that is up.
-func (s *Service) Up(ctx context.Context, t Tenant) (Tenant, error) {
+func (s *Service) Up(ctx context.Context, t Tenant) (_ Tenant, err error) {
+	if err := access.Require(ctx, access.TenantMaintenance, t.ID); err != nil {
+		return t, err
+	}
+	defer access.Done(ctx, access.TenantMaintenance, t.ID, &err, "up")
 	if s.readOnly {
 		return t, ErrReadOnly
 	}
