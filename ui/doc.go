@@ -12,6 +12,7 @@
 //	ui/create      the create form and its live progress
 //	ui/confirm     confirmation dialogs (typed name, grace period)
 //	ui/tenantops   tenant actions shared by screens (status, typed delete)
+//	ui/runs        fleet runs: the list, a run's live view, starting runs
 //	ui/uitest      test helpers: contexts, keys, fixtures, golden views
 //
 // # The screen contract

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/uitest"
 )
 
@@ -71,5 +72,33 @@ func TestHostileRunsAreEscaped(t *testing.T) {
 		d := pushed(t, ask(run.c, run.f, actCancel, runRow{Run: r, alive: true}, false))
 		d.SetSize(sz[0], sz[1]-2)
 		uitest.RequireSafe(t, d.View())
+	}
+}
+
+func TestHostileStartFormAndPlan(t *testing.T) {
+	hostile := uitest.HostileTenants()
+	for _, sz := range uitest.Sizes {
+		c := uitest.Context(t, false, sz[0], sz[1]-2)
+		d := pushedForm(t, Start(c, nil, Target{Selection: fleet.Selection{Refs: []string{hostile[3].ID}}, What: hostile[3].Name}))
+		d.SetSize(sz[0], sz[1]-2)
+		d.Init()
+		typeInto(d, "echo \x1b[2J \u202e")
+		uitest.RequireSafe(t, d.View())
+		d.err = fmt.Errorf("read the SQL file: open %s: no such file", hostile[2].Name)
+		uitest.RequireSafe(t, d.View())
+
+		op, err := fleet.NewExec([]string{"echo", "{name}", "\x1b]0;x\a"}, 0)
+		require.NoError(t, err)
+		p := fleet.Plan{PerServer: map[string]int{}, Limits: fleet.Limits{Parallel: 4, PerServer: 4}}
+		for i, tn := range hostile {
+			tn.Server = uitest.Hostile[(i+5)%len(uitest.Hostile)]
+			p.Items = append(p.Items, fleet.PlanItem{Position: i, Tenant: tn, Action: op.Describe(tn)})
+			p.PerServer[tn.Server]++
+		}
+		_, cmd := d.Update(planned{form: d.id, req: fleet.CreateRequest{Operation: op}, plan: p})
+		dialog := uitest.Msgs(cmd)[1].(common.PushMsg).Screen
+		dialog.SetSize(sz[0], sz[1]-2)
+		uitest.RequireSafe(t, dialog.View())
+		require.LessOrEqual(t, uitest.Lines(dialog.View()), sz[1]-2)
 	}
 }
