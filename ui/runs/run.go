@@ -183,10 +183,16 @@ func (m *Run) active() bool {
 	return false
 }
 
+// pollEvery is runPoll, stretched for big runs (every item is read
+// again each time): 1 s up to 2,000 items, at most 5 s.
+func (m *Run) pollEvery() time.Duration {
+	return runPoll * time.Duration(min(max(len(m.items)/2000, 1), 5))
+}
+
 func (m *Run) tick() tea.Cmd {
 	m.gen++
 	gen, run := m.gen, m.id
-	return tea.Tick(runPoll, func(time.Time) tea.Msg { return runTickMsg{run: run, gen: gen} })
+	return tea.Tick(m.pollEvery(), func(time.Time) tea.Msg { return runTickMsg{run: run, gen: gen} })
 }
 
 // Update implements common.Screen.

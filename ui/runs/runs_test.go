@@ -125,6 +125,13 @@ func TestRunPollsOnlyWhileActive(t *testing.T) {
 	require.Len(t, m.items, 8)
 }
 
+func TestBigRunsArePolledLessOften(t *testing.T) {
+	m, _ := newRunView(t, itemFixtures(100), false, 80, 22)
+	require.Equal(t, time.Second, m.pollEvery())
+	m, _ = newRunView(t, itemFixtures(10000), false, 80, 22)
+	require.Equal(t, 5*time.Second, m.pollEvery())
+}
+
 func TestItemFilterCyclesStates(t *testing.T) {
 	m, _ := newRunView(t, itemFixtures(40), false, 80, 22)
 	require.Len(t, m.shown, 40)
