@@ -31,7 +31,8 @@ func TestRolesAndActions(t *testing.T) {
 		{BackupCreate, false, true, true},
 		{BackupRestore, false, false, true},
 		{BackupRestoreNew, false, true, true},
-		{BackupCleanup, false, false, true},
+		{BackupCleanup, false, true, true},
+		{BackupDelete, false, false, true},
 		{RunStart, false, true, true},
 		{RunStartSQL, false, false, true},
 		{DoctorFix, false, true, true},
@@ -67,6 +68,7 @@ func TestRequireAndDone(t *testing.T) {
 	var ok error
 	Done(ctx, TenantStatus, "t1", &ok)
 
+	require.NoError(t, Require(Within(ctx, TenantDelete), TenantDelete), "a part of an allowed action")
 	require.Len(t, sink.entries, 3)
 	require.Equal(t, OutcomeDenied, sink.entries[0].Outcome)
 	require.Equal(t, "t1", sink.entries[0].Target)

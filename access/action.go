@@ -18,8 +18,10 @@ const (
 	BackupRestore Action = "backup.restore"
 	// BackupRestoreNew restores into a new database (nothing is replaced).
 	BackupRestoreNew Action = "backup.restore.new"
-	BackupDelete     Action = "backup.delete"
-	BackupCleanup    Action = "backup.cleanup"
+	// BackupDelete deletes one backup; BackupCleanup applies the retention
+	// policy an admin configured (its deletions are its part: Within).
+	BackupDelete  Action = "backup.delete"
+	BackupCleanup Action = "backup.cleanup"
 
 	// RunStart starts a fleet run of a known operation (migrate, seed,
 	// backup, repair); RunStartSQL one that executes arbitrary SQL or
@@ -38,7 +40,7 @@ var needs = map[Action]Role{
 	TenantDomainAdd: Operator, TenantDomainRemove: Operator,
 	TenantEdit: Operator, TenantMaintenance: Operator,
 	BackupCreate: Operator, BackupRestore: Admin, BackupRestoreNew: Operator,
-	BackupDelete: Admin, BackupCleanup: Admin,
+	BackupDelete: Admin, BackupCleanup: Operator,
 	RunStart: Operator, RunStartSQL: Admin, RunCancel: Operator,
 	DoctorFix: Operator, DoctorFixDestructive: Admin,
 }

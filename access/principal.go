@@ -88,12 +88,21 @@ type Sink interface {
 // context without a principal may do everything.
 func Require(ctx context.Context, a Action, target ...string) error {
 	p, ok := FromContext(ctx)
-	if !ok || p.Role.AtLeast(a.Needs()) {
+	if !ok || p.Role.AtLeast(a.Needs()) || ctx.Value(withinKey{a}) != nil {
 		return nil
 	}
 	err := &DeniedError{User: p.User, Role: p.Role, Action: a}
 	record(ctx, p, a, first(target), "", err)
 	return err
+}
+
+type withinKey struct{ a Action }
+
+// Within returns ctx under which a is allowed: an action Require allowed
+// that performs another as its part (a cleanup by the retention policy
+// deletes backups) passes it down. Each part is still audited by Done.
+func Within(ctx context.Context, a Action) context.Context {
+	return context.WithValue(ctx, withinKey{a}, true)
 }
 
 // Allowed reports whether ctx's principal may perform a (for hiding what

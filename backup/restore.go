@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -39,7 +40,15 @@ type RestoreResult struct {
 // target's server and swaps it in with one RENAME TABLE (or loads it into
 // a new database). On any failure the target database is left as it was
 // and the scratch database is dropped.
-func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func(Progress)) (RestoreResult, error) {
+func (s *Service) Restore(ctx context.Context, req RestoreRequest, progress func(Progress)) (_ RestoreResult, err error) {
+	action := access.BackupRestore // over the target's database
+	if req.NewDatabase != "" {
+		action = access.BackupRestoreNew
+	}
+	if err := access.Require(ctx, action, req.Target.ID); err != nil {
+		return RestoreResult{}, err
+	}
+	defer access.Done(ctx, action, req.Target.ID, &err, fmt.Sprintf("backup=%d new_database=%s", req.Backup.ID, req.NewDatabase))
 	start := time.Now()
 	res := RestoreResult{Server: req.Target.Server, Database: req.Target.Database}
 	if s.tenants.ReadOnly() {

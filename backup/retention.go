@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -128,7 +129,14 @@ func planTenant(list []Backup, p Policy) []Decision {
 // tenantID is set) and, unless dryRun, removes what the plan removes:
 // each file with its catalog row and metadata.json entry, under the
 // tenant's lock.
-func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun bool) ([]Decision, error) {
+func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun bool) (_ []Decision, err error) {
+	if !dryRun {
+		if err := access.Require(ctx, access.BackupCleanup, tenantID); err != nil {
+			return nil, err
+		}
+		defer access.Done(ctx, access.BackupCleanup, tenantID, &err)
+		ctx = access.Within(ctx, access.BackupDelete)
+	}
 	all, err := s.cat.list(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -152,7 +160,11 @@ func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun
 }
 
 // Delete removes one backup: its file, catalog row and metadata entry.
-func (s *Service) Delete(ctx context.Context, b Backup) error {
+func (s *Service) Delete(ctx context.Context, b Backup) (err error) {
+	if err := access.Require(ctx, access.BackupDelete, b.TenantID); err != nil {
+		return err
+	}
+	defer access.Done(ctx, access.BackupDelete, b.TenantID, &err, fmt.Sprintf("backup=%d", b.ID))
 	if s.tenants.ReadOnly() {
 		return tenants.ErrReadOnly
 	}

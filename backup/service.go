@@ -18,6 +18,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -157,7 +158,11 @@ func (s *Service) storeFor(b Backup) store {
 // the catalog row turns complete only once everything is on disk; on any
 // failure, cancellation included, neither is left looking complete. With
 // [backup] cleanup_after_backup, the retention policy runs after it.
-func (s *Service) Create(ctx context.Context, req CreateRequest, progress func(Progress)) (Backup, error) {
+func (s *Service) Create(ctx context.Context, req CreateRequest, progress func(Progress)) (_ Backup, err error) {
+	if err := access.Require(ctx, access.BackupCreate, req.Tenant.ID); err != nil {
+		return Backup{}, err
+	}
+	defer access.Done(ctx, access.BackupCreate, req.Tenant.ID, &err, "kind="+req.Kind)
 	b, err := s.create(ctx, req, progress)
 	if err != nil || !s.cfg.CleanupAfter {
 		return b, err

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -129,7 +130,17 @@ type FixResult struct {
 // Fix applies a plan: the runs (each worked to its end), then the direct
 // fixes, then, with AllowDrop, the destructive ones (each database backed
 // up first; no backup, no drop).
-func (s *Service) Fix(ctx context.Context, p Plan, opts FixOptions) (FixResult, error) {
+func (s *Service) Fix(ctx context.Context, p Plan, opts FixOptions) (_ FixResult, err error) {
+	action := access.DoctorFix
+	if opts.AllowDrop {
+		action = access.DoctorFixDestructive
+	}
+	if err := access.Require(ctx, action); err != nil {
+		return FixResult{}, err
+	}
+	defer access.Done(ctx, action, "fleet", &err)
+	// The fixes' runs are the fix's parts, whatever their operation.
+	ctx = access.Within(access.Within(ctx, access.RunStart), access.RunStartSQL)
 	res := FixResult{Runs: []fleet.Run{}, Applied: []Applied{}}
 	if s.ts.ReadOnly() {
 		return res, tenants.ErrReadOnly

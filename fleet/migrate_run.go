@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -64,7 +65,11 @@ func (s *Service) PlanMigrate(ctx context.Context, req CreateRequest) (Plan, Mig
 // CreateMigrate records a migrate run over the selected tenants that have
 // work; the others are counted in the run's arguments (nothing_to_do).
 // When no tenant has work, no run is recorded and the Run is zero.
-func (s *Service) CreateMigrate(ctx context.Context, req CreateRequest) (Run, MigrateCheck, error) {
+func (s *Service) CreateMigrate(ctx context.Context, req CreateRequest) (_ Run, _ MigrateCheck, err error) {
+	if err := access.Require(ctx, access.RunStart, MigrateName); err != nil {
+		return Run{}, MigrateCheck{}, err
+	}
+	defer access.Done(ctx, access.RunStart, MigrateName, &err)
 	if s.tenants.ReadOnly() {
 		return Run{}, MigrateCheck{}, tenants.ErrReadOnly
 	}

@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -83,9 +84,22 @@ func (s *Service) Plan(ctx context.Context, req CreateRequest) (Plan, error) {
 	return p, nil
 }
 
+// startAction is what starting a run of op needs: arbitrary SQL or
+// commands on every tenant can drop anything.
+func startAction(op Operation) access.Action {
+	if n := op.Name(); n == SQLName || n == ExecName {
+		return access.RunStartSQL
+	}
+	return access.RunStart
+}
+
 // Create resolves the selection and records the run and its items,
 // pending; Work then works it.
-func (s *Service) Create(ctx context.Context, req CreateRequest) (Run, error) {
+func (s *Service) Create(ctx context.Context, req CreateRequest) (_ Run, err error) {
+	if err := access.Require(ctx, startAction(req.Operation), req.Operation.Name()); err != nil {
+		return Run{}, err
+	}
+	defer access.Done(ctx, startAction(req.Operation), req.Operation.Name(), &err)
 	if s.tenants.ReadOnly() {
 		return Run{}, tenants.ErrReadOnly
 	}

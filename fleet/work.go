@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -177,6 +178,10 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 // cancelled); otherwise the run's unfinished items are marked cancelled
 // here. alive reports which happened.
 func (s *Service) Cancel(ctx context.Context, id int64) (run Run, alive bool, err error) {
+	if err := access.Require(ctx, access.RunCancel, fmt.Sprintf("run %d", id)); err != nil {
+		return Run{}, false, err
+	}
+	defer access.Done(ctx, access.RunCancel, fmt.Sprintf("run %d", id), &err)
 	if s.tenants.ReadOnly() {
 		return Run{}, false, tenants.ErrReadOnly
 	}
