@@ -54,7 +54,8 @@ func (r runRow) unfinished() int {
 }
 
 // refusal says, as a sentence, why the action cannot be done to r now;
-// nil when it can. here is true when this dashboard works the run.
+// nil when it can. here is true when this dashboard works the run
+// (which only the run's view knows).
 func refusal(c *common.Context, a action, r runRow, here bool) error {
 	if c.ReadOnly {
 		return tenants.ErrReadOnly
@@ -93,8 +94,10 @@ func refusal(c *common.Context, a action, r runRow, here bool) error {
 
 // ask returns the confirmation of a on r, or a flash saying why not.
 // Every action goes through the dialog (it starts on Cancel and ignores
-// keys for its first 400 ms, so a stray key never confirms one).
-func ask(c *common.Context, f *Fleet, a action, r runRow, here bool) tea.Cmd {
+// keys for its first 400 ms, so a stray key never confirms one). inView
+// is true when the run's view asks: a resume or continue then feeds that
+// view instead of opening another.
+func ask(c *common.Context, f *Fleet, a action, r runRow, here, inView bool) tea.Cmd {
 	if err := refusal(c, a, r, here); err != nil {
 		return common.FlashError(err)
 	}
@@ -109,7 +112,7 @@ func ask(c *common.Context, f *Fleet, a action, r runRow, here bool) tea.Cmd {
 	case actResume:
 		o.Title, o.Action = fmt.Sprintf("Resume run %d?", r.ID), "Resume"
 		o.Note = fmt.Sprintf("Works its %d unfinished items from this dashboard (an item its dead process left running runs again); done items never run again.", r.unfinished())
-		o.OnConfirm = launch(c, f, r.ID, false)
+		o.OnConfirm = launch(c, f, r.ID, false, inView)
 	case actRetry:
 		n := r.count(fleet.ItemFailed)
 		o.Title, o.Action = fmt.Sprintf("Retry the %s of run %d?", common.Plural(n, "failed item"), r.ID), "Retry"
@@ -121,7 +124,7 @@ func ask(c *common.Context, f *Fleet, a action, r runRow, here bool) tea.Cmd {
 		if r.count(fleet.ItemFailed) > 0 {
 			o.Note = fmt.Sprintf("%s of the canary failed. %s", common.Plural(r.count(fleet.ItemFailed), "item"), o.Note)
 		}
-		o.OnConfirm = launch(c, f, r.ID, true)
+		o.OnConfirm = launch(c, f, r.ID, true, inView)
 	}
 	return common.Push(confirm.New(c, o))
 }

@@ -105,7 +105,7 @@ func TestActionsAreRefusedWithAReason(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c := uitest.Context(t, false, 80, 22)
-		require.Contains(t, refused(t, ask(c, NewFleet(c), tc.a, tc.r, tc.here)), tc.want)
+		require.Contains(t, refused(t, ask(c, NewFleet(c), tc.a, tc.r, tc.here, false)), tc.want)
 	}
 }
 
@@ -136,9 +136,35 @@ func TestReadOnlyRefusesActions(t *testing.T) {
 		require.Nil(t, uitest.Press(m, k), "read-only disables %s", k)
 	}
 	c := uitest.Context(t, true, 80, 22)
-	require.Contains(t, refused(t, ask(c, NewFleet(c), actCancel, runFixtures()[0], false)), "read-only")
+	require.Contains(t, refused(t, ask(c, NewFleet(c), actCancel, runFixtures()[0], false, false)), "read-only")
 }
 
 func sizeName(sz [2]int) string { return itoa(sz[0]) + "x" + itoa(sz[1]) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestContinueFromTheRunViewFeedsThatView(t *testing.T) {
+	m, c := newRunView(t, itemFixtures(8), false, 80, 22)
+	paused := runFixtures()[1]
+	paused.ID = 7
+	m.SetRun(paused.Run, false, m.items)
+	d := pushed(t, uitest.Press(m, "n"))
+	c.Now = func() time.Time { return uitest.Now.Add(time.Second) }
+	d.Update(uitest.Key("tab"))
+	_, cmd := d.Update(uitest.Key("enter"))
+	var adopt *adoptMsg
+	for _, msg := range uitest.Msgs(cmd) {
+		switch msg := msg.(type) {
+		case common.OpenMsg:
+			t.Fatalf("opened another view of the run: %#v", msg)
+		case adoptMsg:
+			adopt = &msg
+		}
+	}
+	require.NotNil(t, adopt, "the job goes to this view")
+	_, cmd = m.Update(*adopt)
+	require.NotNil(t, cmd)
+	require.True(t, m.Busy(), "the view now follows the work")
+	m.Update(workedMsg{run: 7})
+	require.False(t, m.Busy())
+}

@@ -69,7 +69,7 @@ func TestHostileRunsAreEscaped(t *testing.T) {
 		run.SetRun(r, true, run.items)
 		uitest.RequireSafe(t, run.View())
 		uitest.RequireLines(t, run.View(), sz[1]-2)
-		d := pushed(t, ask(run.c, run.f, actCancel, runRow{Run: r, alive: true}, false))
+		d := pushed(t, ask(run.c, run.f, actCancel, runRow{Run: r, alive: true}, false, false))
 		d.SetSize(sz[0], sz[1]-2)
 		uitest.RequireSafe(t, d.View())
 	}

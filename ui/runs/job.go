@@ -92,9 +92,16 @@ func outcomeFlash(id int64, r fleet.Run, err error) tea.Cmd {
 	return common.FlashError(errors.New(text))
 }
 
-// launch works run id from this dashboard and opens its view.
-func launch(c *common.Context, f *Fleet, id int64, lift bool) tea.Cmd {
+// adoptMsg hands a job to the run's view that asked for it.
+type adoptMsg struct{ job *Job }
+
+// launch works run id from this dashboard and opens its view, or, when
+// asked from that view (inView), hands the view the job.
+func launch(c *common.Context, f *Fleet, id int64, lift, inView bool) tea.Cmd {
 	j := newJob(f, id)
+	if inView {
+		return tea.Batch(func() tea.Msg { return adoptMsg{job: j} }, j.work(c, lift))
+	}
 	return tea.Batch(common.Open(RunName, fmt.Sprint(id), j), j.work(c, lift))
 }
 
@@ -109,7 +116,7 @@ func createAndWork(c *common.Context, f *Fleet, req fleet.CreateRequest) tea.Cmd
 		if err != nil {
 			return common.FlashMsg{Text: "start the run: " + err.Error(), Error: true}
 		}
-		return tea.BatchMsg{func() tea.Msg { return createdMsg{run: r} }, launch(c, f, r.ID, false)}
+		return tea.BatchMsg{func() tea.Msg { return createdMsg{run: r} }, launch(c, f, r.ID, false, false)}
 	})
 }
 

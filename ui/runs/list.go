@@ -220,13 +220,13 @@ func (m *List) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		return common.Open(RunName, strconv.FormatInt(r.ID, 10), m.f)
 	case key.Matches(msg, k.CancelRun):
-		return m.guard.Open(m.c, ask(m.c, m.f, actCancel, r, false))
+		return m.guard.Open(m.c, ask(m.c, m.f, actCancel, r, false, false))
 	case key.Matches(msg, k.Resume):
-		return m.guard.Open(m.c, ask(m.c, m.f, actResume, r, false))
+		return m.guard.Open(m.c, ask(m.c, m.f, actResume, r, false, false))
 	case key.Matches(msg, k.RetryFailed):
-		return m.guard.Open(m.c, ask(m.c, m.f, actRetry, r, false))
+		return m.guard.Open(m.c, ask(m.c, m.f, actRetry, r, false, false))
 	case key.Matches(msg, k.Continue):
-		return m.guard.Open(m.c, ask(m.c, m.f, actContinue, r, false))
+		return m.guard.Open(m.c, ask(m.c, m.f, actContinue, r, false, false))
 	}
 	return nil
 }

@@ -233,6 +233,11 @@ func (m *Run) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.job, m.live = nil, nil
 			return m, m.load()
 		}
+	case adoptMsg:
+		if msg.job.RunID == m.id && m.job == nil {
+			m.job = msg.job
+			return m, tea.Batch(m.job.wait(m.c), m.load())
+		}
 	case createdMsg:
 		if msg.run.ID == m.id {
 			return m, m.load()
@@ -293,13 +298,13 @@ func (m *Run) key(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Open("detail", it.TenantID, nil)
 		}
 	case key.Matches(msg, k.CancelRun):
-		return m.guard.Open(m.c, ask(m.c, m.f, actCancel, m.row, here))
+		return m.guard.Open(m.c, ask(m.c, m.f, actCancel, m.row, here, true))
 	case key.Matches(msg, k.Resume):
-		return m.guard.Open(m.c, ask(m.c, m.f, actResume, m.row, here))
+		return m.guard.Open(m.c, ask(m.c, m.f, actResume, m.row, here, true))
 	case key.Matches(msg, k.RetryFailed):
-		return m.guard.Open(m.c, ask(m.c, m.f, actRetry, m.row, here))
+		return m.guard.Open(m.c, ask(m.c, m.f, actRetry, m.row, here, true))
 	case key.Matches(msg, k.Continue):
-		return m.guard.Open(m.c, ask(m.c, m.f, actContinue, m.row, here))
+		return m.guard.Open(m.c, ask(m.c, m.f, actContinue, m.row, here, true))
 	}
 	return nil
 }

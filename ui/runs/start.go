@@ -210,7 +210,7 @@ func createMigrateAndWork(c *common.Context, f *Fleet, req fleet.CreateRequest) 
 		case r.ID == 0:
 			return common.FlashMsg{Text: "every selected tenant is current: nothing to migrate", Warn: true}
 		}
-		return tea.BatchMsg{func() tea.Msg { return createdMsg{run: r} }, launch(c, f, r.ID, false)}
+		return tea.BatchMsg{func() tea.Msg { return createdMsg{run: r} }, launch(c, f, r.ID, false, false)}
 	})
 }
 

@@ -166,6 +166,12 @@ func TestStartIsRefusedReadOnly(t *testing.T) {
 	require.Contains(t, refused(t, Start(c, nil, startTarget())), "read-only")
 }
 
+func TestCommandLinesReadAsTheirWords(t *testing.T) {
+	require.Equal(t, `exec sh -c 'sleep 1; echo {name}' '' 'it'\''s'`,
+		opSummary("exec", `{"argv":["sh","-c","sleep 1; echo {name}","","it's"]}`))
+	require.Equal(t, "exec php artisan --tenants={id}", opSummary("exec", `{"argv":["php","artisan","--tenants={id}"]}`))
+}
+
 func TestSplitWords(t *testing.T) {
 	for in, want := range map[string][]string{
 		`php artisan tenants:migrate --tenants={id} --force`: {"php", "artisan", "tenants:migrate", "--tenants={id}", "--force"},

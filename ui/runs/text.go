@@ -22,7 +22,11 @@ func opSummary(op, args string) string {
 	_ = json.Unmarshal([]byte(args), &a) // an unreadable record shows the name alone
 	switch {
 	case len(a.Argv) > 0:
-		return op + " " + strings.Join(a.Argv, " ")
+		words := make([]string, len(a.Argv))
+		for i, w := range a.Argv {
+			words[i] = shellWord(w)
+		}
+		return op + " " + strings.Join(words, " ")
 	case a.File != "":
 		return op + " " + a.File
 	case a.Direction != "" && a.To != nil:
@@ -95,4 +99,14 @@ func stateText(r runRow, here bool) string {
 		return "cancelling"
 	}
 	return string(r.State)
+}
+
+// shellWord quotes a command's argument as a shell would need it, so
+// that the command line shown reads as the words it is made of (the
+// command itself runs without a shell).
+func shellWord(w string) string {
+	if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$`;&|<>()*?!#~") {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
