@@ -246,7 +246,8 @@ func TestFooterHelpFitsWhole(t *testing.T) {
 		require.LessOrEqual(t, len([]rune(foot)), w)
 		for _, item := range strings.Split(foot, " • ") {
 			require.Contains(t, []string{"esc back", "+ add domain", "- remove domain", "d delete", "a activate",
-				"x deactivate", "b block", "B backups", "o resolve domains", "? help", "q quit"}, item, "width %d: whole items only", w)
+				"x deactivate", "b block", "B backups", "o resolve domains", "e edit", "m maintenance on", "M maintenance off",
+				"? help", "q quit"}, item, "width %d: whole items only", w)
 		}
 	}
 }

@@ -258,7 +258,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return m.promptHelp()
 	}
 	// the status keys and backups first: at 80 columns the rest is in ? help
-	return []key.Binding{k.Back, k.Backups, m.lk.Edit, m.lk.Down, m.lk.Up, k.Activate, k.Deactivate, k.Block, k.AddDomain, k.RemoveDomain, k.Delete, k.Resolve}
+	return []key.Binding{k.Back, k.Backups, k.Activate, k.Deactivate, k.Block, m.lk.Edit, m.lk.Down, m.lk.Up, k.AddDomain, k.RemoveDomain, k.Delete, k.Resolve}
 }
 
 // FullHelp implements help.KeyMap.
