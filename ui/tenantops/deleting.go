@@ -37,6 +37,8 @@ type deleting struct {
 	stopAt bool   // esc was pressed
 	spin   spinner.Model
 	width  int
+	// started: the deletion runs once, however often Init is called.
+	started bool
 }
 
 // deleteEvent is one step report; deleteDoneMsg ends the run.
@@ -64,6 +66,10 @@ func (d *deleting) SetSize(w, _ int) {
 
 // Init starts the deletion and the reader of its reports.
 func (d *deleting) Init() tea.Cmd {
+	if d.started {
+		return nil
+	}
+	d.started = true
 	id, ts, ch, stop := d.id, d.ts, d.ch, d.stop
 	run := d.c.Run(func(ctx context.Context) tea.Msg {
 		defer close(ch)

@@ -32,3 +32,13 @@ func TestDeletingIgnoresOtherRuns(t *testing.T) {
 	d.Update(deleteEvent{id: d.id + 1, index: 1, p: tenants.Progress{Message: "other"}})
 	require.Equal(t, 0, d.index)
 }
+
+// TestDeletingStartsOnce: a second Init (a screen initialised again by its
+// host) must not start a second deletion, whose end would close the
+// reports' channel twice.
+func TestDeletingStartsOnce(t *testing.T) {
+	c := uitest.Context(t, false, 80, 22)
+	d := newDeleting(c, uitest.Tenants(2), nil)
+	require.NotNil(t, d.Init())
+	require.Nil(t, d.Init(), "the deletion was started twice")
+}
