@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tenancy-dev/tenancy/doctor"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
@@ -136,7 +137,8 @@ func fleetService(ctx context.Context, app *App) (*fleet.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fleet.Open(ctx, svc, fleet.DefaultOperations())
+	// doctor's repairs are runs too: resume and workers must know them.
+	return fleet.Open(ctx, svc, doctor.Operations(svc.Config()))
 }
 
 // startRun plans (--dry-run) or records and works a new run.
