@@ -149,7 +149,7 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 	if err != nil {
 		return it, err
 	}
-	t, err := s.tenants.Find(ctx, tenantID)
+	t, err := s.tenants.Get(ctx, tenantID)
 	if err != nil {
 		return s.closeItem(ctx, it, ItemFailed, fmt.Sprintf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName))
 	}
