@@ -202,6 +202,27 @@ func (tm *term) send(keys ...string) {
 	}
 }
 
+// typeConfirmation types name into an open confirmation dialog and waits
+// until the dialog shows it whole. Keys that arrive within the dialog's
+// grace period are dropped on purpose (a loaded machine can deliver them
+// late enough to fall into it): then the field is cleared and the name
+// typed again.
+func (tm *term) typeConfirmation(name string) {
+	tm.t.Helper()
+	for attempt := 0; attempt < 5; attempt++ {
+		tm.send(strings.Split(name, "")...)
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(tm.screen(), "> "+name) {
+				return
+			}
+			time.Sleep(40 * time.Millisecond)
+		}
+		tm.send(strings.Split(strings.Repeat(backspace, len(name)+2), "")...)
+	}
+	tm.t.Fatalf("the dialog never showed %q typed; it shows:\n%s", name, tm.screen())
+}
+
 // waitEnd waits for the session to end and returns its exit error.
 func (tm *term) waitEnd(timeout time.Duration) error {
 	tm.t.Helper()
@@ -217,6 +238,8 @@ func (tm *term) waitEnd(timeout time.Duration) error {
 const (
 	enter = "\r"
 	esc   = "\x1b"
+	// backspace is what a terminal sends for the key.
+	backspace = "\x7f"
 )
 
 type syncBuffer struct {

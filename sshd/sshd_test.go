@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func TestRolesOverSSH(t *testing.T) {
 	op.send("d")
 	op.waitFor(10*time.Second, "Delete tenant Acme Corp?")
 	time.Sleep(500 * time.Millisecond) // the dialog's grace period
-	op.send(strings.Split("Acme Corp", "")...)
+	op.typeConfirmation("Acme Corp")
 	op.send(enter, enter)
 	op.waitFor(10*time.Second, "permission denied", "operator")
 	_, err := f.svc.Find(context.Background(), acme.ID)
@@ -109,7 +108,7 @@ func TestRolesOverSSH(t *testing.T) {
 	admin.send("d")
 	admin.waitFor(10*time.Second, "Delete tenant Acme Corp?")
 	time.Sleep(500 * time.Millisecond)
-	admin.send(strings.Split("Acme Corp", "")...)
+	admin.typeConfirmation("Acme Corp")
 	admin.send(enter, enter)
 	admin.waitFor(15*time.Second, "deleted tenant Acme Corp")
 	_, err = f.svc.Find(context.Background(), acme.ID)
