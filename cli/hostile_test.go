@@ -113,7 +113,7 @@ func TestHostileRegistryIsShownEscaped(t *testing.T) {
 		r := runCLI(t, cfg, "tenants", "show", fmt.Sprintf("[%d]", i))
 		require.Equal(t, 0, r.code, r.stderr)
 		requireInert(t, r.stdout)
-		require.Len(t, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), 11, "one line per field:\n%s", r.stdout)
+		require.Len(t, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"), 12, "one line per field:\n%s", r.stdout)
 	}
 	r = runCLI(t, cfg, "tenants", "show", "[0]")
 	require.Contains(t, r.stdout, `nl\nbreak.test, cr\rx.test`)

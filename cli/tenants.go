@@ -163,6 +163,7 @@ func printTenant(w io.Writer, t tenants.Tenant, info tenants.DatabaseInfo, infoE
 	row("ID", t.ID)
 	row("Name", t.Name)
 	row("Status", dash(string(t.Status)))
+	row("Maintenance", t.Maintenance.Summary())
 	row("Domains", dash(strings.Join(t.Domains, ", ")))
 	row("Database", t.Database+" on "+t.Server)
 	row("Database user", dash(t.DBUser))

@@ -39,6 +39,9 @@ func TestTenantsSetDownUp(t *testing.T) {
 	require.Contains(t, r.stderr, "note: stancl's middleware for the except form ignores the allowed IPs", "says what the Laravel app will not honour")
 	require.NotContains(t, r.stdout+r.stderr, "let-me-in", "the secret is not printed")
 
+	r = runCLI(t, cfg, "tenants", "show", "Acme Corp")
+	require.Regexp(t, `Maintenance\s+ON \(503\), retry 60s, bypass secret set, allowed 10\.0\.0\.0/8, except form\n`, r.stdout)
+	require.NotContains(t, r.stdout, "let-me-in", "the secret is never shown")
 	r = runCLI(t, cfg, "tenants", "show", "Acme Corp", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var shown map[string]any

@@ -47,6 +47,30 @@ type Maintenance struct {
 	Template string     `json:"template,omitempty"`
 }
 
+// Summary says in one line whether the tenant is down and how: "off", or
+// "ON (503), retry 60s, bypass secret set, allowed 10.0.0.0/8, except
+// form". The secret itself is never in it. Allowed addresses come from the
+// tenant's data: a terminal sink escapes the line.
+func (m *Maintenance) Summary() string {
+	if m == nil {
+		return "off"
+	}
+	parts := []string{fmt.Sprintf("ON (%d)", m.HTTPStatus())}
+	if m.Retry > 0 {
+		parts = append(parts, fmt.Sprintf("retry %ds", m.Retry))
+	}
+	if m.Secret != "" {
+		parts = append(parts, "bypass secret set")
+	}
+	if len(m.Allowed) > 0 {
+		parts = append(parts, "allowed "+strings.Join(m.Allowed, ", "))
+	}
+	if m.Form != "" {
+		parts = append(parts, string(m.Form)+" form")
+	}
+	return strings.Join(parts, ", ")
+}
+
 // HTTPStatus is the status a request is answered with (503 unless the
 // except form names another, as Laravel does).
 func (m Maintenance) HTTPStatus() int {

@@ -133,21 +133,5 @@ func (m *Model) bringUp(t tenants.Tenant) tea.Cmd {
 
 // maintenanceLine describes t's maintenance mode for the detail screen.
 func maintenanceLine(mt *tenants.Maintenance) string {
-	if mt == nil {
-		return "off"
-	}
-	parts := []string{fmt.Sprintf("ON (%d)", mt.HTTPStatus())}
-	if mt.Retry > 0 {
-		parts = append(parts, fmt.Sprintf("retry %ds", mt.Retry))
-	}
-	if mt.Secret != "" {
-		parts = append(parts, "bypass secret set")
-	}
-	if len(mt.Allowed) > 0 {
-		parts = append(parts, "allowed "+termtext.Line(strings.Join(mt.Allowed, ", ")))
-	}
-	if mt.Form != "" {
-		parts = append(parts, string(mt.Form)+" form")
-	}
-	return strings.Join(parts, ", ")
+	return termtext.Line(mt.Summary())
 }
