@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -47,6 +48,12 @@ const scheduleRetention = 10 * time.Minute
 // entry's first option is its task id, set per tick just before asynq
 // enqueues it (PreEnqueueFunc gets the entry's own options).
 func (q *Queue) newScheduler(list []config.Schedule, log func(Event)) (*asynq.Scheduler, error) {
+	// The entry's options are one slice that asynq hands to every tick's
+	// job, and a slow tick's job can still be enqueuing when the next one
+	// starts: firing holds this lock from PreEnqueueFunc to
+	// PostEnqueueFunc (asynq calls both, in order, on the job's goroutine),
+	// so no tick rewrites the task id while another reads it.
+	var firing sync.Mutex
 	s := asynq.NewSchedulerFromRedisClient(q.rc, &asynq.SchedulerOpts{
 		Location: time.Local,
 		// Shutdown says, as an error, that it did not close the client
@@ -58,12 +65,14 @@ func (q *Queue) newScheduler(list []config.Schedule, log func(Event)) (*asynq.Sc
 		}},
 		LogLevel: asynq.WarnLevel,
 		PreEnqueueFunc: func(task *asynq.Task, opts []asynq.Option) {
+			firing.Lock()
 			var p schedulePayload
 			if json.Unmarshal(task.Payload(), &p) == nil && len(opts) > 0 {
 				opts[0] = asynq.TaskID(ScheduleTaskID(p.Name, Tick(p.Cron, time.Now())))
 			}
 		},
 		PostEnqueueFunc: func(info *asynq.TaskInfo, err error) {
+			firing.Unlock()
 			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 				log(Event{Time: time.Now(), Event: "schedule", Level: "error", Error: "fire a schedule: " + err.Error()})
 			}
