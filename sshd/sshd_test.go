@@ -95,7 +95,7 @@ func TestRolesOverSSH(t *testing.T) {
 	op.waitFor(10*time.Second, "Delete tenant Acme Corp?")
 	time.Sleep(500 * time.Millisecond) // the dialog's grace period
 	op.typeConfirmation("Acme Corp")
-	op.send(enter, enter)
+	op.send(enter)
 	op.waitFor(10*time.Second, "permission denied", "operator")
 	_, err := f.svc.Find(context.Background(), acme.ID)
 	require.NoError(t, err, "the operator's delete was refused")
@@ -109,7 +109,7 @@ func TestRolesOverSSH(t *testing.T) {
 	admin.waitFor(10*time.Second, "Delete tenant Acme Corp?")
 	time.Sleep(500 * time.Millisecond)
 	admin.typeConfirmation("Acme Corp")
-	admin.send(enter, enter)
+	admin.send(enter)
 	admin.waitFor(15*time.Second, "deleted tenant Acme Corp")
 	_, err = f.svc.Find(context.Background(), acme.ID)
 	require.ErrorIs(t, err, tenants.ErrNotFound)

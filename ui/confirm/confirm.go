@@ -72,6 +72,10 @@ type Model struct {
 	input  textinput.Model
 	focus  focus
 	opened time.Time
+	// closing: the dialog has answered (its Back is on its way); keys
+	// that arrive before it is gone must not answer again (a second enter
+	// would confirm the action twice).
+	closing bool
 	// mismatch is set by enter on a wrong name, cleared by typing.
 	mismatch bool
 	width    int
@@ -148,12 +152,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		common.EscapeInput(&m.input)
 		return m, cmd
 	}
-	if m.c.Now().Sub(m.opened) < Grace {
+	if m.c.Now().Sub(m.opened) < Grace || m.closing {
 		return m, nil
 	}
 	k := m.c.Keys
 	switch {
 	case key.Matches(kp, k.Back):
+		m.closing = true
 		return m, common.Back()
 	case kp.String() == "tab" || (m.focus != onInput && key.Matches(kp, k.NextField)):
 		m.cycle(1)
@@ -164,11 +169,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case key.Matches(kp, k.Open):
 		switch {
 		case m.focus == onCancel:
+			m.closing = true
 			return m, common.Back()
 		case !m.Enabled():
 			m.mismatch = m.focus == onInput
 			return m, nil
 		}
+		m.closing = true
 		return m, tea.Sequence(common.Back(), m.opts.OnConfirm)
 	}
 	if m.focus != onInput {

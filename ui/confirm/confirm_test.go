@@ -98,3 +98,22 @@ func TestGoldenViews(t *testing.T) {
 		uitest.Golden(t, fmt.Sprintf("delete_%dx%d", size[0], size[1]), m.View())
 	}
 }
+
+// TestAnswersOnce: once the dialog has answered, keys that reach it before
+// it is gone (a second enter typed quickly, a key auto-repeating) answer
+// nothing: the action is never confirmed twice.
+func TestAnswersOnce(t *testing.T) {
+	m, now := dialog(t, "Acme Corp")
+	*now = now.Add(time.Second)
+	for _, k := range uitest.Type("Acme Corp") {
+		m.Update(k)
+	}
+	require.Equal(t, []tea.Msg{common.BackMsg{}, confirmed{}}, uitest.Msgs(send(m, "enter")))
+	require.Nil(t, send(m, "enter"), "a second enter confirms nothing")
+	require.Nil(t, send(m, "esc"), "nor does any other key")
+
+	m, now = dialog(t, "")
+	*now = now.Add(time.Second)
+	require.Equal(t, []tea.Msg{common.BackMsg{}}, uitest.Msgs(send(m, "enter")))
+	require.Nil(t, send(m, "tab", "enter"), "after Cancel, tab and enter cannot reach the action")
+}

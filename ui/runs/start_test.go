@@ -134,6 +134,14 @@ func TestPlanIsConfirmedAndAStrayKeyNeverStarts(t *testing.T) {
 	require.False(t, confirmed(cmd), "enter on Cancel")
 	dialog.Update(uitest.Key("tab"))
 	_, cmd = dialog.Update(uitest.Key("enter"))
+	require.False(t, confirmed(cmd), "a dialog that answered Cancel answers nothing more")
+
+	// The plan shown again: tab to Start, enter.
+	_, cmd = d.Update(planned{form: d.id, req: fleet.CreateRequest{Operation: op}, plan: p})
+	dialog = uitest.Msgs(cmd)[1].(common.PushMsg).Screen
+	c.Now = func() time.Time { return uitest.Now.Add(2 * time.Second) }
+	dialog.Update(uitest.Key("tab"))
+	_, cmd = dialog.Update(uitest.Key("enter"))
 	require.True(t, confirmed(cmd))
 }
 

@@ -64,8 +64,9 @@ func TestConfirmDeleteThenDelete(t *testing.T) {
 	for _, k := range uitest.Type("One") {
 		dlg.Update(k)
 	}
-	dlg.Update(uitest.Key("enter"))
 	_, cmd := dlg.Update(uitest.Key("enter"))
+	_, again := dlg.Update(uitest.Key("enter"))
+	require.Nil(t, again, "a second enter before the dialog is gone deletes nothing more")
 	msgs = uitest.Msgs(cmd)
 	require.Len(t, msgs, 2, "back from the dialog, then the progress dialog")
 	require.Equal(t, common.BackMsg{}, msgs[0])
