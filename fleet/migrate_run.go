@@ -81,9 +81,8 @@ func (s *Service) CreateMigrate(ctx context.Context, req CreateRequest) (_ Run, 
 	return run, c, err
 }
 
-// createFor records a run over list, which the caller resolved and
-// filtered. It is Create without the resolving (kept apart so the core
-// file stays as it is; fold them together when Create grows a filter).
+// createFor records a run over list, which the caller resolved (Create)
+// or resolved and filtered (CreateMigrate).
 func (s *Service) createFor(ctx context.Context, req CreateRequest, list []tenants.Tenant) (Run, error) {
 	if req.Limits.Canary < 0 || req.Limits.Parallel < 0 || req.Limits.PerServer < 0 {
 		return Run{}, fmt.Errorf("--parallel, --per-server and --canary cannot be negative")

@@ -2,11 +2,9 @@ package fleet
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
-	"time"
 
 	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -110,26 +108,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (_ Run, err err
 	if err != nil {
 		return Run{}, err
 	}
-	args, err := json.Marshal(req.Operation.Args())
-	if err != nil {
-		return Run{}, fmt.Errorf("record the %s arguments: %w", req.Operation.Name(), err)
-	}
-	sel, err := json.Marshal(req.Selection)
-	if err != nil {
-		return Run{}, err
-	}
-	l := req.Limits.withDefaults()
-	r := Run{
-		Operation: req.Operation.Name(), Args: string(args), Selection: string(sel), State: RunPending,
-		Parallel: l.Parallel, PerServer: l.PerServer, Canary: l.Canary, CanaryPending: l.Canary > 0,
-		MaxFailures: l.MaxFailures.String(), StartedBy: s.user, Host: s.host, PID: s.pid,
-		Total: len(list), CreatedAt: time.Now().UTC(),
-	}
-	id, err := s.store.create(ctx, r, list)
-	if err != nil {
-		return Run{}, err
-	}
-	return s.store.get(ctx, id)
+	return s.createFor(ctx, req, list)
 }
 
 // Get returns a run.
