@@ -13,11 +13,22 @@ package backup
 
 import "time"
 
-// Kinds of backup.
+// Kinds of backup. Final and orphan backups hold data as full ones do;
+// they are kept apart from retention (a cleanup never counts or removes
+// them): final is a tenant's last backup before its deletion, orphan a
+// database's before doctor drops it.
 const (
 	KindFull      = "full"
 	KindStructure = "structure"
+	KindFinal     = "final"
+	KindOrphan    = "orphan"
 )
+
+// HasData reports whether backups of kind hold the tables' rows.
+func HasData(kind string) bool { return kind != KindStructure }
+
+// Retained reports whether retention applies to backups of kind.
+func Retained(kind string) bool { return kind != KindFinal && kind != KindOrphan }
 
 // Progress is one report from a running backup or restore. Done and Total
 // count rows (Total is the server's estimate); Bytes counts uncompressed

@@ -85,7 +85,7 @@ func (j *dumpJob) run(ctx context.Context) (dumpStats, error) {
 	}
 	st.Tables, st.Skipped = len(tables), skipped
 	var tasks []task
-	if j.kind == KindFull {
+	if HasData(j.kind) {
 		if tasks, err = j.plan(ctx, conn0, tables); err != nil {
 			return st, err
 		}

@@ -54,14 +54,20 @@ type bucketRule struct {
 
 // Plan applies p to backups, tenant by tenant, newest first. The newest
 // complete backup of each tenant is always kept, so are running ones;
-// failed ones are removed.
+// failed ones are removed. Final and orphan backups are outside
+// retention: always kept, listed after the others.
 func Plan(backups []Backup, p Policy) ([]Decision, error) {
 	if p.Empty() {
 		return nil, ErrEmptyPolicy
 	}
 	byTenant := map[string][]Backup{}
 	var order []string
+	var apart []Decision
 	for _, b := range backups {
+		if !Retained(b.Kind) {
+			apart = append(apart, Decision{Backup: b, Keep: true, Reasons: []string{b.Kind + " backup: outside retention"}})
+			continue
+		}
 		if _, ok := byTenant[b.TenantID]; !ok {
 			order = append(order, b.TenantID)
 		}
@@ -72,7 +78,7 @@ func Plan(backups []Backup, p Policy) ([]Decision, error) {
 	for _, id := range order {
 		out = append(out, planTenant(byTenant[id], p)...)
 	}
-	return out, nil
+	return append(out, apart...), nil
 }
 
 func planTenant(list []Backup, p Policy) []Decision {

@@ -118,6 +118,14 @@ func TestPlanResticMeanings(t *testing.T) {
 	require.Equal(t, []int64{7}, keptIDs(Policy{Monthly: 1}))
 	// Within 7 days of the newest (Mar 16 02:00): from Mar 9 02:00 on.
 	require.Equal(t, []int64{7, 6, 5, 4}, keptIDs(Policy{Within: 7 * 24 * time.Hour}))
+
+	// Final and orphan backups are outside retention: the oldest of
+	// either survives a policy that keeps one backup, and none of them
+	// takes the place of the newest full one.
+	backups = append(backups,
+		Backup{ID: 8, TenantID: "t", Kind: KindFinal, Status: StatusComplete, StartedAt: day(17, 1)},
+		Backup{ID: 9, TenantID: "t", Kind: KindOrphan, Status: StatusComplete, StartedAt: day(1, 0)})
+	require.Equal(t, []int64{7, 8, 9}, keptIDs(Policy{Last: 1}))
 }
 
 func TestInterleaveKeepsWidthTablesInFlight(t *testing.T) {

@@ -113,7 +113,7 @@ func (s *Service) identitiesFor(b Backup) ([]age.Identity, error) {
 // CreateRequest says what to back up and how.
 type CreateRequest struct {
 	Tenant tenants.Tenant
-	// Kind is full (default) or structure.
+	// Kind is full (default), structure, final or orphan.
 	Kind string
 	// Compression defaults to [backup] compression.
 	Compression string
@@ -211,8 +211,10 @@ func (s *Service) create(ctx context.Context, req CreateRequest, progress func(P
 	if req.Kind == "" {
 		req.Kind = KindFull
 	}
-	if req.Kind != KindFull && req.Kind != KindStructure {
-		return Backup{}, fmt.Errorf("%q is not a backup kind: use full or structure", req.Kind)
+	switch req.Kind {
+	case KindFull, KindStructure, KindFinal, KindOrphan:
+	default:
+		return Backup{}, fmt.Errorf("%q is not a backup kind: use full or structure (final and orphan are made by delete and doctor)", req.Kind)
 	}
 	if req.Compression == "" {
 		req.Compression = s.cfg.Compression
