@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"time"
 
 	"filippo.io/age"
 )
@@ -26,6 +27,13 @@ type Backup struct {
 	ParallelTenants int       `toml:"parallel_tenants"`
 	CleanupAfter    bool      `toml:"cleanup_after_backup"`
 	Retention       Retention `toml:"retention"`
+	// FinalOnDelete checks "final backup first" in the dashboard's delete
+	// dialog (the CLI asks with `tenants delete --backup`).
+	FinalOnDelete bool `toml:"final_on_delete"`
+	// KeepDeleted is how long a deleted tenant's final backups outlive
+	// it: `backup cleanup` removes one only once its tenant is gone and
+	// it is older than this.
+	KeepDeleted Duration `toml:"keep_deleted"`
 }
 
 // Retention is the default policy of `tenancy backup cleanup`.
@@ -45,6 +53,7 @@ func defaultBackup() Backup {
 		Compression:     "zstd",
 		Workers:         2,
 		ParallelTenants: 2,
+		KeepDeleted:     Duration(30 * 24 * time.Hour),
 	}
 }
 
@@ -91,6 +100,9 @@ func (b Backup) validate(p *problems) {
 		if v < 0 {
 			p.add("backup.retention."+key, "must be 0 (unset) or more, got %d", v)
 		}
+	}
+	if b.KeepDeleted < 0 {
+		p.add("backup.keep_deleted", "must not be negative, got %s", b.KeepDeleted.D())
 	}
 	if r.OlderThan < 0 {
 		p.add("backup.retention.older_than", "must not be negative, got %s", r.OlderThan.D())
