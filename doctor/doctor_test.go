@@ -236,6 +236,23 @@ func TestDestructiveFixBacksUpFirst(t *testing.T) {
 	list, err := f.bs.List(ctx, OrphanTenantID(d.orphan))
 	require.NoError(t, err)
 	require.Len(t, list, 1)
+	require.Equal(t, backup.KindOrphan, list[0].Kind)
+	// A cleanup by the strictest policy keeps it: orphan backups are
+	// outside retention.
+	decisions, err := f.bs.Cleanup(ctx, "", backup.Policy{Last: 1}, false)
+	require.NoError(t, err)
+	kept := false
+	for _, dec := range decisions {
+		if dec.Backup.ID == list[0].ID {
+			kept = dec.Keep
+			require.Contains(t, dec.Reasons, "orphan backup: outside retention")
+		}
+	}
+	require.True(t, kept, "the orphan backup is in the cleanup's plan and kept")
+	require.True(t, fileExists(f.bs.Path(list[0])))
+	list, err = f.bs.List(ctx, OrphanTenantID(d.orphan))
+	require.NoError(t, err)
+	require.Len(t, list, 1)
 	restored := f.env.Config.Tenancy.DatabasePrefix + "restored"
 	_, err = f.bs.Restore(ctx, backup.RestoreRequest{Backup: list[0], Target: tenants.Tenant{ID: list[0].TenantID, Server: "central", Database: d.orphan}, NewDatabase: restored}, nil)
 	require.NoError(t, err)

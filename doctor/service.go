@@ -17,7 +17,8 @@ type Service struct {
 	bs *backup.Service
 
 	// backupFirst backs up a database before a destructive fix drops it
-	// (backup.Service.Create); tests replace it to inject a failure.
+	// (backup.Service.Create, kind orphan: kept apart from retention);
+	// tests replace it to inject a failure.
 	backupFirst func(ctx context.Context, t tenants.Tenant) (backup.Backup, error)
 }
 
@@ -28,7 +29,7 @@ func New(ts *tenants.Service, bs *backup.Service) *Service {
 	s := &Service{ts: ts, bs: bs}
 	if bs != nil {
 		s.backupFirst = func(ctx context.Context, t tenants.Tenant) (backup.Backup, error) {
-			return bs.Create(ctx, backup.CreateRequest{Tenant: t, Kind: backup.KindFull}, nil)
+			return bs.Create(ctx, backup.CreateRequest{Tenant: t, Kind: backup.KindOrphan}, nil)
 		}
 	}
 	return s
