@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/tenancy-dev/tenancy/access"
+	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 // Filter selects entries; zero fields select everything.
@@ -18,6 +20,11 @@ type Filter struct {
 	User   string
 	Target string
 	Action string
+	// Match keeps entries whose user, action or target contains it.
+	Match string
+	// Before keeps entries older than the entry with this id (0: from
+	// the newest): the next page after a page that ended there.
+	Before int64
 	// Limit keeps the newest Limit entries (0: 1000).
 	Limit int
 }
@@ -45,6 +52,16 @@ type row struct {
 // List returns the entries f selects, oldest first. A central database
 // without the table has no entries.
 func List(ctx context.Context, central *sqlx.DB, f Filter) ([]Entry, error) {
+	out, err := Newest(ctx, central, f)
+	slices.Reverse(out)
+	return out, err
+}
+
+// Newest returns the entries f selects, newest first: a page of at most
+// f.Limit, read by the primary key from f.Before down (keyset paging: a
+// page deep into a long log costs what the first one does). A central
+// database without the table has no entries.
+func Newest(ctx context.Context, central *sqlx.DB, f Filter) ([]Entry, error) {
 	var n int
 	if err := central.GetContext(ctx, &n, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", Table); err != nil {
 		return nil, fmt.Errorf("audit: look for table %s: %w", Table, err)
@@ -52,20 +69,7 @@ func List(ctx context.Context, central *sqlx.DB, f Filter) ([]Entry, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	var where []string
-	var args []any
-	if !f.Since.IsZero() {
-		where, args = append(where, "`at` >= ?"), append(args, f.Since.UTC())
-	}
-	if f.User != "" {
-		where, args = append(where, "`user` = ?"), append(args, f.User)
-	}
-	if f.Target != "" {
-		where, args = append(where, "`target` = ?"), append(args, f.Target)
-	}
-	if f.Action != "" {
-		where, args = append(where, "(`action` = ? OR `action` LIKE ?)"), append(args, f.Action, f.Action+".%")
-	}
+	where, args := f.where()
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 1000
@@ -81,11 +85,35 @@ func List(ctx context.Context, central *sqlx.DB, f Filter) ([]Entry, error) {
 	}
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
-		out[len(rows)-1-i] = Entry{ID: r.ID, Entry: access.Entry{Time: r.At.UTC(), User: r.User, Role: access.Role(r.Role),
+		out[i] = Entry{ID: r.ID, Entry: access.Entry{Time: r.At.UTC(), User: r.User, Role: access.Role(r.Role),
 			Via: r.Via, Remote: r.Remote, Action: access.Action(r.Action), Target: r.Target, Detail: r.Detail.String,
 			Outcome: r.Outcome, Error: r.Error.String}}
 	}
 	return out, nil
+}
+
+// where is f's conditions, values as placeholders.
+func (f Filter) where() (where []string, args []any) {
+	if !f.Since.IsZero() {
+		where, args = append(where, "`at` >= ?"), append(args, f.Since.UTC())
+	}
+	if f.User != "" {
+		where, args = append(where, "`user` = ?"), append(args, f.User)
+	}
+	if f.Target != "" {
+		where, args = append(where, "`target` = ?"), append(args, f.Target)
+	}
+	if f.Action != "" {
+		where, args = append(where, "(`action` = ? OR `action` LIKE ?)"), append(args, f.Action, tenants.EscapeGrantPattern(f.Action)+".%")
+	}
+	if f.Match != "" {
+		like := "%" + tenants.EscapeGrantPattern(f.Match) + "%"
+		where, args = append(where, "(`user` LIKE ? OR `action` LIKE ? OR `target` LIKE ?)"), append(args, like, like, like)
+	}
+	if f.Before > 0 {
+		where, args = append(where, "`id` < ?"), append(args, f.Before)
+	}
+	return where, args
 }
 
 // JSON is an entry's JSON form (`tenancy audit --json`, the lines file).

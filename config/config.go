@@ -20,9 +20,10 @@ type Config struct {
 	// Queue and Schedules: config/queue.go.
 	Queue     Queue      `toml:"queue"`
 	Schedules []Schedule `toml:"schedule"`
-	// SSH and Access: config/ssh.go.
+	// SSH, Access and Audit: config/ssh.go.
 	SSH    SSH    `toml:"ssh"`
 	Access Access `toml:"access"`
+	Audit  Audit  `toml:"audit"`
 
 	// Path is the file the configuration was read from ("" when none).
 	Path string `toml:"-"`

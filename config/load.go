@@ -118,7 +118,7 @@ func decode(text string, cfg *Config, p *problems) bool {
 		"redis": &cfg.Redis, "ui": &cfg.UI, "backup": &cfg.Backup,
 		"cache": &cfg.Cache, "perf": &cfg.Perf,
 		"queue": &cfg.Queue, "schedule": &cfg.Schedules,
-		"ssh": &cfg.SSH, "access": &cfg.Access,
+		"ssh": &cfg.SSH, "access": &cfg.Access, "audit": &cfg.Audit,
 	}
 	for name, prim := range sections {
 		target, ok := targets[name]

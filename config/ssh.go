@@ -48,6 +48,12 @@ type Access struct {
 	Role string `toml:"role"`
 }
 
+// Audit is `[audit]`: File, when set, also keeps every audited change as
+// one JSON line (the fields of tenancy_audit) appended to that file (0600).
+type Audit struct {
+	File string `toml:"file"`
+}
+
 func defaultSSH() SSH {
 	return SSH{Listen: "127.0.0.1:2222", IdleTimeout: Duration(15 * time.Minute), MaxSessions: 20}
 }
