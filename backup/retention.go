@@ -52,11 +52,41 @@ type bucketRule struct {
 	last  string
 }
 
+// Departed is what Plan knows of deleted tenants: their final backups
+// outlive them for Keep ([backup] keep_deleted), then go.
+type Departed struct {
+	// Exists reports whether a tenant is still registered; nil: every
+	// tenant is (no final backup is ever removed).
+	Exists func(tenantID string) bool
+	Keep   time.Duration
+	Now    time.Time
+}
+
+// final decides on a final backup: kept while its tenant exists, and
+// for Keep after it is gone (a failed one of a gone tenant goes at once).
+func (d Departed) final(b Backup) Decision {
+	if d.Exists == nil || d.Exists(b.TenantID) {
+		return Decision{Backup: b, Keep: true, Reasons: []string{"final backup: outside retention while its tenant exists"}}
+	}
+	switch {
+	case b.Status == StatusRunning:
+		return Decision{Backup: b, Keep: true, Reasons: []string{"in progress"}}
+	case b.Status != StatusComplete:
+		return Decision{Backup: b, Reasons: []string{"not complete (its tenant is deleted)"}}
+	}
+	until := b.StartedAt.Add(d.Keep)
+	if d.Now.Before(until) {
+		return Decision{Backup: b, Keep: true, Reasons: []string{"final backup of a deleted tenant: kept until " + until.UTC().Format("2006-01-02 15:04") + " (keep_deleted)"}}
+	}
+	return Decision{Backup: b, Reasons: []string{"final backup of a deleted tenant, older than keep_deleted (" + d.Keep.String() + ")"}}
+}
+
 // Plan applies p to backups, tenant by tenant, newest first. The newest
 // complete backup of each tenant is always kept, so are running ones;
 // failed ones are removed. Final and orphan backups are outside
-// retention: always kept, listed after the others.
-func Plan(backups []Backup, p Policy) ([]Decision, error) {
+// retention, listed after the others: orphan ones are always kept, final
+// ones until gone says their tenant is deleted and they are old enough.
+func Plan(backups []Backup, p Policy, gone Departed) ([]Decision, error) {
 	if p.Empty() {
 		return nil, ErrEmptyPolicy
 	}
@@ -64,6 +94,10 @@ func Plan(backups []Backup, p Policy) ([]Decision, error) {
 	var order []string
 	var apart []Decision
 	for _, b := range backups {
+		if b.Kind == KindFinal {
+			apart = append(apart, gone.final(b))
+			continue
+		}
 		if !Retained(b.Kind) {
 			apart = append(apart, Decision{Backup: b, Keep: true, Reasons: []string{b.Kind + " backup: outside retention"}})
 			continue
@@ -134,7 +168,8 @@ func planTenant(list []Backup, p Policy) []Decision {
 // Cleanup plans p over the catalog's backups (of one tenant when
 // tenantID is set) and, unless dryRun, removes what the plan removes:
 // each file with its catalog row and metadata.json entry, under the
-// tenant's lock.
+// tenant's lock. Final backups of deleted tenants go once older than
+// [backup] keep_deleted.
 func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun bool) (_ []Decision, err error) {
 	if !dryRun {
 		if err := access.Require(ctx, access.BackupCleanup, tenantID); err != nil {
@@ -147,7 +182,11 @@ func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun
 	if err != nil {
 		return nil, err
 	}
-	plan, err := Plan(all, p)
+	gone, err := s.departed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := Plan(all, p, gone)
 	if err != nil || dryRun {
 		return plan, err
 	}
@@ -163,6 +202,19 @@ func (s *Service) Cleanup(ctx context.Context, tenantID string, p Policy, dryRun
 		}
 	}
 	return plan, nil
+}
+
+// departed reads which tenants exist now, for Plan.
+func (s *Service) departed(ctx context.Context) (Departed, error) {
+	list, err := s.tenants.List(ctx, tenants.ListOptions{})
+	if err != nil {
+		return Departed{}, fmt.Errorf("read the registry to tell deleted tenants' final backups apart: %w", err)
+	}
+	live := make(map[string]bool, len(list))
+	for _, t := range list {
+		live[t.ID] = true
+	}
+	return Departed{Exists: func(id string) bool { return live[id] }, Keep: s.cfg.KeepDeleted.D(), Now: time.Now()}, nil
 }
 
 // Delete removes one backup: its file, catalog row and metadata entry.

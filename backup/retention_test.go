@@ -40,7 +40,7 @@ func TestPlanInvariants(t *testing.T) {
 		if p.Empty() {
 			p.Last = 1
 		}
-		plan, err := Plan(backups, p)
+		plan, err := Plan(backups, p, Departed{})
 		require.NoError(t, err)
 		// kept + removed = all, each exactly once.
 		require.Len(t, plan, len(backups))
@@ -89,7 +89,7 @@ func withinCount(all []Backup, tenant string, newest Backup, p Policy) int {
 }
 
 func TestPlanEmptyPolicyRefused(t *testing.T) {
-	_, err := Plan(synthetic(rand.New(rand.NewPCG(3, 4)), 10), Policy{})
+	_, err := Plan(synthetic(rand.New(rand.NewPCG(3, 4)), 10), Policy{}, Departed{})
 	require.ErrorIs(t, err, ErrEmptyPolicy)
 }
 
@@ -100,7 +100,7 @@ func TestPlanResticMeanings(t *testing.T) {
 		backups = append(backups, Backup{ID: int64(i + 1), TenantID: "t", Status: StatusComplete, StartedAt: at})
 	}
 	keptIDs := func(p Policy) []int64 {
-		plan, err := Plan(backups, p)
+		plan, err := Plan(backups, p, Departed{})
 		require.NoError(t, err)
 		var ids []int64
 		for _, d := range plan {
