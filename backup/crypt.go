@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -23,6 +24,10 @@ const ageExt = ".age"
 
 // encrypted tells an encrypted backup from its name.
 func encrypted(name string) bool { return strings.HasSuffix(name, ageExt) }
+
+// Encrypted reports whether b is encrypted: reading its SQL (restore,
+// full verify) needs the identity of one of its recipients.
+func (b Backup) Encrypted() bool { return encrypted(b.File) }
 
 // Recipients are the age recipients a backup was encrypted to, stored in
 // the catalog as one comma-separated column and in JSON as an array.
@@ -75,6 +80,22 @@ func readIdentities(path string) ([]age.Identity, error) {
 		return nil, fmt.Errorf("identity file %s: %w (it should hold AGE-SECRET-KEY-1… lines, as age-keygen writes them)", path, err)
 	}
 	return ids, nil
+}
+
+// CheckIdentityFile tells whether the age identity file at path decrypts
+// b, reading only the stored backup's age header: a file that is no
+// identity file, or an identity that is none of b's recipients' (an
+// error wrapping ErrWrongIdentity, naming them), is refused before
+// anything is loaded. A backup that is not encrypted needs none.
+func (s *Service) CheckIdentityFile(ctx context.Context, b Backup, path string) error {
+	if !b.Encrypted() {
+		return nil
+	}
+	ids, err := readIdentities(path)
+	if err != nil {
+		return err
+	}
+	return checkIdentity(ctx, s.storeFor(b), b, ids)
 }
 
 // madeFor names the recipients of b for an error message.

@@ -77,6 +77,12 @@ func TestEncryptedBackups(t *testing.T) {
 			require.ErrorContains(t, err, recipient)
 
 			require.ErrorContains(t, writer.UseIdentityFile(keyPath+".missing"), "read the identity file")
+			// What the dashboard asks before a restore: the header alone.
+			require.ErrorContains(t, writer.CheckIdentityFile(ctx, b, keyPath+".missing"), "read the identity file")
+			err = writer.CheckIdentityFile(ctx, b, strangerPath)
+			require.ErrorIs(t, err, ErrWrongIdentity)
+			require.ErrorContains(t, err, recipient)
+			require.NoError(t, writer.CheckIdentityFile(ctx, b, keyPath))
 			wrong := f.s3Service(t, storage, func(c *config.Backup) { c.IdentityFile = strangerPath })
 			wrong.store = writer.store // a folder store's own folder differs
 			_, err = wrong.Restore(ctx, RestoreRequest{Backup: b, Target: tn}, nil)

@@ -34,14 +34,42 @@ func (m *Model) act(task string, fn func(ctx context.Context, bs *backup.Service
 	return tea.Batch(common.StartTask(id, task), run)
 }
 
-func (m *Model) verify(b backup.Backup) tea.Cmd {
+// verify re-reads b, decrypting it with the identity file at identity
+// when it is encrypted (else [backup] identity_file; without either,
+// the stored size and checksum are checked).
+func (m *Model) verify(b backup.Backup, identity string) tea.Cmd {
 	return m.act(fmt.Sprintf("verifying backup %d", b.ID), func(ctx context.Context, bs *backup.Service) (string, error) {
+		if err := useIdentity(bs, identity); err != nil {
+			return "", err
+		}
 		res, err := bs.Verify(ctx, b)
 		if err != nil {
 			return "", err
 		}
+		if res.Checked == backup.CheckedStored {
+			return fmt.Sprintf("backup %d: stored size %s and sha256 %.12s… match the catalog (encrypted: give its identity file to check the SQL and footer)",
+				b.ID, humanize.IBytes(uint64(res.Size)), res.SHA256), nil
+		}
 		return fmt.Sprintf("backup %d is sound: %s, sha256 %.12s…, footer found", b.ID, humanize.IBytes(uint64(res.Size)), res.SHA256), nil
 	})
+}
+
+// useIdentity makes bs decrypt with the identity file at path ("": what
+// [backup] identity_file says).
+func useIdentity(bs *backup.Service, path string) error {
+	if path == "" {
+		return nil
+	}
+	return bs.UseIdentityFile(path)
+}
+
+// withIdentity runs next at once when b can be read as configured, else
+// after the identity form got a file that decrypts it (or, optional, none).
+func (m *Model) withIdentity(b backup.Backup, what string, optional bool, next func(identity string) tea.Cmd) tea.Cmd {
+	if !m.needsIdentity(b) {
+		return next("")
+	}
+	return m.guard.Open(m.c, common.Push(newIdentityForm(m.c, b, what, optional, next)))
 }
 
 func backupLine(b backup.Backup) string {
@@ -49,20 +77,25 @@ func backupLine(b backup.Backup) string {
 		humanize.IBytes(uint64(b.Size)), b.Compression)
 }
 
-// confirmRestore asks for the tenant's name before replacing its database.
-func (m *Model) confirmRestore(b backup.Backup) tea.Cmd {
+// confirmRestore asks for the tenant's name before replacing its database
+// with b (decrypted with the identity file at identity, if not "").
+func (m *Model) confirmRestore(b backup.Backup, identity string) tea.Cmd {
 	if m.c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
 	t, ask := m.t, m.c.NextID()
 	m.restoreAsk = ask
-	restore := func() tea.Msg { return restoreMsg{ask: ask, b: b} }
+	restore := func() tea.Msg { return restoreMsg{ask: ask, b: b, identity: identity} }
+	lines := []string{backupLine(b),
+		fmt.Sprintf("Replaces  every table, view, trigger and routine of %s on %s", t.Database, t.Server)}
+	if identity != "" {
+		lines = append(lines, "Decrypts  with "+identity)
+	}
 	// the dialog escapes what it shows, and takes the name typed as shown
 	return common.Push(confirm.New(m.c, confirm.Options{
 		Title: "Restore " + t.Name,
-		Lines: []string{backupLine(b),
-			fmt.Sprintf("Replaces  every table, view, trigger and routine of %s on %s", t.Database, t.Server),
-			"The file is verified first; if anything fails, or esc stops it while it runs, the database is left as it was."},
+		Lines: append(lines,
+			"The file is verified first; if anything fails, or esc stops it while it runs, the database is left as it was."),
 		Require: t.Name, Action: "Restore", Danger: true, OnConfirm: restore,
 	}))
 }

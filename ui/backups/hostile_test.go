@@ -87,7 +87,7 @@ func TestHostileRestoreIsEscaped(t *testing.T) {
 		tn := uitest.HostileTenants()[5]
 		m := screenOf(t, tn, w, h)
 		b := m.list[len(m.list)-1]
-		m.startRestore(b)
+		m.startRestore(b, "")
 		m.Update(progressMsg{job: m.job.id, p: backup.Progress{Step: backup.StepLoad, Table: "indexes of `" + uitest.Hostile[2] + "`",
 			Done: 412, Bytes: 6 << 20, EstimateBytes: 8 << 20, Elapsed: 2 * time.Second}})
 		view := m.View()

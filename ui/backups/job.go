@@ -65,21 +65,24 @@ func (j *job) wait(c *common.Context) tea.Cmd {
 	})
 }
 
-// running counts each dashboard's backups in flight, for the header's
-// "work" slot (several tenants' backups run while the user browses).
-var running = struct {
-	sync.Mutex
-	n map[*common.Context]int
-}{n: map[*common.Context]int{}}
+// dashboard is what this package keeps per dashboard (common.Local),
+// never per process: one process serves a dashboard per SSH session.
+type dashboard struct {
+	mu sync.Mutex
+	// running counts the backups in flight, for the header's "work" slot
+	// (several tenants' backups run while the user browses).
+	running int
+	// identity is the age identity file last given for an encrypted
+	// backup, offered again by the next prompt.
+	identity string
+}
 
 func workSlot(c *common.Context, delta int) tea.Cmd {
-	running.Lock()
-	running.n[c] += delta
-	n := running.n[c]
-	if n <= 0 {
-		delete(running.n, c)
-	}
-	running.Unlock()
+	d := common.Local[dashboard](c)
+	d.mu.Lock()
+	d.running = max(d.running+delta, 0)
+	n := d.running
+	d.mu.Unlock()
 	text := ""
 	if n > 0 {
 		text = common.Plural(n, "backup") + " running"

@@ -161,7 +161,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.ask != m.restoreAsk {
 			return m, nil
 		}
-		return m, m.startRestore(msg.b)
+		return m, m.startRestore(msg.b, msg.identity)
 	case restoredMsg:
 		if m.job == nil || msg.job != m.job.id {
 			return m, nil
@@ -254,9 +254,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Verify):
-		return m.verify(b)
+		return m.withIdentity(b, "verify", true, func(identity string) tea.Cmd { return m.verify(b, identity) })
 	case key.Matches(msg, k.Restore):
-		return m.guard.Open(m.c, m.confirmRestore(b))
+		if m.c.ReadOnly {
+			return common.FlashError(tenants.ErrReadOnly)
+		}
+		return m.withIdentity(b, "restore", false, func(identity string) tea.Cmd {
+			return m.guard.Open(m.c, m.confirmRestore(b, identity))
+		})
 	case key.Matches(msg, k.Delete):
 		return m.guard.Open(m.c, m.confirmDelete(b))
 	}

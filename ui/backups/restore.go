@@ -20,8 +20,9 @@ import (
 // restoreMsg is the confirmed restore dialog asking this screen (ask
 // tells it from other backups screens on the stack) to start.
 type restoreMsg struct {
-	ask int
-	b   backup.Backup
+	ask      int
+	b        backup.Backup
+	identity string // the identity file that decrypts b ("": as configured)
 }
 
 type restoredMsg struct {
@@ -32,7 +33,7 @@ type restoredMsg struct {
 
 // startRestore runs the restore as a job (see launch), shown by
 // restoreView; a footer task shows it on other screens.
-func (m *Model) startRestore(b backup.Backup) tea.Cmd {
+func (m *Model) startRestore(b backup.Backup, identity string) tea.Cmd {
 	if m.job != nil {
 		return common.FlashError(m.busy())
 	}
@@ -41,6 +42,9 @@ func (m *Model) startRestore(b backup.Backup) tea.Cmd {
 	run := m.launch(&b, func(ctx context.Context, report func(backup.Progress), id int) (tea.Msg, string, bool) {
 		var res backup.RestoreResult
 		bs, err := backup.Open(ctx, m.c.Service)
+		if err == nil {
+			err = useIdentity(bs, identity)
+		}
 		if err == nil {
 			res, err = bs.Restore(ctx, backup.RestoreRequest{Backup: b, Target: t}, report)
 		}

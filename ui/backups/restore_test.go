@@ -49,7 +49,7 @@ func TestRestoreProgressView(t *testing.T) {
 	ask := confirmedRestore(t, m)
 	m.Update(restoreMsg{ask: ask.ask + 100, b: ask.b})
 	require.Nil(t, m.job, "another screen's dialog starts nothing here")
-	cmd := m.startRestore(ask.b) // what restoreMsg runs, without the service
+	cmd := m.startRestore(ask.b, "") // what restoreMsg runs, without the service
 	require.NotNil(t, cmd)
 	require.NotNil(t, m.job.restore)
 	for _, p := range []backup.Progress{
@@ -86,7 +86,7 @@ func TestRestoreProgressView(t *testing.T) {
 func TestEscCancelsTheRestore(t *testing.T) {
 	m := screen(t, false, 80, 24)
 	ask := confirmedRestore(t, m)
-	m.startRestore(ask.b)
+	m.startRestore(ask.b, "")
 	m.Update(progressMsg{job: m.job.id, p: backup.Progress{Step: backup.StepLoad, Table: "data"}})
 	j := m.job
 	cancelled := false

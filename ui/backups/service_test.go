@@ -143,7 +143,7 @@ func TestCancelledRestoreLeavesTheDatabase(t *testing.T) {
 	require.NoError(t, err)
 
 	ask := confirmedRestore(t, m)
-	cmd := m.startRestore(ask.b)
+	cmd := m.startRestore(ask.b, "")
 	uitest.Press(m, "esc") // cancels before the service starts
 	feed(m, cmd)
 	require.True(t, m.outcomeError)

@@ -39,6 +39,7 @@ type Context struct {
 	wg     sync.WaitGroup
 	closed bool
 	seq    int
+	locals map[any]any
 }
 
 // NewContext returns a context whose work is cancelled with ctx.
@@ -74,6 +75,25 @@ func (c *Context) Wait() {
 	c.closed = true
 	c.mu.Unlock()
 	c.wg.Wait()
+}
+
+// Local returns this dashboard's *T, zero when first asked for: state a
+// screen package shares between its screens and commands. A package
+// variable would be shared by every dashboard the process runs (one per
+// SSH session); T, a type of the package's own, is the key.
+func Local[T any](c *Context) *T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := (*T)(nil)
+	if v, ok := c.locals[key]; ok {
+		return v.(*T)
+	}
+	if c.locals == nil {
+		c.locals = map[any]any{}
+	}
+	v := new(T)
+	c.locals[key] = v
+	return v
 }
 
 // NextID returns a process-unique number, for tagging requests and tasks
