@@ -51,6 +51,7 @@ const (
 // Record implements access.Sink. A row or line it could not write goes
 // to onError: the change has happened either way.
 func (l *Log) Record(ctx context.Context, e access.Entry) {
+	e.Time = e.Time.UTC().Truncate(time.Microsecond) // as the table keeps it
 	id, err := l.insert(ctx, e)
 	if err != nil && l.onError != nil {
 		l.onError(e, err)

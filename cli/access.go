@@ -52,7 +52,7 @@ func machinePrincipal(app *App) access.Principal {
 		p.Role = r
 	}
 	if cfg.Central.DSN != "" {
-		p.Audit = &cliAudit{dsn: cfg.Central.DSN, stderr: app}
+		p.Audit = &cliAudit{dsn: cfg.Central.DSN, file: cfg.Audit.File, stderr: app}
 	}
 	return p
 }
@@ -72,21 +72,38 @@ func osUser() string {
 }
 
 // cliAudit writes a command's audit entries on a connection of its own
-// (writable even when the command's sessions are read-only), opened per
-// entry: a command makes few changes, and nothing is left open.
+// (writable even when the command's sessions are read-only), and to
+// [audit] file if set, opened per entry: a command makes few changes, and
+// nothing is left open. What it could not keep is a warning: the change
+// has happened.
 type cliAudit struct {
 	dsn    string
+	file   string
 	stderr *App
 }
 
 func (a *cliAudit) Record(ctx context.Context, e access.Entry) {
+	var errs []error
+	keep := func(_ access.Entry, err error) { errs = append(errs, err) }
 	db, err := openCentral(a.dsn)
-	if err == nil {
-		audit.New(db, func(_ access.Entry, werr error) { err = werr }).Record(ctx, e)
-		db.Close()
-	}
 	if err != nil {
-		printf(a.stderr.Stderr, "tenancy: warning: the audit log did not keep %s on %s: %s\n", e.Action, e.Target, err)
+		errs = append(errs, err)
+	} else {
+		defer db.Close()
+		log := audit.New(db, keep)
+		if a.file != "" {
+			f, err := audit.OpenLines(a.file)
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				defer f.Close()
+				log.WithLines(f)
+			}
+		}
+		log.Record(ctx, e)
+	}
+	for _, err := range errs {
+		printf(a.stderr.Stderr, "tenancy: warning: the audit log did not keep %s on %s (the change was made): %s\n", e.Action, e.Target, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tenancy-dev/tenancy/audit"
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
@@ -43,6 +44,11 @@ func newInitCmd(app *App) *cobra.Command {
 				return err
 			}
 			res.CreatedTables = append(res.CreatedTables, runTables...)
+			if created, err := audit.Init(ctx, db); err != nil {
+				return err
+			} else if created {
+				res.CreatedTables = append(res.CreatedTables, audit.Table)
+			}
 			out := cmd.OutOrStdout()
 			if createdDB {
 				printf(out, "Created the central database.\n")

@@ -69,10 +69,18 @@ func serveSSH(ctx context.Context, app *App, listen string, prepare func(*config
 	defer auditDB.Close()
 	logger := slog.New(slog.NewTextHandler(app.Stderr, nil))
 	sink := audit.New(auditDB, func(e access.Entry, err error) {
-		logger.Error("audit entry not kept", "user", e.User, "action", e.Action, "target", e.Target, "err", err)
+		logger.Error("audit entry not kept (the change was made)", "user", e.User, "action", e.Action, "target", e.Target, "err", err)
 	})
 	if _, err := audit.Init(ctx, auditDB); err != nil {
 		return err
+	}
+	if cfg.Audit.File != "" {
+		lines, err := audit.OpenLines(cfg.Audit.File)
+		if err != nil {
+			return err
+		}
+		defer lines.Close()
+		sink.WithLines(lines)
 	}
 	services := &sessionServices{cfg: cfg, rw: svc}
 	defer services.close()

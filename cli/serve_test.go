@@ -25,8 +25,18 @@ import (
 func TestAuditAndMachineRole(t *testing.T) {
 	env := testdb.New(t)
 	cfg := writeConfig(t, env)
-	require.Equal(t, 0, runCLI(t, cfg, "init").code)
-	r := runCLI(t, cfg, "tenants", "create", "--name", "Acme", "--domain", "acme.test", "--no-migrate")
+	lines := filepath.Join(t.TempDir(), "log", "audit.jsonl")
+	appendConfig(t, cfg, "[audit]\nfile = \""+lines+"\"\n")
+	r := runCLI(t, cfg, "init")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "tenancy_audit", "init creates the audit table")
+	var n int
+	require.NoError(t, env.Database(t, env.Prefix+"central").Get(&n, "SELECT COUNT(*) FROM `tenancy_audit`"))
+	require.Zero(t, n, "before any change")
+	r = runCLI(t, cfg, "init")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "nothing was changed")
+	r = runCLI(t, cfg, "tenants", "create", "--name", "Acme", "--domain", "acme.test", "--no-migrate")
 	require.Equal(t, 0, r.code, r.stderr)
 	r = runCLI(t, cfg, "tenants", "deactivate", "Acme")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -53,17 +63,57 @@ func TestAuditAndMachineRole(t *testing.T) {
 	require.Equal(t, 2, r.code)
 
 	// A read-only jump host.
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("[access]\nrole = \"viewer\"\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	appendConfig(t, cfg, "[access]\nrole = \"viewer\"\n")
 	r = runCLI(t, cfg, "tenants", "activate", "Acme")
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, `permission denied: viewer "`+osUser()+`" may not tenant.status`)
 	r = runCLI(t, cfg, "tenants", "list")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "inactive")
+
+	// [audit] file holds the same entries as the table, with their ids.
+	r = runCLI(t, cfg, "audit", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &entries))
+	require.Len(t, entries, 3)
+	require.Equal(t, "denied", entries[2]["outcome"])
+	data, err := os.ReadFile(lines)
+	require.NoError(t, err)
+	got := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	require.Len(t, got, len(entries))
+	for i, line := range got {
+		var e map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &e))
+		require.Equal(t, entries[i], e)
+	}
+	st, err := os.Stat(lines)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	// A line that cannot be written is a warning; the change is made.
+	require.NoError(t, os.Chmod(lines, 0o644))
+	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(readFile(t, cfg), "role = \"viewer\"", "role = \"admin\"", 1)), 0o600))
+	r = runCLI(t, cfg, "tenants", "activate", "Acme")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "the audit log did not keep tenant.status")
+	require.Contains(t, r.stderr, "(the change was made)")
+	require.Contains(t, r.stderr, "chmod 600")
+}
+
+func appendConfig(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(text)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // `tenancy serve ssh` with OpenSSH's client in a pseudo-terminal: the
