@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/backup"
+	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
 )
@@ -68,76 +69,96 @@ type failedBackup struct {
 }
 
 func newBackupCreateCmd(app *App) *cobra.Command {
-	var all, structure, asJSON bool
+	var f runFlags
+	var structure bool
 	var compression string
 	cmd := &cobra.Command{
-		Use:   "create REF... | --all",
-		Short: "Back up tenants' databases (consistent, parallel, compressed)",
+		Use:   "create REF... | --all | --status S | --server NAME | --filter TEXT",
+		Short: "Back up tenants' databases (consistent, parallel, compressed); a selection is a recorded, resumable run",
+		Long: "Back up the named tenants, or a selection (--all, --status, --server, --filter, --failed-of) as a fleet\n" +
+			"run: recorded per tenant in `tenancy runs`, [backup] parallel_tenants at a time (--parallel) and\n" +
+			"--per-server N on one database server, resumed with `tenancy runs resume ID` after a crash, and\n" +
+			"worked by `tenancy worker` processes when [queue] is set.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) > 0) {
-				return usagef("name tenants to back up, or give --all (not both)")
-			}
-			if compression != "" && compression != backup.CompressZstd && compression != backup.CompressGzip && compression != backup.CompressNone {
-				return usagef("--compression must be zstd, gzip or none, not %q", compression)
-			}
-			ctx := cmd.Context()
-			svc, bs, err := backupService(ctx, app)
-			if err != nil {
-				return err
-			}
-			var list []tenants.Tenant
-			if all {
-				list, err = svc.List(ctx, tenants.ListOptions{})
-			} else {
-				list, err = svc.FindMany(ctx, args)
-			}
-			if err != nil {
-				return err
+			selection := f.all || f.status != "" || f.server != "" || f.filter != "" || f.failedOf != 0
+			if selection == (len(args) > 0) {
+				return usagef("name tenants to back up, or select them with --all, --status, --server, --filter or --failed-of (not both)")
 			}
 			kind := backup.KindFull
 			if structure {
 				kind = backup.KindStructure
 			}
-			out := cmd.OutOrStdout()
-			view := newProgressView(app.Stderr, isTerminal(app.Stderr), asJSON, len(list))
-			if asJSON {
-				view = newProgressView(out, false, true, len(list))
-			}
-			start := time.Now()
-			results := bs.CreateMany(ctx, list, kind, compression, func(id string, p backup.Progress) {
-				view.report(id, p)
-				if p.Step == backup.StepFinish {
-					view.finish()
+			if selection {
+				op, err := fleet.NewBackup(kind, compression, f.timeout)
+				if err != nil {
+					return usageError{err}
 				}
-			})
-			sum := backupSummary{Event: "summary", Backups: []backup.Backup{}, Failed: []failedBackup{}, Elapsed: time.Since(start)}
-			for _, r := range results {
-				if r.Err != nil {
-					sum.Failed = append(sum.Failed, failedBackup{Tenant: r.Tenant.ID, Error: r.Err.Error()})
-					continue
+				if !cmd.Flags().Changed("parallel") {
+					svc, err := app.Service(cmd.Context())
+					if err != nil {
+						return err
+					}
+					f.parallel = svc.Config().Backup.ParallelTenants
 				}
-				sum.Backups = append(sum.Backups, r.Backup)
+				return startRun(cmd, app, &f, op, nil)
 			}
-			view.finish()
-			if asJSON {
-				view.emit(sum)
-			} else {
-				printCreated(out, bs, results, sum.Elapsed)
+			if compression != "" && compression != backup.CompressZstd && compression != backup.CompressGzip && compression != backup.CompressNone {
+				return usagef("--compression must be zstd, gzip or none, not %q", compression)
 			}
-			if len(sum.Failed) > 0 {
-				// Cron mails stderr: every reason goes there, --json or not.
-				printFailed(app.Stderr, results)
-				return fmt.Errorf("%d of %d backups failed; nothing partial was kept", len(sum.Failed), len(results))
-			}
-			return nil
+			return createBackups(cmd, app, args, kind, compression, f.asJSON)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&all, "all", false, "back up every tenant ([backup] parallel_tenants at a time)")
-	f.BoolVar(&structure, "structure-only", false, "back up the schema and objects only, no rows")
-	f.StringVar(&compression, "compression", "", "zstd, gzip or none (default: [backup] compression)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON event per line and a final summary")
+	f.register(cmd.Flags(), false)
+	fl := cmd.Flags()
+	fl.BoolVar(&structure, "structure-only", false, "back up the schema and objects only, no rows")
+	fl.StringVar(&compression, "compression", "", "zstd, gzip or none (default: [backup] compression)")
 	return cmd
+}
+
+// createBackups backs up the tenants refs name, [backup] parallel_tenants
+// at a time, outside any run.
+func createBackups(cmd *cobra.Command, app *App, refs []string, kind, compression string, asJSON bool) error {
+	ctx := cmd.Context()
+	svc, bs, err := backupService(ctx, app)
+	if err != nil {
+		return err
+	}
+	list, err := svc.FindMany(ctx, refs)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	view := newProgressView(app.Stderr, isTerminal(app.Stderr), asJSON, len(list))
+	if asJSON {
+		view = newProgressView(out, false, true, len(list))
+	}
+	start := time.Now()
+	results := bs.CreateMany(ctx, list, kind, compression, func(id string, p backup.Progress) {
+		view.report(id, p)
+		if p.Step == backup.StepFinish {
+			view.finish()
+		}
+	})
+	sum := backupSummary{Event: "summary", Backups: []backup.Backup{}, Failed: []failedBackup{}, Elapsed: time.Since(start)}
+	for _, r := range results {
+		if r.Err != nil {
+			sum.Failed = append(sum.Failed, failedBackup{Tenant: r.Tenant.ID, Error: r.Err.Error()})
+			continue
+		}
+		sum.Backups = append(sum.Backups, r.Backup)
+	}
+	view.finish()
+	if asJSON {
+		view.emit(sum)
+	} else {
+		printCreated(out, bs, results, sum.Elapsed)
+	}
+	if len(sum.Failed) > 0 {
+		// Cron mails stderr: every reason goes there, --json or not.
+		printFailed(app.Stderr, results)
+		return fmt.Errorf("%d of %d backups failed; nothing partial was kept", len(sum.Failed), len(results))
+	}
+	return nil
 }
 
 // printCreated writes one line per tenant, failures included, and the

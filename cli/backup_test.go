@@ -27,7 +27,8 @@ func TestBackupCommands(t *testing.T) {
 	_, _, err := runEnv(t, env, "backup", "create")
 	require.ErrorAs(t, err, &usageError{})
 
-	out, _, err := runEnv(t, env, "backup", "create", "--all", "--json")
+	// Named tenants: backed up at once, outside any run.
+	out, _, err := runEnv(t, env, "backup", "create", "alpha", "beta", "--json")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var sum backupSummary
@@ -37,13 +38,35 @@ func TestBackupCommands(t *testing.T) {
 	require.Empty(t, sum.Failed)
 	require.Contains(t, lines[0], `"event":"progress"`)
 
+	// A selection is a recorded run: an item event per tenant, the run's summary.
+	out, _, err = runEnv(t, env, "backup", "create", "--all", "--json")
+	require.NoError(t, err)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3, out)
+	var runSum struct {
+		Event string `json:"event"`
+		Run   struct {
+			Operation string `json:"operation"`
+			State     string `json:"state"`
+			Done      int    `json:"done"`
+		} `json:"run"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &runSum))
+	require.Equal(t, "summary", runSum.Event)
+	require.Equal(t, "backup", runSum.Run.Operation)
+	require.Equal(t, "done", runSum.Run.State)
+	require.Equal(t, 2, runSum.Run.Done)
+	out, _, err = runEnv(t, env, "runs", "list")
+	require.NoError(t, err)
+	require.Contains(t, out, "backup")
+
 	out, _, err = runEnv(t, env, "backup", "create", "alpha", "--structure-only", "--compression", "gzip")
 	require.NoError(t, err)
 	require.Contains(t, out, "_structure.sql.gz")
 
 	out, _, err = runEnv(t, env, "backup", "list", "alpha")
 	require.NoError(t, err)
-	require.Contains(t, out, "2 backups")
+	require.Contains(t, out, "3 backups")
 
 	first := sum.Backups[0]
 	out, _, err = runEnv(t, env, "backup", "verify", first.File)
@@ -60,13 +83,13 @@ func TestBackupCommands(t *testing.T) {
 	require.ErrorAs(t, err, &usageError{})
 	out, _, err = runEnv(t, env, "backup", "cleanup", "--keep-last", "1", "--dry-run")
 	require.NoError(t, err)
-	require.Contains(t, out, "Would remove 1 of 3 backups")
+	require.Contains(t, out, "Would remove 3 of 5 backups")
 	out, _, err = runEnv(t, env, "backup", "cleanup", "alpha", "--keep-last", "1")
 	require.NoError(t, err)
-	require.Contains(t, out, "Removed 1 of 2 backups")
+	require.Contains(t, out, "Removed 2 of 3 backups")
 	out, _, err = runEnv(t, env, "backup", "list", "--json")
 	require.NoError(t, err)
-	require.Equal(t, 2, strings.Count(out, `"tenant_id"`), ids)
+	require.Equal(t, 3, strings.Count(out, `"tenant_id"`), ids)
 }
 
 // A backup that cannot be written fails with its reason on stderr (cron
@@ -91,7 +114,7 @@ func TestBackupFailureReasonOnStderr(t *testing.T) {
 		require.Contains(t, r.stderr, "alpha", "%v: the failed tenant is named on stderr", args)
 		if args[0] == "--all" {
 			require.Contains(t, r.stderr, "beta", args)
-			require.Contains(t, r.stderr, "2 of 2 backups failed", args)
+			require.Contains(t, r.stderr, "2 of 2 items failed", args)
 		}
 		if args[len(args)-1] == "--json" {
 			for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {

@@ -134,7 +134,7 @@ func TestHostileRegistryIsShownEscaped(t *testing.T) {
 	requireInert(t, r.stdout)
 	requireInert(t, r.stderr)
 	require.Contains(t, r.stderr, `Red \e[31mALERT`)
-	require.Contains(t, r.stderr, "4 of 4 backups failed")
+	require.Contains(t, r.stderr, "4 of 4 items failed")
 
 	r = runCLI(t, cfg, "tenants", "domains", "list", "[2]")
 	require.Equal(t, 0, r.code, r.stderr)

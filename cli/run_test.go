@@ -109,3 +109,36 @@ func TestRunCommands(t *testing.T) {
 		require.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
 	}
 }
+
+// TestBulkStatusIsARun: a status change over a selection is a recorded
+// run (dry run first, then every tenant an item); naming tenants changes
+// them at once, as before; both at once is a usage error.
+func TestBulkStatusIsARun(t *testing.T) {
+	env := testdb.New(t)
+	cfg := writeConfig(t, env)
+	require.Equal(t, 0, runCLI(t, cfg, "init").code)
+	for _, name := range []string{"Acme", "Beta", "Bravo"} {
+		r := runCLI(t, cfg, "tenants", "create", "--name", name, "--no-migrate")
+		require.Equal(t, 0, r.code, r.stderr)
+	}
+	r := runCLI(t, cfg, "tenants", "block", "--status", "active", "--skip", "Acme", "--dry-run")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "set its status active -> blocked")
+	require.Contains(t, r.stdout, "Dry run: status 2 tenants")
+
+	r = runCLI(t, cfg, "tenants", "block", "--status", "active", "--skip", "Acme")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Run 1 done: 2 done, 0 failed")
+	r = runCLI(t, cfg, "tenants", "list", "--status", "blocked")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Beta")
+	require.Contains(t, r.stdout, "Bravo")
+	require.NotContains(t, r.stdout, "Acme")
+
+	r = runCLI(t, cfg, "tenants", "activate", "Beta")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "Beta: blocked -> active")
+	r = runCLI(t, cfg, "tenants", "activate", "Beta", "--all")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "not both")
+}

@@ -280,6 +280,9 @@ func (v *runView) report(p fleet.Progress) {
 	if v.json != nil {
 		if p.Item != nil && p.Item.State != fleet.ItemRunning {
 			_ = v.json.Encode(runEvent{Event: "item", Progress: p})
+			if p.Item.State != fleet.ItemDone {
+				v.itemLine(p.Item) // cron mails stderr: every failure's reason goes there, --json or not
+			}
 		}
 		return
 	}

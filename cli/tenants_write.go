@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
 )
@@ -75,40 +76,54 @@ func newCreateCmd(app *App) *cobra.Command {
 }
 
 func newDeleteCmd(app *App) *cobra.Command {
-	var yes, keepDB bool
+	var yes, keepDB, final bool
 	cmd := &cobra.Command{
-		Use:   "delete REF",
+		Use:   "delete REF [--backup]",
 		Short: "Delete a tenant: its database, user, domains and row",
-		Long:  "Delete a tenant. Without --yes it asks, on a terminal, for the tenant's name to be typed; with no terminal it refuses.",
-		Args:  cobra.ExactArgs(1),
+		Long: "Delete a tenant. Without --yes it asks, on a terminal, for the tenant's name to be typed; with no terminal it refuses.\n" +
+			"With --backup a complete, verified backup of kind final is made first; if it fails, nothing is deleted. Final backups\n" +
+			"outlive their tenant for [backup] keep_deleted (`backup list`, `backup restore ID --into NEW_TENANT`).",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, t, err := app.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if !yes {
-				if err := confirmByName(app, svc, cmd, t, keepDB); err != nil {
+				if err := confirmByName(app, svc, cmd, t, keepDB, final); err != nil {
 					return err
 				}
 			}
 			progress := stepPrinter(app.Stderr, isTerminal(app.Stderr))
-			if err := svc.Delete(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress); err != nil {
+			kept := ""
+			if final {
+				_, bs, err := backupService(cmd.Context(), app)
+				if err != nil {
+					return err
+				}
+				b, err := bs.DeleteWithFinal(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress)
+				if err != nil {
+					return err
+				}
+				kept = fmt.Sprintf("Its final backup is %d: %s.\n", b.ID, bs.Path(b))
+			} else if err := svc.Delete(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress); err != nil {
 				return err
 			}
 			format := "Deleted tenant %s (%s) and its database %s.\n"
 			if keepDB {
 				format = "Deleted tenant %s (%s); its database %s was kept.\n"
 			}
-			printf(cmd.OutOrStdout(), format, t.Name, t.ID, t.Database)
+			printf(cmd.OutOrStdout(), format+"%s", t.Name, t.ID, t.Database, kept)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&keepDB, "keep-db", false, "keep the tenant's database")
+	cmd.Flags().BoolVar(&final, "backup", false, "make a verified final backup first; nothing is deleted if it fails")
 	return cmd
 }
 
-func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB bool) error {
+func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants.Tenant, keepDB, final bool) error {
 	if err := requireTerminal(app, "delete tenant "+termtext.Line(t.Name)); err != nil {
 		return err
 	}
@@ -125,16 +140,29 @@ func confirmByName(app *App, svc *tenants.Service, cmd *cobra.Command, t tenants
 		printf(w, "  user      %s\n", t.DBUser)
 	}
 	printf(w, "  domains   %s\n", dash(strings.Join(t.Domains, ", ")))
+	if final {
+		printf(w, "after a verified final backup (if it fails, nothing is deleted)\n")
+	}
 	return askTenantName(app, t, "nothing was deleted")
 }
 
 func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
-	var asJSON bool
+	var f runFlags
 	cmd := &cobra.Command{
-		Use:   verb + " REF...",
-		Short: fmt.Sprintf("Set tenants' status to %s", status),
-		Args:  cobra.MinimumNArgs(1),
+		Use:   verb + " REF... | --all | --status S | --server NAME | --filter TEXT",
+		Short: fmt.Sprintf("Set tenants' status to %s (a selection is a recorded, resumable run)", status),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			selection := f.all || f.status != "" || f.server != "" || f.filter != "" || f.failedOf != 0
+			if selection == (len(args) > 0) {
+				return usagef("name tenants (REF...), or select them with --all, --status, --server, --filter or --failed-of (not both)")
+			}
+			if selection {
+				op, err := fleet.NewStatus(status)
+				if err != nil {
+					return usageError{err}
+				}
+				return startRun(cmd, app, &f, op, nil)
+			}
 			svc, err := app.Service(cmd.Context())
 			if err != nil {
 				return err
@@ -150,17 +178,17 @@ func newStatusCmd(app *App, verb string, status tenants.Status) *cobra.Command {
 					return err
 				}
 				changed = append(changed, tenantJSON(after))
-				if !asJSON {
+				if !f.asJSON {
 					printf(cmd.OutOrStdout(), "[%d] %s: %s -> %s\n", t.Index, t.Name, t.Status, status)
 				}
 			}
-			if asJSON {
+			if f.asJSON {
 				return printJSON(cmd.OutOrStdout(), changed)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changed tenants as JSON")
+	f.register(cmd.Flags(), false)
 	return cmd
 }
 

@@ -168,7 +168,7 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 	if err != nil || !ok {
 		return it, err
 	}
-	res, derr := op.Do(ctx, Env{Servers: s.tenants.Servers()}, t)
+	res, derr := op.Do(tenants.WithHeldLock(ctx, lock), s.env(), t)
 	end := time.Now().UTC()
 	state, errText := ItemDone, ""
 	if derr != nil {

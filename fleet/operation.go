@@ -26,9 +26,13 @@ type Operation interface {
 	Do(ctx context.Context, env Env, t tenants.Tenant) (Result, error)
 }
 
-// Env is what an operation may use.
+// Env is what an operation may use. Do runs under the tenant's lock
+// (its ctx carries it: tenants.WithHeldLock), so a service the operation
+// calls that takes the same lock takes it at once.
 type Env struct {
 	Servers *tenants.Servers
+	// Tenants is the tenant service (registry writes, other services).
+	Tenants *tenants.Service
 }
 
 // Result is what an operation reports for one tenant, stored as JSON in
@@ -89,6 +93,8 @@ func DefaultOperations() *Operations {
 	ops.Register(SQLName, sqlFactory)
 	ops.Register(MigrateName, migrateFactory)
 	ops.Register(SeedName, seedFactory)
+	ops.Register(StatusName, statusFactory)
+	ops.Register(BackupName, backupFactory)
 	return ops
 }
 

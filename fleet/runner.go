@@ -222,7 +222,7 @@ func (r *runner) work(a *activeItem) outcome {
 	if !ok {
 		return outcome{a: a, storeErr: fmt.Errorf("item %s of run %d was not pending when it was started: another process is working the run", it.TenantID, it.RunID)}
 	}
-	res, derr := r.op.Do(r.itemCtx, r.env, a.tenant)
+	res, derr := r.op.Do(tenants.WithHeldLock(r.itemCtx, lock), r.env, a.tenant)
 	o := outcome{a: a, state: ItemDone, res: res, err: derr, started: start, ended: time.Now().UTC()}
 	errText := ""
 	if derr != nil {

@@ -41,6 +41,9 @@ func Open(ctx context.Context, ts *tenants.Service, ops *Operations) (*Service, 
 	return &Service{tenants: ts, ops: ops, store: &store{db: ts.Central()}, host: host, pid: os.Getpid(), user: who + "@" + host}, nil
 }
 
+// env is what the service's operations get.
+func (s *Service) env() Env { return Env{Servers: s.tenants.Servers(), Tenants: s.tenants} }
+
 // Operations returns the operations the service can rebuild.
 func (s *Service) Operations() *Operations { return s.ops }
 

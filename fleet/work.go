@@ -142,7 +142,7 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 		return nil, err
 	}
 	r := &runner{
-		s: s, run: run, op: op, env: Env{Servers: s.tenants.Servers()},
+		s: s, run: run, op: op, env: s.env(),
 		limits:  Limits{Parallel: run.Parallel, PerServer: run.PerServer, Canary: run.Canary, MaxFailures: mf}.withDefaults(),
 		report:  opts.Report,
 		itemCtx: opts.Abort, tick: opts.Tick,

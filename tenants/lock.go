@@ -29,7 +29,14 @@ func lockName(tenantID string) string {
 
 // AcquireLock takes the tenant's lock without waiting. When another
 // session holds it, it returns a *LockedError that says who.
+//
+// Work done under a lock its caller holds (a fleet run's item) carries it
+// in ctx (WithHeldLock): taking the same tenant's lock again with that ctx
+// returns a lock that releases nothing, instead of finding it busy.
 func AcquireLock(ctx context.Context, db *sqlx.DB, tenantID string) (*Lock, error) {
+	if held, ok := ctx.Value(heldLockKey{}).(*Lock); ok && held.name == lockName(tenantID) {
+		return &Lock{}, nil
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock tenant %s: %w", tenantID, err)
@@ -46,6 +53,15 @@ func AcquireLock(ctx context.Context, db *sqlx.DB, tenantID string) (*Lock, erro
 		return nil, &LockedError{TenantID: tenantID, Holder: holder}
 	}
 	return &Lock{conn: conn, name: name}, nil
+}
+
+type heldLockKey struct{}
+
+// WithHeldLock returns ctx for work done under l: within it, AcquireLock
+// of l's tenant succeeds without taking the lock a second time (GET_LOCK
+// is per session: another connection would find it busy).
+func WithHeldLock(ctx context.Context, l *Lock) context.Context {
+	return context.WithValue(ctx, heldLockKey{}, l)
 }
 
 // Release frees the lock and returns its connection to the pool.
