@@ -18,6 +18,12 @@ type action struct {
 	server, database, user string
 	host                   string
 	backupID               int64
+	// row is a domains row (kept and renamed to domain, or deleted);
+	// dropRows are the rows a case duplicate's fix deletes.
+	row      int64
+	domain   string
+	dropRows []int64
+	status   string
 }
 
 // Action kinds: per-tenant ones run as fleet runs, the others directly.
@@ -30,6 +36,9 @@ const (
 	actDropUser        = "drop-user"
 	actDeleteBackupRow = "delete-backup-row"
 	actClearCache      = "clear-cache"
+	actSetStatus       = "set-status"
+	actNormalizeDomain = "normalize-domain"
+	actDeleteDomain    = "delete-domain"
 )
 
 var runOps = map[string]string{actCreateDatabase: OpCreateDatabase, actMigrate: OpMigrate, actRecreateUser: OpRecreateUser}

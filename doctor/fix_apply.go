@@ -21,6 +21,10 @@ func (s *Service) applyDirect(ctx context.Context, f Finding) Applied {
 		err = s.failBackup(ctx, f.Tenant, f.action.backupID)
 	case actClearCache:
 		err = s.clearCache(ctx, []string{f.action.database})
+	case actSetStatus:
+		err = s.setStatus(ctx, f.Tenant, f.action.status)
+	case actNormalizeDomain:
+		err = s.normalizeDomain(ctx, f.Tenant, f.action)
 	default:
 		err = fmt.Errorf("no automatic fix")
 	}
@@ -62,6 +66,8 @@ func (s *Service) applyDestructive(ctx context.Context, f Finding) Applied {
 		err = s.dropUser(ctx, f.action.server, f.action.user, f.action.host)
 	case actDeleteBackupRow:
 		err = s.deleteBackupRow(ctx, f.action.backupID)
+	case actDeleteDomain:
+		err = s.deleteOrphanDomain(ctx, f.Tenant, f.action)
 	default:
 		err = fmt.Errorf("no automatic fix")
 	}
