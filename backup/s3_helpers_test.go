@@ -34,6 +34,19 @@ type fakeS3 struct {
 	failed              atomic.Int32
 	// delay slows every request down (a slow server).
 	delay atomic.Int64
+
+	mu sync.Mutex
+	// gets logs the object GETs: the key, and " range=..." when ranged.
+	gets []string
+}
+
+// objectGets returns the GETs logged since the last call and clears the log.
+func (f *fakeS3) objectGets() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.gets
+	f.gets = nil
+	return out
 }
 
 func newFakeS3(t *testing.T) *fakeS3 {
@@ -48,6 +61,15 @@ func newFakeS3(t *testing.T) *fakeS3 {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Duration(f.delay.Load()))
 		isPart := r.Method == http.MethodPut && r.URL.Query().Has("partNumber")
+		if r.Method == http.MethodGet && r.URL.RawQuery == "" {
+			get := strings.TrimPrefix(r.URL.Path, "/"+f.bucket+"/")
+			if rng := r.Header.Get("Range"); rng != "" {
+				get += " range=" + rng
+			}
+			f.mu.Lock()
+			f.gets = append(f.gets, get)
+			f.mu.Unlock()
+		}
 		if (isPart && f.failParts.Add(-1) >= 0) || (r.Method == http.MethodGet && strings.Contains(strings.Trim(r.URL.Path, "/"), "/") && f.failGets.Add(-1) >= 0) {
 			f.failed.Add(1)
 			_, _ = io.Copy(io.Discard, r.Body)

@@ -3,6 +3,8 @@ package backup
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -143,11 +146,80 @@ func TestS3DamagedObjectRefused(t *testing.T) {
 	require.ErrorContains(t, err, "checksum")
 	require.Equal(t, before, f.checksums(t, tn.Database))
 	f.requireNoScratch(t)
-	// Truncated: the ranged read sees the size before anything is created.
+	// Truncated: the ranged read sees the size before anything is created,
+	// and nothing but that range of the object was downloaded.
 	require.NoError(t, st.Replace(ctx, b.File, good[:len(good)/2]))
+	s3.objectGets()
 	_, err = bs.Restore(ctx, RestoreRequest{Backup: b, Target: tn}, nil)
 	require.ErrorContains(t, err, "restore refused")
 	require.ErrorContains(t, err, "size is")
+	require.Equal(t, []string{fmt.Sprintf("tenancy/%s range=bytes=%d-%d", b.File, max(len(good)/2-tailRead, 0), len(good)/2-1)}, s3.objectGets())
+	f.requireNoScratch(t)
+}
+
+// TestS3QuickCheckIsARangedRead: a restore from S3 reads the object's last
+// 64 KiB (size and footer) before it streams the object once to load it.
+func TestS3QuickCheckIsARangedRead(t *testing.T) {
+	f := newFixture(t)
+	s3 := newFakeS3(t)
+	bs := f.s3Service(t, s3.storage(s3.srv.Listener.Addr().String()), nil)
+	tn := f.tenant(t, "s3 ranged", bigTable...)
+	ctx := context.Background()
+	b, err := bs.Create(ctx, CreateRequest{Tenant: tn, Compression: CompressZstd}, nil)
+	require.NoError(t, err)
+	require.Greater(t, b.Size, int64(tailRead), "the range is a part of the object")
+	s3.objectGets()
+	_, err = bs.Restore(ctx, RestoreRequest{Backup: b, Target: tn, NewDatabase: f.env.Prefix + "ranged_copy"}, nil)
+	require.NoError(t, err)
+	object := "tenancy/" + b.File
+	require.Equal(t, []string{fmt.Sprintf("%s range=bytes=%d-%d", object, b.Size-tailRead, b.Size-1), object}, s3.objectGets())
+	f.requireSameData(t, tn.Database, f.env.Prefix+"ranged_copy")
+}
+
+// TestS3CredentialsStayOut: the access key and secret reach neither the
+// catalog nor metadata.json nor the stored names; a storage URL that
+// carries credentials (user:password@, or a secret as a parameter) is
+// refused without repeating them.
+func TestS3CredentialsStayOut(t *testing.T) {
+	f := newFixture(t)
+	s3 := newFakeS3(t)
+	bs := f.s3Service(t, s3.storage(s3.srv.Listener.Addr().String()), nil)
+	tn := f.tenant(t, "s3 creds", typeGroups[0].stmts...)
+	ctx := context.Background()
+	b, err := bs.Create(ctx, CreateRequest{Tenant: tn}, nil)
+	require.NoError(t, err)
+	rows, err := f.ts.Central().QueryContext(ctx, "SELECT * FROM tenant_backups WHERE id = ?", b.ID)
+	require.NoError(t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	require.True(t, rows.Next())
+	values := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	require.NoError(t, rows.Scan(ptrs...))
+	var everything []byte
+	for _, v := range values {
+		everything = append(append(everything, v...), '|')
+	}
+	everything = append(everything, stored(t, s3Of(t, bs), tenantFolder(tn.ID)+"/metadata.json")...)
+	for _, name := range objects(t, s3Of(t, bs)) {
+		everything = append(everything, name...)
+	}
+	require.Contains(t, string(everything), b.SHA256, "the catalog row and metadata were read")
+	for _, secret := range []string{os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")} {
+		require.NotContains(t, string(everything), secret)
+	}
+
+	for _, storage := range []string{"s3://AKIAEXAMPLE:sekrit-value@bucket/p", "s3://bucket/p?secret_key=sekrit-value"} {
+		_, err := openStore(config.Backup{Storage: storage})
+		require.Error(t, err, storage)
+		require.NotContains(t, err.Error(), "sekrit-value", storage)
+	}
+	_, err = openStore(config.Backup{Storage: "s3://AKIAEXAMPLE:sekrit-value@bucket/p"})
+	require.ErrorContains(t, err, "AWS_ACCESS_KEY_ID")
 }
 
 func TestParseS3URL(t *testing.T) {

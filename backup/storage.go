@@ -76,9 +76,15 @@ func openStore(cfg config.Backup) (store, error) {
 		}
 		return &fileStore{root: root}, nil
 	case "s3":
+		// Credentials never go into the config (nor, from there, into
+		// messages): the URL is repeated without its query's values.
+		shown := "s3://" + u.Host + u.EscapedPath()
+		if u.User != nil {
+			return nil, fmt.Errorf("[backup] storage s3://…@%s: credentials do not go in the URL; remove user:password@ and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile=NAME", shown[len("s3://"):])
+		}
 		opts, err := parseS3URL(u)
 		if err != nil {
-			return nil, fmt.Errorf("[backup] storage %q: %w", raw, err)
+			return nil, fmt.Errorf("[backup] storage %s: %w", shown, err)
 		}
 		return newS3Store(opts)
 	}
