@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
@@ -95,25 +96,27 @@ func newDeleteCmd(app *App) *cobra.Command {
 				}
 			}
 			progress := stepPrinter(app.Stderr, isTerminal(app.Stderr))
-			kept := ""
+			opts := tenants.DeleteOptions{KeepDatabase: keepDB}
+			var bs *backup.Service
+			var b backup.Backup
 			if final {
-				_, bs, err := backupService(cmd.Context(), app)
-				if err != nil {
+				if _, bs, err = backupService(cmd.Context(), app); err != nil {
 					return err
 				}
-				b, err := bs.DeleteWithFinal(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress)
-				if err != nil {
+				if b, err = bs.DeleteWithFinal(cmd.Context(), t, opts, progress); err != nil {
 					return err
 				}
-				kept = fmt.Sprintf("Its final backup is %d: %s.\n", b.ID, bs.Path(b))
-			} else if err := svc.Delete(cmd.Context(), t, tenants.DeleteOptions{KeepDatabase: keepDB}, progress); err != nil {
+			} else if err := svc.Delete(cmd.Context(), t, opts, progress); err != nil {
 				return err
 			}
 			format := "Deleted tenant %s (%s) and its database %s.\n"
 			if keepDB {
 				format = "Deleted tenant %s (%s); its database %s was kept.\n"
 			}
-			printf(cmd.OutOrStdout(), format+"%s", t.Name, t.ID, t.Database, kept)
+			printf(cmd.OutOrStdout(), format, t.Name, t.ID, t.Database)
+			if final {
+				printf(cmd.OutOrStdout(), "Its final backup is %d: %s.\n", b.ID, bs.Path(b))
+			}
 			return nil
 		},
 	}
