@@ -23,14 +23,21 @@ const (
 // --backup` and the dashboard's delete dialog both come here; report
 // gets the backup's progress as steps, then the deletion's.
 //
-// The tenant's lock is released between the backup and the deletion
-// (each takes it): a write the application makes in that moment is not
-// in the final backup. Put the tenant down first to exclude that.
+// The tenant's lock is held from the backup to the deletion, so no other
+// tenancy process (a restore, a fleet run) changes the tenant in between;
+// the application's own writes are not locked out: put the tenant down
+// first for that.
 func (s *Service) DeleteWithFinal(ctx context.Context, t tenants.Tenant, opts tenants.DeleteOptions, report func(tenants.Progress)) (Backup, error) {
 	// Refused before anything is written: an operator may back up but not delete.
 	if err := access.Require(ctx, access.TenantDelete, t.ID); err != nil {
 		return Backup{}, err
 	}
+	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
+	if err != nil {
+		return Backup{}, err
+	}
+	defer lock.Release()
+	ctx = tenants.WithHeldLock(ctx, lock)
 	send := func(step tenants.Step, state tenants.StepState, msg string) {
 		if report != nil {
 			report(tenants.Progress{Step: step, State: state, Message: msg})

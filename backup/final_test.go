@@ -93,12 +93,20 @@ func TestDeleteWithFinalKeepsBackup(t *testing.T) {
 	want := f.checksums(t, tn.Database)
 
 	var done []tenants.Step
+	var between error // another session's try for the lock after the verify
 	b, err := f.bs.DeleteWithFinal(ctx, tn, tenants.DeleteOptions{}, func(p tenants.Progress) {
 		if p.State == tenants.StepDone {
 			done = append(done, p.Step)
 		}
+		if p.Step == StepFinalVerify && p.State == tenants.StepDone {
+			l, err := tenants.AcquireLock(ctx, f.ts.Central(), tn.ID)
+			l.Release()
+			between = err
+		}
 	})
 	require.NoError(t, err)
+	var locked *tenants.LockedError
+	require.ErrorAs(t, between, &locked, "the lock is held from the backup to the deletion")
 	require.Equal(t, []tenants.Step{StepFinalBackup, StepFinalVerify, tenants.StepLock, tenants.StepDropDatabase, tenants.StepDeleteRows}, done)
 	_, err = f.ts.Get(ctx, tn.ID)
 	require.ErrorIs(t, err, tenants.ErrNotFound)
