@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tenancy-dev/tenancy/ui/audit"
 	"github.com/tenancy-dev/tenancy/ui/backups"
 	"github.com/tenancy-dev/tenancy/ui/cache"
 	"github.com/tenancy-dev/tenancy/ui/common"
@@ -23,6 +24,7 @@ var registrars = []func(*common.Registry){
 	loadtest.Register,
 	backups.Register,
 	runs.Register,
+	audit.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.
