@@ -19,7 +19,7 @@ import (
 	"github.com/tenancy-dev/tenancy/testdb"
 )
 
-func central(t *testing.T) *sqlx.DB {
+func central(t testing.TB) *sqlx.DB {
 	t.Helper()
 	env := testdb.NewCentral(t)
 	return env.Database(t, env.Prefix+"central")
