@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/tenancy-dev/tenancy/doctor"
+	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 // printDoctorJSON writes one exact JSON object per finding, then a
@@ -31,7 +34,8 @@ func printDoctorJSON(w io.Writer, rep doctor.Report) {
 
 // printDoctorReport writes the findings grouped by check group, each
 // group with its count and time; info findings beyond limit per check are
-// counted, not listed. Every cell goes through the table (escaped).
+// counted, not listed. Every line fits reportWidth and every text is
+// escaped (printFinding).
 func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
 	byGroup := map[string][]doctor.Finding{}
 	group := groupOf()
@@ -46,13 +50,11 @@ func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
 		}
 		printf(w, "%s: %s (%s)\n", c.Name, status, took(c.Took))
 		if c.Error != "" {
-			printf(w, "  could not check everything: %s\n", c.Error)
+			printWrapped(w, "  ", "could not check everything: "+c.Error)
 		}
 		if len(list) == 0 {
 			continue
 		}
-		tw := newTable(w)
-		tw.Row("  CHECK", "SEVERITY", "TENANT", "SERVER", "OBJECT", "EVIDENCE", "FIX")
 		shown := map[string]int{}
 		hidden := map[string]int{}
 		for _, f := range list {
@@ -61,21 +63,75 @@ func printDoctorReport(w io.Writer, rep doctor.Report, limit int) {
 				continue
 			}
 			shown[f.Check]++
-			fix := orDash(f.Fix)
-			if f.FixKind == doctor.FixDestructive {
-				fix = "[--allow-drop] " + fix
-			}
-			tw.Row("  "+f.Check, string(f.Severity), tenantLabel(f), orDash(f.Server), orDash(f.Object), f.Evidence, fix)
+			printFinding(w, f)
 		}
-		_ = tw.Flush()
 		for _, check := range sortedKeys(hidden) {
-			printf(w, "  … and %d more %s (info; --list N shows more, --json all)\n", hidden[check], check)
+			printWrapped(w, "  ", fmt.Sprintf("… and %d more %s (info; --list N shows more, --json all)", hidden[check], check))
 		}
 	}
 	c := rep.Counts()
-	printf(w, "Doctor: %s, %s, %d info over %s on %s in %s (scan %s, %d queries).\n",
+	printWrapped(w, "", fmt.Sprintf("Doctor: %s, %s, %d info over %s on %s in %s (scan %s, %d queries).",
 		plural(c[doctor.Error], "error"), plural(c[doctor.Warn], "warning"), c[doctor.Info], plural(rep.Tenants, "tenant"), plural(rep.Servers, "server"),
-		took(rep.Took), took(rep.ScanTook), rep.Queries)
+		took(rep.Took), took(rep.ScanTook), rep.Queries))
+}
+
+// reportWidth is the width the text report fits: an 80-column terminal,
+// a cron mail.
+const reportWidth = 80
+
+// printFinding writes one finding in at most reportWidth columns: a head
+// line (severity, check, tenant, server) cut with …, then the object and
+// evidence, then the fix, each wrapped and indented. Every text is escaped
+// before it is measured.
+func printFinding(w io.Writer, f doctor.Finding) {
+	head := fmt.Sprintf("  %-5s %s  %s", f.Severity, f.Check, tenantLabel(f))
+	if f.Server != "" {
+		head += " on " + f.Server
+	}
+	printf(w, "%s\n", ansi.Truncate(termtext.Line(head), reportWidth, "…"))
+	evidence := f.Evidence
+	if f.Object != "" {
+		evidence = f.Object + ": " + evidence
+	}
+	printWrapped(w, "      ", evidence)
+	switch {
+	case f.FixKind == doctor.FixDestructive:
+		printWrapped(w, "      ", "fix [--allow-drop]: "+f.Fix)
+	case f.Fix != "":
+		printWrapped(w, "      ", "fix: "+f.Fix)
+	}
+}
+
+// printWrapped writes text escaped as one line, then wrapped at spaces to
+// reportWidth with every line indented; a word wider than the line (a
+// long database name) is broken where it must be. Hyphens never break a
+// line: names and flags hold them.
+func printWrapped(w io.Writer, indent, text string) {
+	width := reportWidth - len(indent)
+	line := ""
+	flush := func() {
+		printf(w, "%s%s\n", indent, line)
+		line = ""
+	}
+	for _, word := range strings.Fields(termtext.Line(text)) {
+		switch {
+		case line == "":
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
+			line += " "
+		default:
+			flush()
+		}
+		for ansi.StringWidth(line+word) > width {
+			cut := ansi.Truncate(word, width-ansi.StringWidth(line), "")
+			line += cut
+			word = strings.TrimPrefix(word, cut)
+			flush()
+		}
+		line += word
+	}
+	if line != "" {
+		flush()
+	}
 }
 
 // took shows a check's time; under a millisecond is "<1ms", not "0s".
@@ -131,14 +187,14 @@ func printDoctorPlan(w io.Writer, p doctor.Plan, allowDrop bool) {
 		printf(w, "  restore the newest complete backup of tenant %s\n", id)
 	}
 	for _, f := range p.Direct {
-		printf(w, "  %s: %s\n", f.Object, f.Fix)
+		printWrapped(w, "  ", f.Object+": "+f.Fix)
 	}
 	for _, f := range p.Destructive {
 		note := ""
 		if !allowDrop {
 			note = " (skipped: needs --allow-drop)"
 		}
-		printf(w, "  %s on %s: %s%s\n", f.Object, orDash(f.Server), f.Fix, note)
+		printWrapped(w, "  ", f.Object+" on "+orDash(f.Server)+": "+f.Fix+note)
 	}
 }
 
@@ -152,9 +208,9 @@ func printFixResult(w io.Writer, res doctor.FixResult) {
 			if a.Backup != nil {
 				extra = fmt.Sprintf(" (backed up first: backup %d)", a.Backup.ID)
 			}
-			printf(w, "✓ %s %s: %s%s\n", a.Finding.Check, a.Finding.Object, a.Finding.Fix, extra)
+			printWrapped(w, "", "✓ "+a.Finding.Check+" "+a.Finding.Object+": "+a.Finding.Fix+extra)
 		} else {
-			printf(w, "✗ %s %s: %s\n", a.Finding.Check, a.Finding.Object, a.Error)
+			printWrapped(w, "", "✗ "+a.Finding.Check+" "+a.Finding.Object+": "+a.Error)
 		}
 	}
 }

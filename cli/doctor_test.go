@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenancy-dev/tenancy/doctor"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/testdb"
 )
@@ -104,4 +106,30 @@ func TestDoctorCLI(t *testing.T) {
 	require.NoError(t, err, errOut)
 	require.NoError(t, env.Server.Get(&n, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)", orphan, lookAlike))
 	require.Equal(t, 1, n, "the orphan is dropped, the look-alike kept")
+}
+
+// TestDoctorReportFits80Columns: a long, hostile finding is wrapped and
+// cut to 80 columns, escaped, and its evidence is shown whole.
+func TestDoctorReportFits80Columns(t *testing.T) {
+	long := strings.Repeat("evidence-that-does-not-stop ", 8) + "end-of-evidence"
+	name := "Evil\x1b]0;pwned\x07\u202e " + strings.Repeat("名", 40)
+	rep := doctor.Report{
+		Findings: []doctor.Finding{
+			{Check: "database-orphan", Severity: doctor.Warn, Tenant: uuid.NewString(), TenantName: name, Server: "central-server-with-a-long-name",
+				Object: "tenant_" + uuid.NewString(), Evidence: long, Fix: "back it up, then drop it", FixKind: doctor.FixDestructive},
+			{Check: "database-unmatched", Severity: doctor.Info, Object: strings.Repeat("x", 120), Evidence: "unmatched, ignored"},
+		},
+		Checks: []doctor.CheckResult{{Name: "databases", Findings: 2, Error: strings.Repeat("a failure that is long ", 6)}},
+	}
+	var out bytes.Buffer
+	printDoctorReport(&out, rep, 20)
+	text := out.String()
+	require.NotContains(t, text, "\x1b")
+	require.NotContains(t, text, "\u202e")
+	require.Contains(t, text, `Evil\e]0;pwned\a\u202e`)
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		require.LessOrEqual(t, ansi.StringWidth(line), 80, "%q", line)
+	}
+	require.Contains(t, strings.Join(strings.Fields(text), " "), strings.TrimSpace(long), "the evidence is wrapped, not cut")
+	require.Contains(t, text, "fix [--allow-drop]: back it up, then drop it")
 }

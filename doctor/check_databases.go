@@ -52,7 +52,7 @@ func (s *Service) checkDatabases(_ context.Context, snap *snapshot, _ Options) (
 				d := st.Databases[db]
 				out = append(out, Finding{Check: "database-orphan", Severity: Warn, Server: name, Object: db,
 					Evidence: fmt.Sprintf("database %s follows the fleet's naming (id %s) but no tenant row references it (%d tables)", db, id, d.Tables),
-					Fix:      "back it up (kind full, tenant id orphan_<database>), then drop it", FixKind: FixDestructive,
+					Fix:      "back it up (kind orphan, outside retention, tenant id orphan_<database>), then drop it", FixKind: FixDestructive,
 					action: action{kind: actDropDatabase, server: name, database: db}})
 			case matched:
 				out = append(out, Finding{Check: "database-unmatched", Severity: Info, Server: name, Object: db,
