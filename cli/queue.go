@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/queue"
 )
@@ -64,11 +64,11 @@ func needQueue(app *App) (*queue.Queue, error) {
 func newQueueCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "queue", Short: "Inspect the work queue: queues, workers, schedules, tasks; retry, archive, pause, resume"}
 	cmd.AddCommand(newQueueStatsCmd(app), newQueueListCmd(app),
-		newQueueTaskCmd(app, "retry", "Run an archived or retrying task now", func(in *asynq.Inspector, q, id string) error { return in.RunTask(q, id) }),
-		newQueueTaskCmd(app, "archive", "Archive a pending, scheduled or retrying task (it will not run)", func(in *asynq.Inspector, q, id string) error { return in.ArchiveTask(q, id) }),
-		newQueueTaskCmd(app, "delete", "Delete a task that is not running", func(in *asynq.Inspector, q, id string) error { return in.DeleteTask(q, id) }),
-		newQueuePauseCmd(app, "pause", "Pause a queue: workers take nothing from it until resumed", func(in *asynq.Inspector, q string) error { return in.PauseQueue(q) }),
-		newQueuePauseCmd(app, "resume", "Resume a paused queue", func(in *asynq.Inspector, q string) error { return in.UnpauseQueue(q) }))
+		newQueueTaskCmd(app, "retry", "Run an archived or retrying task now", queue.TaskRetry),
+		newQueueTaskCmd(app, "archive", "Archive a pending, scheduled or retrying task (it will not run)", queue.TaskArchive),
+		newQueueTaskCmd(app, "delete", "Delete a task that is not running", queue.TaskDelete),
+		newQueuePauseCmd(app, "pause", "Pause a queue: workers take nothing from it until resumed", true),
+		newQueuePauseCmd(app, "resume", "Resume a paused queue", false))
 	return cmd
 }
 
@@ -174,7 +174,7 @@ func newQueueListCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func newQueueTaskCmd(app *App, name, short string, act func(*asynq.Inspector, string, string) error) *cobra.Command {
+func newQueueTaskCmd(app *App, name, short string, act access.Action) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " QUEUE TASK-ID",
 		Short: short,
@@ -185,8 +185,8 @@ func newQueueTaskCmd(app *App, name, short string, act func(*asynq.Inspector, st
 				return err
 			}
 			defer q.Close()
-			if err := act(q.Inspector(), queueName(q, args[0]), args[1]); err != nil {
-				return fmt.Errorf("%s task %s of queue %s: %w", name, args[1], queueName(q, args[0]), err)
+			if err := q.TaskAct(cmd.Context(), act, queueName(q, args[0]), args[1]); err != nil {
+				return err
 			}
 			printf(cmd.OutOrStdout(), "Task %s: %s done.\n", args[1], name)
 			return nil
@@ -194,7 +194,7 @@ func newQueueTaskCmd(app *App, name, short string, act func(*asynq.Inspector, st
 	}
 }
 
-func newQueuePauseCmd(app *App, name, short string, act func(*asynq.Inspector, string) error) *cobra.Command {
+func newQueuePauseCmd(app *App, name, short string, pause bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " QUEUE",
 		Short: short,
@@ -205,8 +205,8 @@ func newQueuePauseCmd(app *App, name, short string, act func(*asynq.Inspector, s
 				return err
 			}
 			defer q.Close()
-			if err := act(q.Inspector(), queueName(q, args[0])); err != nil {
-				return fmt.Errorf("%s queue %s: %w", name, queueName(q, args[0]), err)
+			if err := q.SetPaused(cmd.Context(), queueName(q, args[0]), pause); err != nil {
+				return err
 			}
 			printf(cmd.OutOrStdout(), "Queue %s: %s done.\n", queueName(q, args[0]), name)
 			return nil

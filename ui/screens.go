@@ -10,6 +10,7 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
 	"github.com/tenancy-dev/tenancy/ui/loadtest"
+	"github.com/tenancy-dev/tenancy/ui/queue"
 	"github.com/tenancy-dev/tenancy/ui/runs"
 	"github.com/tenancy-dev/tenancy/ui/tenantlist"
 )
@@ -25,6 +26,7 @@ var registrars = []func(*common.Registry){
 	backups.Register,
 	runs.Register,
 	audit.Register,
+	queue.Register,
 }
 
 // NewRegistry returns the registry with every screen and command.
