@@ -49,7 +49,7 @@ func (f *fakeS3) objectGets() []string {
 	return out
 }
 
-func newFakeS3(t *testing.T) *fakeS3 {
+func newFakeS3(t testing.TB) *fakeS3 {
 	t.Helper()
 	t.Setenv("AWS_ACCESS_KEY_ID", "tenancy-test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "tenancy-test-secret")
@@ -91,7 +91,7 @@ func (f *fakeS3) storage(host string) string {
 
 // s3Service opens a second backup service on the fixture's catalog, with
 // its own local folder, storing into storage; edit adjusts its config.
-func (f *fixture) s3Service(t *testing.T, storage string, edit func(*config.Backup)) *Service {
+func (f *fixture) s3Service(t testing.TB, storage string, edit func(*config.Backup)) *Service {
 	t.Helper()
 	cfg := f.env.Config.Backup
 	cfg.Dir = t.TempDir()
@@ -115,7 +115,7 @@ func (f *fixture) s3Service(t *testing.T, storage string, edit func(*config.Back
 	return s
 }
 
-func s3Of(t *testing.T, s *Service) *s3Store {
+func s3Of(t testing.TB, s *Service) *s3Store {
 	t.Helper()
 	st, ok := s.store.(*s3Store)
 	require.True(t, ok)
