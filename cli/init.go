@@ -8,6 +8,7 @@ import (
 	"github.com/tenancy-dev/tenancy/audit"
 	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/lifecycle"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -44,6 +45,11 @@ func newInitCmd(app *App) *cobra.Command {
 				return err
 			}
 			res.CreatedTables = append(res.CreatedTables, runTables...)
+			moveTables, err := lifecycle.Init(ctx, db)
+			if err != nil {
+				return err
+			}
+			res.CreatedTables = append(res.CreatedTables, moveTables...)
 			if created, err := audit.Init(ctx, db); err != nil {
 				return err
 			} else if created {

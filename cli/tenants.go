@@ -23,7 +23,8 @@ func newTenantsCmd(app *App) *cobra.Command {
 		newStatusCmd(app, "deactivate", tenants.StatusInactive),
 		newStatusCmd(app, "block", tenants.StatusBlocked),
 		newDomainsCmd(app),
-		newSetCmd(app), newDownCmd(app), newUpCmd(app)) // cli/tenants_edit.go, cli/tenants_maintenance.go
+		newSetCmd(app), newDownCmd(app), newUpCmd(app), // cli/tenants_edit.go, cli/tenants_maintenance.go
+		newCloneCmd(app), newMoveCmd(app), newRebalanceCmd(app)) // cli/tenants_clone.go, cli/tenants_move.go
 	return cmd
 }
 

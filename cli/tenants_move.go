@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenancy-dev/tenancy/lifecycle"
+)
+
+func newMoveCmd(app *App) *cobra.Command {
+	var req lifecycle.MoveRequest
+	var dryRun, resume, abort, cleanup, yes, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "move REF --to SERVER [--dry-run] [--keep-source 24h] | move REF --resume|--abort | move --cleanup",
+		Short: "Move a tenant's database to another server (copy, freeze, copy what changed, verify, switch)",
+		Long: "Copy the tenant's database to SERVER (streamed), freeze writes (maintenance mode and a read lock on\n" +
+			"the source's tables), copy again the tables whose CHECKSUM TABLE changed, verify every table's checksum\n" +
+			"on both sides, point the registry at SERVER (the tenant's user recreated there), invalidate the cache and\n" +
+			"unfreeze. The source stays, read-only, for --keep-source; `move --cleanup` drops the sources whose time\n" +
+			"is up. Every phase is recorded in tenancy_moves: a killed move is resumed (--resume, or the next move of\n" +
+			"the tenant) or rolled back (--abort).",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if cleanup {
+				if len(args) > 0 || req.To != "" {
+					return usagef("--cleanup takes no tenant and no --to")
+				}
+				return runMoveCleanup(cmd, app, dryRun, yes, asJSON)
+			}
+			if len(args) != 1 {
+				return usagef("name the tenant to move: tenants move REF --to SERVER")
+			}
+			if (req.To == "") == !(resume || abort) || resume && abort {
+				return usagef("give --to SERVER to start a move, or one of --resume and --abort for an unfinished one")
+			}
+			svc, ls, err := lifecycleService(ctx, app)
+			if err != nil {
+				return err
+			}
+			t, err := svc.Find(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch {
+			case dryRun:
+				plan, err := ls.Plan(ctx, t, req.To)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(out, plan)
+				}
+				printMovePlan(out, plan)
+				return nil
+			case abort:
+				m, err := ls.Abort(ctx, t)
+				if err != nil {
+					return err
+				}
+				printf(out, "Rolled back the move of [%d] %s to %s: it stays on %s.\n", t.Index, t.Name, m.To, m.From)
+				return nil
+			}
+			req.Tenant = t
+			view := newProgressView(app.Stderr, isTerminal(app.Stderr), asJSON, 1)
+			m, err := ls.Move(ctx, req, lifecycleProgress(app, view, t.Name, asJSON))
+			view.finish()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(out, m)
+			}
+			printf(out, "Moved [%d] %s from %s to %s: %s copied in %s, writes frozen %s.\n", t.Index, t.Name, m.From, m.To,
+				humanBytes(m.Bytes), time.Duration(m.CopyMS)*time.Millisecond, time.Duration(m.FreezeMS)*time.Millisecond)
+			printf(out, "The source stays read-only on %s until %s; `tenancy tenants move --cleanup` drops it after that.\n",
+				m.From, m.KeepUntil.Local().Format(time.DateTime))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.To, "to", "", "the [[servers]] name to move to (central for the central server)")
+	f.DurationVar(&req.KeepSource, "keep-source", lifecycle.DefaultKeepSource, "how long the source stays, read-only, before --cleanup may drop it")
+	f.BoolVar(&dryRun, "dry-run", false, "print the plan (sizes, expected time and freeze) and change nothing")
+	f.BoolVar(&resume, "resume", false, "finish the tenant's unfinished move (its process was killed)")
+	f.BoolVar(&abort, "abort", false, "roll back the tenant's unfinished move, if it has not switched yet")
+	f.BoolVar(&cleanup, "cleanup", false, "drop the sources of finished moves whose --keep-source time is up")
+	f.BoolVar(&yes, "yes", false, "with --cleanup: drop without asking")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printMovePlan(w io.Writer, p lifecycle.MovePlan) {
+	printf(w, "Move %s (%s), database %s, from %s to %s:\n", p.Name, p.Tenant, p.Database, p.From, p.To)
+	printf(w, "  %d tables, ~%d rows, %s (data and indexes, the server's estimate)\n", p.Tables, p.Rows, humanBytes(p.Bytes))
+	if p.User != "" {
+		printf(w, "  user %s recreated on %s with its grants; on %s it keeps only SELECT afterwards\n", p.User, p.To, p.From)
+	}
+	printf(w, "  expected: %s in all, writes frozen about %s (more if tables change during the copy)\n",
+		p.Copy.Round(100*time.Millisecond), p.Freeze.Round(100*time.Millisecond))
+	for _, problem := range p.Problems {
+		printf(w, "  refused: %s\n", problem)
+	}
+}
+
+func runMoveCleanup(cmd *cobra.Command, app *App, dryRun, yes, asJSON bool) error {
+	ctx := cmd.Context()
+	_, ls, err := lifecycleService(ctx, app)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	due, err := ls.Cleanup(ctx, true)
+	if err != nil {
+		return err
+	}
+	if !dryRun && len(due) > 0 && !yes {
+		printCleanup(app.Stderr, due, "would drop")
+		if err := requireTerminal(app, "drop the sources of moves"); err != nil {
+			return err
+		}
+		printf(app.Stderr, "Type %q to confirm: ", "drop")
+		if err := askWord(app.Stdin, "drop", "nothing was dropped"); err != nil {
+			return err
+		}
+	}
+	if !dryRun {
+		if due, err = ls.Cleanup(ctx, false); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		return printJSON(out, due)
+	}
+	verb := "dropped"
+	if dryRun {
+		verb = "would drop"
+	}
+	if len(due) == 0 {
+		printf(out, "No move's source is due for cleanup.\n")
+	}
+	printCleanup(out, due, verb)
+	return nil
+}
+
+func printCleanup(w io.Writer, list []lifecycle.Cleaned, verb string) {
+	tw := newTable(w)
+	tw.Row("TENANT", "DATABASE", "SERVER", "MOVED TO", "")
+	for _, c := range list {
+		what := verb
+		if c.Skipped != "" {
+			what = "kept: " + c.Skipped
+		}
+		tw.Row(c.Move.TenantID, c.Move.Database, c.Move.From, c.Move.To, what)
+	}
+	_ = tw.Flush()
+}
+
+func newRebalanceCmd(app *App) *cobra.Command {
+	var dryRun, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "rebalance --dry-run",
+		Short: "Plan moves that even out the tenant data per server (greedy)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !dryRun {
+				return usagef("rebalance only plans for now: add --dry-run, then make the moves with `tenancy tenants move REF --to SERVER`")
+			}
+			_, ls, err := lifecycleService(cmd.Context(), app)
+			if err != nil {
+				return err
+			}
+			plan, err := ls.Rebalance(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(out, plan)
+			}
+			tw := newTable(out)
+			tw.Row("SERVER", "TENANTS", "NOW", "AFTER")
+			for _, s := range plan.Servers {
+				tw.Row(s.Server, fmt.Sprint(s.Tenants), humanBytes(s.Before), humanBytes(s.After))
+			}
+			_ = tw.Flush()
+			if len(plan.Moves) == 0 {
+				printf(out, "\nNo move narrows the gap between the servers.\n")
+				return nil
+			}
+			printf(out, "\n")
+			tw = newTable(out)
+			tw.Row("MOVE", "TENANT", "FROM", "TO", "SIZE")
+			for _, m := range plan.Moves {
+				tw.Row("tenancy tenants move "+m.Tenant+" --to "+m.To, m.Name, m.From, m.To, humanBytes(m.Bytes))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (required: rebalance changes nothing itself)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	return cmd
+}
