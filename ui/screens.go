@@ -9,6 +9,7 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/create"
 	"github.com/tenancy-dev/tenancy/ui/detail"
+	"github.com/tenancy-dev/tenancy/ui/doctor"
 	"github.com/tenancy-dev/tenancy/ui/loadtest"
 	"github.com/tenancy-dev/tenancy/ui/queue"
 	"github.com/tenancy-dev/tenancy/ui/runs"
@@ -25,6 +26,7 @@ var registrars = []func(*common.Registry){
 	loadtest.Register,
 	backups.Register,
 	runs.Register,
+	doctor.Register,
 	audit.Register,
 	queue.Register,
 }
