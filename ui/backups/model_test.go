@@ -26,6 +26,9 @@ func fixtureBackups(tenantID string) []backup.Backup {
 		if i == 1 {
 			b.Kind, b.Compression = backup.KindStructure, backup.CompressGzip
 		}
+		if i == 2 {
+			b.File, b.EncryptedTo = tenantID+"/3.sql.zst.age", backup.Recipients{fixedRecipient}
+		}
 		if i == 3 {
 			b.Status, b.Error = backup.StatusFailed, "disk full"
 		}

@@ -70,7 +70,7 @@ func truncate(s string, w int) string {
 func (m *Model) table(rows int) string {
 	st := m.c.Styles
 	var b strings.Builder
-	b.WriteString(st.TableHeader.Render(truncate(fmt.Sprintf("  %-5s %-19s %-9s %9s %-5s %-9s %s", "ID", "STARTED (UTC)", "KIND", "SIZE", "COMP", "STATUS", "VERIFIED"), m.width)) + "\n")
+	b.WriteString(st.TableHeader.Render(truncate(fmt.Sprintf("  %-5s %-19s %-9s %9s %-8s %-9s %s", "ID", "STARTED (UTC)", "KIND", "SIZE", "FORMAT", "STATUS", "VERIFIED"), m.width)) + "\n")
 	first := 0
 	if m.cursor >= rows {
 		first = m.cursor - rows + 1
@@ -79,10 +79,14 @@ func (m *Model) table(rows int) string {
 		bk := m.list[len(m.list)-1-i]
 		verified := "-"
 		if bk.VerifiedAt != nil {
-			verified = bk.VerifiedAt.UTC().Format("2006-01-02 15:04")
+			verified = bk.VerifiedAt.UTC().Format("2006-01-02") // the day: FORMAT's +age leaves no room for the time at 80 columns
 		}
-		line := fmt.Sprintf("%-5d %-19s %-9s %9s %-5s %-9s %s", bk.ID, bk.StartedAt.UTC().Format("2006-01-02 15:04:05"),
-			bk.Kind, humanize.IBytes(uint64(bk.Size)), bk.Compression, bk.Status, verified)
+		format := bk.Compression
+		if bk.Encrypted() {
+			format += "+age" // restoring it needs an identity file
+		}
+		line := fmt.Sprintf("%-5d %-19s %-9s %9s %-8s %-9s %s", bk.ID, bk.StartedAt.UTC().Format("2006-01-02 15:04:05"),
+			bk.Kind, humanize.IBytes(uint64(bk.Size)), format, bk.Status, verified)
 		style, mark := lipgloss.NewStyle(), "  "
 		if i == m.cursor {
 			style, mark = st.Cursor, "> "
