@@ -107,7 +107,7 @@ func fixOptions(c *common.Context, plan health.Plan, safe, drops, left []health.
 		if len(drops) == 1 {
 			o.Require = drops[0].Object
 		}
-		o.Note = fmt.Sprintf("%s drop or delete what is listed: databases are backed up first (kind orphan, kept apart from retention) and not dropped if the backup fails.", common.Plural(len(drops), "destructive fix"))
+		o.Note = fmt.Sprintf("%s: what is listed is dropped or deleted. Databases are backed up first (kind orphan, kept apart from retention) and not dropped if the backup fails.", common.Plural(len(drops), "destructive fix"))
 	}
 	o.OnConfirm = apply(c, plan, len(drops) > 0)
 	return o
