@@ -78,3 +78,12 @@ func TestRequireAndDone(t *testing.T) {
 	require.Equal(t, OutcomeOK, sink.entries[2].Outcome)
 	require.Equal(t, "otto", sink.entries[2].User)
 }
+
+func TestReadOnlySaysTheRoleAndWhatToDo(t *testing.T) {
+	viewer := WithPrincipal(context.Background(), Principal{User: "vera", Role: Viewer, Via: "ssh"})
+	err := ReadOnly(viewer, "delete")
+	require.ErrorIs(t, err, ErrDenied)
+	require.EqualError(t, err, "read-only: your role viewer cannot delete; ask an admin")
+	require.NoError(t, ReadOnly(context.Background(), "delete"), "no principal: the front end says why itself")
+	require.NoError(t, ReadOnly(WithPrincipal(context.Background(), Principal{User: "ada", Role: Admin}), "delete"))
+}

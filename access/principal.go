@@ -52,6 +52,31 @@ func (e *DeniedError) Error() string {
 // Unwrap makes errors.Is(err, ErrDenied) true.
 func (e *DeniedError) Unwrap() error { return ErrDenied }
 
+// ReadOnlyError is a read-only role's answer to a write it asked a front
+// end for (a key the dashboard disabled), before any service is reached.
+type ReadOnlyError struct {
+	Role Role
+	// What names the write as the user asked for it ("delete").
+	What string
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("read-only: your role %s cannot %s; ask an admin", e.Role, e.What)
+}
+
+// Unwrap makes errors.Is(err, ErrDenied) true.
+func (e *ReadOnlyError) Unwrap() error { return ErrDenied }
+
+// ReadOnly returns a *ReadOnlyError for what when ctx's principal has a
+// read-only role, and nil otherwise (the front end is read-only for a
+// reason of its own, a flag or a read-only database, and says so).
+func ReadOnly(ctx context.Context, what string) error {
+	if p, ok := FromContext(ctx); ok && p.Role.ReadOnly() {
+		return &ReadOnlyError{Role: p.Role, What: what}
+	}
+	return nil
+}
+
 // Entry is one audited action.
 type Entry struct {
 	Time   time.Time

@@ -107,7 +107,31 @@ func New(opts Options) (*Server, error) {
 	s.srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 		s.log.Info("ssh connection refused", "addr", conn.RemoteAddr().String(), "err", err)
 	}
+	s.srv.ConnCallback = s.logConn
 	return s, nil
+}
+
+// logConn logs a connection as it opens and as it closes (a connection
+// that authenticates may open no session, or several).
+func (s *Server) logConn(_ ssh.Context, conn net.Conn) net.Conn {
+	addr := conn.RemoteAddr().String()
+	s.log.Info("ssh connection opened", "addr", addr)
+	return &loggedConn{Conn: conn, log: s.log, addr: addr, start: time.Now()}
+}
+
+type loggedConn struct {
+	net.Conn
+	log   *slog.Logger
+	addr  string
+	start time.Time
+	once  sync.Once
+}
+
+func (c *loggedConn) Close() error {
+	c.once.Do(func() {
+		c.log.Info("ssh connection closed", "addr", c.addr, "duration", time.Since(c.start).Round(time.Millisecond))
+	})
+	return c.Conn.Close()
 }
 
 func orConfig(path string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestKeyOfferedThenAnotherAuthenticatesGetsTheSecondRole(t *testing.T) {
 	tm.waitFor(15*time.Second, "Acme Corp", "vera · viewer", "READ-ONLY")
 	require.NotContains(t, tm.screen(), "ada")
 	tm.send("d")
-	tm.waitFor(5*time.Second, "read-only")
+	tm.waitFor(5*time.Second, "read-only: your role viewer cannot delete")
 	require.Contains(t, f.logs.String(), "user=vera")
 	require.NotContains(t, f.logs.String(), "user=ada")
 }
@@ -76,10 +77,10 @@ func TestRolesOverSSH(t *testing.T) {
 	op.waitFor(15*time.Second, "Acme Corp", "otto · operator")
 	require.NotContains(t, op.screen(), "READ-ONLY")
 
-	// The viewer: every write key is refused.
-	for _, k := range []string{"d", "x", "b", "c"} {
+	// The viewer: every write key is refused, saying the role and what to do.
+	for k, what := range map[string]string{"d": "delete", "x": "deactivate", "b": "block", "c": "create"} {
 		viewer.send(k)
-		viewer.waitFor(5*time.Second, "read-only")
+		viewer.waitFor(5*time.Second, "read-only: your role viewer cannot "+what+"; ask an admin")
 		viewer.send(esc)
 	}
 
@@ -185,4 +186,36 @@ func TestMachineRoleCapsUsers(t *testing.T) {
 	f.srv.opts.MaxRole = access.Viewer
 	tm := f.open(t, f.keys["admin"])
 	tm.waitFor(15*time.Second, "ada · viewer", "READ-ONLY")
+}
+
+// Connections (opened, refused, closed) and sessions (started with the
+// user, role, address and key; ended) are logged.
+func TestConnectionsAndSessionsAreLogged(t *testing.T) {
+	f := newFixture(t, nil)
+	tm := f.open(t, f.keys["operator"])
+	tm.waitFor(15*time.Second, "otto · operator")
+	_, err := f.dial(t, f.clientConfig(gossh.PublicKeys(f.keys["stranger"])))
+	require.Error(t, err)
+	require.NoError(t, tm.sess.Close())
+	require.NoError(t, tm.client.Close())
+	want := []string{"ssh connection opened", "ssh session started", "user=otto", "role=operator",
+		"key=" + gossh.FingerprintSHA256(f.keys["operator"].PublicKey()), "ssh session ended", "ssh connection refused", "ssh connection closed"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		logs := f.logs.String()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(logs, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the log never showed %q:\n%s", missing, logs)
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -10,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/styles"
@@ -130,6 +132,19 @@ func (m *Model) resize(w, h int) {
 // errReadOnlyKey answers a write key in read-only mode.
 var errReadOnlyKey = errors.New("read-only: writes are disabled (--read-only)")
 
+// readOnlyRefusal says why a write key does nothing: a read-only role
+// names itself and the write (access.ReadOnly); else the mode's flag.
+func readOnlyRefusal(c *common.Context, msg tea.KeyPressMsg) error {
+	for _, b := range c.Keys.Actions() {
+		if !b.Enabled() && slices.Contains(b.Keys(), msg.String()) {
+			if err := access.ReadOnly(c.Ctx(), b.Help().Desc); err != nil {
+				return err
+			}
+		}
+	}
+	return errReadOnlyKey
+}
+
 // key routes a key press: force-quit always; then the palette or full help
 // when open; then the global keys unless the top screen takes free text or
 // is a dialog (where q or : must not act behind the user's back).
@@ -176,7 +191,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Palette):
 			return m.palette.open()
 		case k.Refused(msg):
-			return common.FlashError(errReadOnlyKey)
+			return common.FlashError(readOnlyRefusal(m.c, msg))
 		}
 	}
 	var cmd tea.Cmd
