@@ -8,13 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
@@ -24,48 +24,39 @@ import (
 	"github.com/tenancy-dev/tenancy/testdb"
 )
 
-// The child: when QUEUE_TEST_WORKER is set, this test binary is a
-// `tenancy worker` process (the tests start two, kill one, stop one).
-func TestMain(m *testing.M) {
-	if os.Getenv("QUEUE_TEST_WORKER") != "" {
-		os.Exit(childWorker())
-	}
-	os.Exit(m.Run())
+// tenancyBin is the tenancy binary built from this tree, once per test
+// process: the tests' workers are real `tenancy worker` processes.
+var tenancyBin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
 }
 
-func childWorker() int {
-	var cfg config.Config
-	if err := json.Unmarshal([]byte(os.Getenv("QUEUE_TEST_WORKER")), &cfg); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tenancyBin.dir != "" {
+		_ = os.RemoveAll(tenancyBin.dir)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	ts, err := tenants.Open(ctx, &cfg, tenants.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	defer ts.Close()
-	fs, err := fleet.Open(ctx, ts, fleet.DefaultOperations())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	q, err := Open(cfg.Queue)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	defer q.Close()
-	var mu sync.Mutex
-	enc := json.NewEncoder(os.Stderr)
-	w := q.NewWorker(fs, WorkerOptions{Log: func(e Event) { mu.Lock(); defer mu.Unlock(); _ = enc.Encode(e) }})
-	if err := w.Run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
+	os.Exit(code)
+}
+
+// buildTenancy builds ./tenancy from this tree (go's build cache makes
+// it quick after the first time).
+func buildTenancy(t *testing.T) string {
+	t.Helper()
+	tenancyBin.once.Do(func() {
+		if tenancyBin.dir, tenancyBin.err = os.MkdirTemp("", "tenancy-queue-test-"); tenancyBin.err != nil {
+			return
+		}
+		tenancyBin.path = filepath.Join(tenancyBin.dir, "tenancy")
+		out, err := exec.Command("go", "build", "-o", tenancyBin.path, "github.com/tenancy-dev/tenancy").CombinedOutput()
+		if err != nil {
+			tenancyBin.err = fmt.Errorf("build tenancy: %w: %s", err, out)
+		}
+	})
+	require.NoError(t, tenancyBin.err)
+	return tenancyBin.path
 }
 
 type fixture struct {
@@ -81,6 +72,12 @@ type fixture struct {
 // on the test Redis.
 func newFixture(t *testing.T, servers ...string) *fixture {
 	t.Helper()
+	return newFixtureOn(t, "redis://"+testdb.RedisAddr()+"/0", servers...)
+}
+
+// newFixtureOn is newFixture with the queue on the Redis at url.
+func newFixtureOn(t *testing.T, url string, servers ...string) *fixture {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test (needs MariaDB and Redis)")
 	}
@@ -88,7 +85,7 @@ func newFixture(t *testing.T, servers ...string) *fixture {
 	for _, name := range servers {
 		env.Config.Servers = append(env.Config.Servers, config.Server{Name: name, DSN: testdb.DSN()})
 	}
-	env.Config.Queue.URL = "redis://" + testdb.RedisAddr() + "/0"
+	env.Config.Queue.URL = url
 	env.Config.Queue.Prefix = strings.TrimSuffix(env.Prefix, "_")
 	env.Config.Queue.Concurrency = 4
 	ts := env.Service(t)
@@ -96,7 +93,7 @@ func newFixture(t *testing.T, servers ...string) *fixture {
 	require.NoError(t, err)
 	q, err := Open(env.Config.Queue)
 	require.NoError(t, err)
-	require.NoError(t, q.Ping(context.Background()), "the queue tests need Redis at %s (TENANCY_TEST_REDIS_ADDR)", testdb.RedisAddr())
+	require.NoError(t, q.Ping(context.Background()), "the queue tests need Redis at %s (TENANCY_TEST_REDIS_ADDR)", url)
 	t.Cleanup(func() { q.cleanup(t); q.Close() })
 	fs.UseExecutor(q)
 	return &fixture{env: env, cfg: env.Config, ts: ts, fs: fs, q: q}
@@ -168,7 +165,7 @@ func (f *fixture) count(t *testing.T, id int64, state fleet.ItemState) int {
 	return n
 }
 
-// workerProc is a worker process: the test binary re-executed.
+// workerProc is a `tenancy worker --json` process.
 type workerProc struct {
 	cmd    *exec.Cmd
 	exited chan error
@@ -177,16 +174,21 @@ type workerProc struct {
 	raw    strings.Builder
 }
 
-func (f *fixture) startWorker(t *testing.T, mutate func(*config.Config)) *workerProc {
+// startWorker starts `tenancy --config FILE worker --json` on the
+// fixture's config (changed by mutate) with extra worker flags.
+func (f *fixture) startWorker(t *testing.T, mutate func(*config.Config), flags ...string) *workerProc {
 	t.Helper()
+	bin := buildTenancy(t)
 	cfg := *f.cfg
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	blob, err := json.Marshal(cfg)
+	path := filepath.Join(t.TempDir(), "tenancy.toml")
+	file, err := os.Create(path)
 	require.NoError(t, err)
-	w := &workerProc{cmd: exec.Command(os.Args[0], "-test.run=^$"), exited: make(chan error, 1)}
-	w.cmd.Env = append(os.Environ(), "QUEUE_TEST_WORKER="+string(blob))
+	require.NoError(t, toml.NewEncoder(file).Encode(cfg))
+	require.NoError(t, file.Close())
+	w := &workerProc{cmd: exec.Command(bin, append([]string{"--config", path, "worker", "--json"}, flags...)...), exited: make(chan error, 1)}
 	stderr, err := w.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, w.cmd.Start())

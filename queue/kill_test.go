@@ -3,6 +3,8 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/tenants"
 )
 
 // gate is a MySQL lock the test holds: items of a gated script wait at
@@ -49,59 +52,107 @@ func (f *fixture) waitingAtGate(t *testing.T, g *gate) int {
 	return n
 }
 
-// TestWorkerKilledMidItem: kill -9 a worker while its items wait at the
-// gate; the other worker finishes the rest at once and the killed
-// worker's items after asynq's lease expires: every tenant worked once,
-// the interrupted items show 2 attempts and the surviving worker's pid.
-// (asynq's lease is 30s and its recoverer sweeps each minute: this test
-// takes one to two minutes.)
-func TestWorkerKilledMidItem(t *testing.T) {
+// hitMigration is a migration that takes a while and leaves one row in
+// the tenant's hits table: goose commits the row and its version
+// together, and a tenant at the version is never migrated again.
+const hitMigration = "-- +goose Up\nDO SLEEP(0.2);\nINSERT INTO hits VALUES (1);\n-- +goose Down\nDELETE FROM hits;\n"
+
+// migrateRun creates a migrate run to the latest of migrations holding
+// hitMigration, over every tenant.
+func (f *fixture) migrateRun(t *testing.T, l fleet.Limits) fleet.Run {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "00001_hit.sql"), []byte(hitMigration), 0o600))
+	m, err := fleet.LoadMigrations(dir)
+	require.NoError(t, err)
+	op, err := fleet.NewMigrate(m, fleet.Up, nil, 0)
+	require.NoError(t, err)
+	run, _, err := f.fs.CreateMigrate(context.Background(), fleet.CreateRequest{Operation: op, Selection: fleet.Selection{All: true}, Limits: l})
+	require.NoError(t, err)
+	return run
+}
+
+// requireMigratedOnce: the tenant's migration ran exactly once (one row
+// of its work, goose's table with one row for version 0 and one for 1).
+func (f *fixture) requireMigratedOnce(t *testing.T, tn tenants.Tenant) {
+	t.Helper()
+	require.Equal(t, 1, f.hits(t, tn), "tenant %s: the migration's work done once", tn.Name)
+	var rows []struct {
+		Version int64 `db:"version_id"`
+		N       int   `db:"n"`
+	}
+	require.NoError(t, f.env.Server.Select(&rows, "SELECT version_id, COUNT(*) AS n FROM "+tenants.QuoteIdent(tn.Database)+".goose_db_version GROUP BY version_id ORDER BY version_id"))
+	require.Len(t, rows, 2, "versions 0 and 1 in %s", tn.Database)
+	for i, r := range rows {
+		require.EqualValues(t, i, r.Version)
+		require.Equal(t, 1, r.N, "one row per migration in %s", tn.Database)
+	}
+}
+
+// TestThreeWorkersOneKilled: three `tenancy worker` processes migrate
+// 300 tenants; one is killed with SIGKILL mid-run, with items running.
+// The run completes: every item done exactly once by the MySQL ledger
+// (its runs tables) and by the tenants' migration tables; the killed
+// worker's interrupted items were retried by a survivor (attempts 2)
+// after asynq's lease expired (one to two minutes: see docs/queue.md).
+func TestThreeWorkersOneKilled(t *testing.T) {
 	f := newFixture(t)
-	list := f.tenants(t, 6, config.CentralServerName)
-	g := f.closeGate(t)
-	run := f.create(t, g.script(), fleet.Limits{Parallel: 2})
+	list := f.tenants(t, 300, config.CentralServerName)
+	run := f.migrateRun(t, fleet.Limits{Parallel: 12})
+	require.Equal(t, 300, run.Total)
+	workers := []*workerProc{f.startWorker(t, nil), f.startWorker(t, nil), f.startWorker(t, nil)}
+	victim := workers[0]
 	started, err := f.fs.Start(context.Background(), run.ID, false)
 	require.NoError(t, err)
 	require.Equal(t, fleet.RunRunning, started.State)
 
-	victim := f.startWorker(t, nil)
-	require.Eventually(t, func() bool {
-		r := f.count(t, run.ID, fleet.ItemRunning)
-		return r == 2 && f.waitingAtGate(t, g) == 2
-	}, 30*time.Second, 5*time.Millisecond, "the victim's log: %s", victim.log())
-	interrupted := map[string]bool{}
-	for id, it := range f.items(t, run.ID) {
-		if it.State == fleet.ItemRunning {
-			require.Equal(t, victim.cmd.Process.Pid, it.PID)
-			interrupted[id] = true
-		}
+	victimRunning := func() int {
+		var n int
+		require.NoError(t, f.ts.Central().Get(&n, "SELECT COUNT(*) FROM tenancy_run_items WHERE run_id = ? AND state = ? AND pid = ?",
+			run.ID, fleet.ItemRunning, victim.cmd.Process.Pid))
+		return n
 	}
+	require.Eventually(t, func() bool { return f.count(t, run.ID, fleet.ItemDone) >= 60 && victimRunning() > 0 },
+		2*time.Minute, 5*time.Millisecond, "the victim's log: %s", victim.log())
 	require.NoError(t, victim.cmd.Process.Signal(syscall.SIGKILL))
 	_ = victim.wait(t, 10*time.Second)
 	killedAt := time.Now()
-
-	survivor := f.startWorker(t, nil)
-	g.open(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	done, err := f.fs.Follow(ctx, run.ID, fleet.WorkOptions{Tick: 100 * time.Millisecond})
-	require.NoError(t, err)
-	require.Equal(t, fleet.RunDone, done.State, "survivor: %s", survivor.log())
-	t.Logf("the killed worker's items were done %s after the kill", time.Since(killedAt).Round(time.Second))
-	for _, tn := range list {
-		require.Equal(t, 1, f.hits(t, tn), "tenant %s worked exactly once", tn.Name)
-	}
+	interrupted := map[string]bool{}
 	for id, it := range f.items(t, run.ID) {
-		require.Equal(t, fleet.ItemDone, it.State)
-		require.Equal(t, survivor.cmd.Process.Pid, it.PID)
-		if interrupted[id] {
-			require.Equal(t, 2, it.Attempts, "an interrupted item is tried again and counted")
-		} else {
-			require.Equal(t, 1, it.Attempts)
+		if it.State == fleet.ItemRunning && it.PID == victim.cmd.Process.Pid {
+			interrupted[id] = true
 		}
 	}
-	require.NoError(t, survivor.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, survivor.wait(t, 30*time.Second))
+	require.NotEmpty(t, interrupted)
+	require.Less(t, f.count(t, run.ID, fleet.ItemDone), 300, "killed mid-run")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	done, err := f.fs.Follow(ctx, run.ID, fleet.WorkOptions{Tick: 200 * time.Millisecond})
+	require.NoError(t, err)
+	require.Equal(t, fleet.RunDone, done.State, "survivors: %s\n%s", workers[1].log(), workers[2].log())
+	require.Equal(t, 300, done.Done)
+	t.Logf("%d interrupted items were done %s after the kill", len(interrupted), time.Since(killedAt).Round(time.Second))
+	for _, tn := range list {
+		f.requireMigratedOnce(t, tn)
+	}
+	survivors := map[int]bool{workers[1].cmd.Process.Pid: true, workers[2].cmd.Process.Pid: true}
+	byPID := map[int]int{}
+	for id, it := range f.items(t, run.ID) {
+		require.Equal(t, fleet.ItemDone, it.State)
+		byPID[it.PID]++
+		if interrupted[id] {
+			require.Equal(t, 2, it.Attempts, "an interrupted item is tried again and counted")
+			require.True(t, survivors[it.PID], "item %s retried by a surviving worker, not pid %d", id, it.PID)
+		} else {
+			require.Equal(t, 1, it.Attempts, "item %s ran once", id)
+		}
+	}
+	require.Len(t, byPID, 3, "every worker took items: %v", byPID)
+	for _, w := range workers[1:] {
+		require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(t, w.wait(t, 30*time.Second))
+	}
 }
 
 // TestSIGTERM: a worker told to stop lets its running items finish

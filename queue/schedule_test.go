@@ -11,10 +11,11 @@ import (
 	"github.com/tenancy-dev/tenancy/config"
 )
 
-// TestScheduleFiresOnceWithTwoSchedulers: two workers, each running the
-// scheduler with the same @every 1s schedule: each tick runs the command
-// once, not once per scheduler.
-func TestScheduleFiresOnceWithTwoSchedulers(t *testing.T) {
+// TestScheduleFiresOnceWithThreeSchedulers: three workers (each its own
+// asynq server and scheduler on the queue's Redis, in this process so the
+// test sees each firing's second), each running the same @every 1s
+// schedule: each tick runs the command once, not once per scheduler.
+func TestScheduleFiresOnceWithThreeSchedulers(t *testing.T) {
 	f := newFixture(t)
 	var mu sync.Mutex
 	fired := map[string]int{}
@@ -43,7 +44,7 @@ func TestScheduleFiresOnceWithTwoSchedulers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for range 2 {
+	for range 3 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

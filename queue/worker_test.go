@@ -66,12 +66,22 @@ func (w *processlistWatcher) end() {
 	<-w.ended
 }
 
-// TestTwoWorkersShareTheRun: a run queued and worked by two worker
-// processes: every item done once, both workers took items, and the
-// per-server limit of 2 holds across both (counted on the server).
-func TestTwoWorkersShareTheRun(t *testing.T) {
+// serving waits until n workers serve the fixture's queues (asynq's
+// heartbeat registers a server when it starts).
+func (f *fixture) serving(t *testing.T, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		st, err := f.q.Stats()
+		return err == nil && len(st.Workers) == n
+	}, time.Minute, 20*time.Millisecond, "%d workers serve the queues", n)
+}
+
+// TestThreeWorkersShareTheRun: a run queued and worked by three worker
+// processes: every item done once, every worker took items, and the
+// per-server limit of 2 holds across all three (counted on the server).
+func TestThreeWorkersShareTheRun(t *testing.T) {
 	f := newFixture(t, "eu")
-	list := append(f.tenants(t, 8, config.CentralServerName), f.tenants(t, 8, "eu")...)
+	list := append(f.tenants(t, 12, config.CentralServerName), f.tenants(t, 12, "eu")...)
 	serverOf := map[string]string{}
 	for _, tn := range list {
 		serverOf[tn.Database] = tn.Server
@@ -79,7 +89,8 @@ func TestTwoWorkersShareTheRun(t *testing.T) {
 	marker := f.env.Prefix + "limit"
 	run := f.create(t, fmt.Sprintf("SELECT SLEEP(0.25) AS `%s`;\nINSERT INTO hits VALUES (1);\n", marker), fleet.Limits{Parallel: 8, PerServer: 2})
 	watcher := f.watch(t, marker, serverOf)
-	w1, w2 := f.startWorker(t, nil), f.startWorker(t, nil)
+	workers := []*workerProc{f.startWorker(t, nil), f.startWorker(t, nil), f.startWorker(t, nil)}
+	f.serving(t, 3)
 
 	var events []fleet.Progress
 	done, err := f.fs.Work(context.Background(), run.ID, fleet.WorkOptions{Tick: 50 * time.Millisecond, Report: func(p fleet.Progress) {
@@ -91,7 +102,7 @@ func TestTwoWorkersShareTheRun(t *testing.T) {
 	require.NoError(t, err)
 	watcher.end()
 	require.Equal(t, fleet.RunDone, done.State)
-	require.Equal(t, 16, done.Done)
+	require.Equal(t, 24, done.Done)
 	require.Equal(t, fleet.QueueHost, done.Host)
 	for s, n := range watcher.most {
 		require.LessOrEqual(t, n, 2, "server %s ran more than 2 items at once", s)
@@ -107,18 +118,19 @@ func TestTwoWorkersShareTheRun(t *testing.T) {
 		require.Equal(t, 1, it.Attempts)
 		pids[it.PID]++
 	}
-	require.Len(t, pids, 2, "both workers took items: %v", pids)
-	require.Contains(t, pids, w1.cmd.Process.Pid)
-	require.Contains(t, pids, w2.cmd.Process.Pid)
+	for _, w := range workers {
+		require.Contains(t, pids, w.cmd.Process.Pid, "every worker took items: %v", pids)
+	}
+	require.Len(t, pids, 3)
 	finished := 0
 	for _, p := range events {
 		if p.Item != nil {
 			finished++
 		}
 	}
-	require.Equal(t, 16, finished, "the follower reported each item once")
+	require.Equal(t, 24, finished, "the follower reported each item once")
 
-	for _, w := range []*workerProc{w1, w2} {
+	for _, w := range workers {
 		require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
 		require.NoError(t, w.wait(t, 30*time.Second), "a stopped idle worker exits 0: %s", w.log())
 	}
