@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -61,6 +62,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("ssh: no user can log in: add [[ssh.users]] with a name, a role and keys (or [ssh] authorized_keys) to %s", orConfig(opts.Config.Path))
+	}
+	if err := ownedKeys(cfg.AuthorizedKeys); err != nil {
+		return nil, err
 	}
 	path, err := cfg.HostKeyPath()
 	if err != nil {
@@ -132,6 +136,23 @@ func (c *loggedConn) Close() error {
 		c.log.Info("ssh connection closed", "addr", c.addr, "duration", time.Since(c.start).Round(time.Millisecond))
 	})
 	return c.Conn.Close()
+}
+
+// ownedKeys refuses an authorized_keys file that others may write (as
+// OpenSSH's StrictModes does): its lines give roles, so whoever can write
+// it could make themselves an admin.
+func ownedKeys(path string) error {
+	if path == "" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("ssh.authorized_keys %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("ssh.authorized_keys %s: permissions %04o let others write it, and its lines give roles: run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	return nil
 }
 
 func orConfig(path string) string {

@@ -219,3 +219,18 @@ func TestConnectionsAndSessionsAreLogged(t *testing.T) {
 		time.Sleep(40 * time.Millisecond)
 	}
 }
+
+// An authorized_keys file others may write is refused: its lines give roles.
+func TestAuthorizedKeysOthersMayWriteIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "authorized_keys")
+	require.NoError(t, os.WriteFile(path, []byte(`role="admin",name="ada" `+authorized(newSigner(t))), 0o600))
+	cfg := config.Default()
+	cfg.SSH.HostKey = filepath.Join(dir, "host_key")
+	cfg.SSH.AuthorizedKeys = path
+	_, err := New(Options{Config: cfg})
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(path, 0o620))
+	_, err = New(Options{Config: cfg})
+	require.ErrorContains(t, err, "permissions 0620 let others write it, and its lines give roles: run chmod 600")
+}
