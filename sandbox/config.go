@@ -29,6 +29,10 @@ type fileConfig struct {
 	Redis *struct {
 		URL string `toml:"url"`
 	} `toml:"redis,omitempty"`
+	Queue *struct {
+		URL    string `toml:"url"`
+		Prefix string `toml:"prefix"`
+	} `toml:"queue,omitempty"`
 	Backup struct {
 		Dir string `toml:"dir"`
 	} `toml:"backup"`
@@ -56,6 +60,12 @@ func (s *Sandbox) writeConfig() error {
 		fc.Redis = &struct {
 			URL string `toml:"url"`
 		}{URL: "redis://127.0.0.1:" + strconv.Itoa(s.state.RedisPort) + "/0"}
+	}
+	if s.queued {
+		fc.Queue = &struct {
+			URL    string `toml:"url"`
+			Prefix string `toml:"prefix"`
+		}{URL: "redis://127.0.0.1:" + strconv.Itoa(s.state.RedisPort) + "/1", Prefix: "demo"} // a database of its own
 	}
 	fc.Backup.Dir = filepath.Join(s.Dir, "backups")
 	fc.Perf.ReportDir = filepath.Join(s.Dir, "perf")

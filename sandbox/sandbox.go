@@ -26,6 +26,10 @@ type Options struct {
 	// Tenants is how many tenants the fleet holds (0: DemoTenants); tests
 	// build small fleets.
 	Tenants int
+	// Workers, above 0, makes the sandbox's Redis the config's work queue
+	// ([queue] url) for that many `tenancy worker` processes
+	// (StartWorkers); it needs redis-server.
+	Workers int
 }
 
 // state is what the sandbox records between runs (state.json).
@@ -62,6 +66,8 @@ type Sandbox struct {
 
 	bins  Binaries
 	state state
+	// queued puts [queue] in the config (Options.Workers).
+	queued bool
 }
 
 // DefaultDir is $XDG_STATE_HOME/tenancy/demo, else ~/.local/state/tenancy/demo.
@@ -143,6 +149,9 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	}
 	if err := s.ensureRedis(ctx, report); err != nil {
 		return nil, err
+	}
+	if s.queued = opts.Workers > 0; s.queued && !s.Redis {
+		return nil, errors.New("demo --workers needs redis-server for the work queue: install it (apt install redis-server)")
 	}
 	if err := s.saveState(); err != nil {
 		return nil, err
@@ -245,6 +254,9 @@ func Stop(dir string) error {
 func stopServers(dir string) error {
 	s := &Sandbox{Dir: dir}
 	var errs []error
+	if err := stopWorkers(s.workersPIDFile()); err != nil {
+		errs = append(errs, err)
+	}
 	if err := stopFill(s.fillPIDFile()); err != nil {
 		errs = append(errs, err)
 	}
