@@ -112,10 +112,11 @@ func (m *Model) setReport(rep *health.Report, at time.Time) {
 }
 
 // refilter rebuilds the list under the filters and puts the cursor on
-// the finding keyed at (or the first finding).
+// the finding keyed at, or, when it is gone (fixed), on the finding now
+// at its place.
 func (m *Model) refilter(at string) {
 	m.list = entries(m.rep, severities[m.least], m.filter.Value())
-	m.cursor = m.step(-1, 1)
+	m.cursor = m.step(min(m.cursor, len(m.list))-1, 1)
 	for i, e := range m.list {
 		if !e.heading() && findingKey(m.rep.Findings[e.finding]) == at {
 			m.cursor = i

@@ -79,7 +79,7 @@ func (m *Model) status() string {
 	if m.rep == nil {
 		return st.Title.Render("Health")
 	}
-	parts := []string{countsText(m.rep.Counts()), fmt.Sprintf("scanned %s in %s", ago(m.c.Now().Sub(m.at)), m.rep.Took.Round(100*time.Millisecond))}
+	parts := []string{countsText(m.rep.Counts()), fmt.Sprintf("scanned %s in %s", ago(m.c.Now().Sub(m.at)), took(m.rep.Took))}
 	if m.scanID != 0 {
 		parts = append(parts, "scanning…")
 	}
@@ -196,6 +196,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// took is a scan's time: milliseconds under a second, else tenths.
+func took(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 // ago is how long ago a scan was, in one short unit.
