@@ -94,7 +94,10 @@ pair() {
 	before=$(s3cpu)
 	# shellcheck disable=SC2046
 	farm-bench -n "$RUNS" --timeout 1200 --vs "$(create "$2")" -- $(create "$1")
-	echo "S3 server CPU during the pair: $(awk -v a="$before" -v b="$(s3cpu)" 'BEGIN {printf "%.2f", b - a}') s over $((RUNS + 1)) runs of each command"
+	# backups that went to S3 in the pair: RUNS counted + 1 warm-up of each s3 config
+	local n=0 c
+	for c in "$1" "$2"; do [[ $c == s3* ]] && n=$((n + RUNS + 1)); done
+	echo "S3 server CPU during the pair: $(awk -v a="$before" -v b="$(s3cpu)" -v n="$n" 'BEGIN {printf "%.2f s over %d backups to S3 (%.2f s each)", b - a, n, n ? (b - a) / n : 0}')"
 }
 pair s3 file
 pair s3-age s3
