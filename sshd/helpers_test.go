@@ -50,7 +50,7 @@ func newSigner(t testing.TB) gossh.Signer {
 
 func authorized(s gossh.Signer) string { return string(gossh.MarshalAuthorizedKey(s.PublicKey())) }
 
-func newFixture(t *testing.T, tune func(*config.Config)) *fixture {
+func newFixture(t testing.TB, tune func(*config.Config)) *fixture {
 	t.Helper()
 	env := testdb.NewCentral(t)
 	f := &fixture{env: env, keys: map[string]gossh.Signer{}, logs: &syncBuffer{}}
@@ -109,7 +109,7 @@ func newFixture(t *testing.T, tune func(*config.Config)) *fixture {
 }
 
 // createTenant makes a tenant through the service (no principal).
-func (f *fixture) createTenant(t *testing.T, name, domain string) tenants.Tenant {
+func (f *fixture) createTenant(t testing.TB, name, domain string) tenants.Tenant {
 	t.Helper()
 	tn, err := f.svc.Create(context.Background(), tenants.CreateRequest{Name: name, Domains: []string{domain}, NoMigrate: true}, nil)
 	require.NoError(t, err)
@@ -120,7 +120,7 @@ func (f *fixture) clientConfig(auth ...gossh.AuthMethod) *gossh.ClientConfig {
 	return &gossh.ClientConfig{User: "whoever", Auth: auth, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}
 }
 
-func (f *fixture) dial(t *testing.T, cc *gossh.ClientConfig) (*gossh.Client, error) {
+func (f *fixture) dial(t testing.TB, cc *gossh.ClientConfig) (*gossh.Client, error) {
 	t.Helper()
 	return gossh.Dial("tcp", f.addr, cc)
 }
@@ -128,7 +128,7 @@ func (f *fixture) dial(t *testing.T, cc *gossh.ClientConfig) (*gossh.Client, err
 // term is one SSH session with a pty, read through a terminal emulator
 // whose answers go back to the server; raw keeps every byte received.
 type term struct {
-	t      *testing.T
+	t      testing.TB
 	client *gossh.Client
 	sess   *gossh.Session
 	emu    *vt.SafeEmulator
@@ -138,14 +138,14 @@ type term struct {
 	ended  chan error
 }
 
-func (f *fixture) open(t *testing.T, signer gossh.Signer) *term {
+func (f *fixture) open(t testing.TB, signer gossh.Signer) *term {
 	t.Helper()
 	c, err := f.dial(t, f.clientConfig(gossh.PublicKeys(signer)))
 	require.NoError(t, err)
 	return openOn(t, c)
 }
 
-func openOn(t *testing.T, c *gossh.Client) *term {
+func openOn(t testing.TB, c *gossh.Client) *term {
 	t.Helper()
 	sess, err := c.NewSession()
 	require.NoError(t, err)
@@ -268,7 +268,7 @@ func (o offerOnly) Sign(io.Reader, []byte) (*gossh.Signature, error) {
 }
 
 // auditRows reads the audit log.
-func (f *fixture) auditRows(t *testing.T) []audit.Entry {
+func (f *fixture) auditRows(t testing.TB) []audit.Entry {
 	t.Helper()
 	db := f.env.Database(t, f.env.Prefix+"central")
 	es, err := audit.List(context.Background(), db, audit.Filter{})

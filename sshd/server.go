@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	rm "charm.land/wish/v2/recover"
@@ -50,6 +51,8 @@ type Server struct {
 
 	// sessionHook, when set (by tests), runs as a session starts.
 	sessionHook func(ssh.Session)
+	// wrapModel, when set (by benchmarks), wraps each session's model.
+	wrapModel func(tea.Model) tea.Model
 }
 
 // New builds a server from cfg's [ssh] section: its host key (made on

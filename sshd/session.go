@@ -128,8 +128,13 @@ func (s *Server) dashboard(next ssh.Handler) ssh.Handler {
 		idle := newIdleInput(sess, s.idle, cancel)
 		defer idle.stop()
 		opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithInput(idle))
-		prog := tea.NewProgram(d.Model, opts...)
-		bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return prog })(next)(sess)
+		model := d.Model
+		if s.wrapModel != nil {
+			model = s.wrapModel(model)
+		}
+		prog := tea.NewProgram(model, opts...)
+		s.run(sess, prog, p)
+		next(sess)
 		d.Close()
 		if idle.fired() {
 			s.log.Info("ssh session idle: closed", "user", p.User, "idle", s.idle)
@@ -138,6 +143,31 @@ func (s *Server) dashboard(next ssh.Handler) ssh.Handler {
 		}
 		_ = sess.Exit(0)
 	}
+}
+
+// run runs the session's program, its window changes sent as
+// WindowSizeMsgs (what wish's bubbletea middleware does, which also logs
+// every ending as an error on its own logger: a client leaving, or the
+// idle timeout, ends a program with context.Canceled, which is no error).
+func (s *Server) run(sess ssh.Session, prog *tea.Program, p access.Principal) {
+	_, windows, _ := sess.Pty()
+	ctx, cancel := context.WithCancel(sess.Context())
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				prog.Quit()
+				return
+			case w := <-windows:
+				prog.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			}
+		}
+	}()
+	if _, err := prog.Run(); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("ssh session: the dashboard ended with an error", "user", p.User, "err", err)
+	}
+	prog.Kill()
 }
 
 // idleInput is the session's input; it cancels the session when no key

@@ -211,6 +211,7 @@ func TestConnectionsAndSessionsAreLogged(t *testing.T) {
 			}
 		}
 		if missing == "" {
+			require.NotContains(t, logs, "ended with an error", "a client leaving is no error")
 			return
 		}
 		if time.Now().After(deadline) {
