@@ -122,6 +122,10 @@ type mover struct {
 	report   func(Progress)
 	barrier  *barrier
 	frozeAt  time.Time
+	// copied holds the target's checksums taken right after the copy
+	// (nothing else writes there), so that only the source's are read
+	// inside the freeze; nil when resuming a frozen move.
+	copied map[string]int64
 }
 
 func (r *mover) run(ctx context.Context) (Move, error) {
@@ -186,6 +190,10 @@ func (r *mover) copy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.step("checksum", "CHECKSUM TABLE of every table of the copy, before the freeze")
+	if r.copied, err = checksums(ctx, r.to, m.Database, nil, r.workers()); err != nil {
+		return err
+	}
 	m.Bytes, m.CopyMS = res.Bytes, time.Since(start).Milliseconds()
 	return setPhase(ctx, r.s.tenants.Central(), m, PhaseFrozen)
 }
@@ -206,7 +214,7 @@ func (r *mover) freezeAndSwitch(ctx context.Context) error {
 	if r.barrier, err = holdBarrier(ctx, r.from, m.Database); err != nil {
 		return err
 	}
-	r.step("compare", "CHECKSUM TABLE of every table on both sides")
+	r.step("compare", "CHECKSUM TABLE of every table of the source, against the copy's")
 	src, dst, err := r.checksumBoth(ctx)
 	if err != nil {
 		return err
@@ -232,16 +240,35 @@ func (r *mover) freezeAndSwitch(ctx context.Context) error {
 	}
 	r.s.at(pointFrozen)
 	r.step("switch", "point the registry at "+m.To)
-	return withTx(ctx, r.s.tenants.Central(), func(tx *sqlx.Tx) error {
-		if err := switchServer(ctx, tx, m.TenantID, m.To); err != nil {
-			return err
-		}
-		return setPhase(ctx, tx, m, PhaseSwitched)
-	})
+	tx, err := r.s.tenants.Central().BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("switch tenant %s to %s: %w", m.TenantID, m.To, err)
+	}
+	if err := switchServer(ctx, tx, m.TenantID, m.To); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	// The phase commits with the registry: a resumed move knows for sure
+	// whether the tenant was switched.
+	if err := setPhase(ctx, tx, m, PhaseSwitched); err != nil {
+		_ = tx.Rollback()
+		m.Phase = PhaseFrozen
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		m.Phase = PhaseFrozen
+		return fmt.Errorf("switch tenant %s to %s: %w", m.TenantID, m.To, err)
+	}
+	return nil
 }
 
-// checksumBoth reads every table's checksum on both servers at once.
+// checksumBoth reads every table's checksum of the source, and of the
+// target unless the copy just took them, both servers at once.
 func (r *mover) checksumBoth(ctx context.Context) (src, dst map[string]int64, err error) {
+	if r.copied != nil {
+		src, err = checksums(ctx, r.from, r.m.Database, nil, r.workers())
+		return src, r.copied, err
+	}
 	done := make(chan error, 1)
 	go func() {
 		var err error
@@ -377,16 +404,4 @@ func (s *Service) Abort(ctx context.Context, t tenants.Tenant) (_ Move, err erro
 		return moved, nil
 	}
 	return moved, err
-}
-
-func withTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
