@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/tenancy-dev/tenancy/access"
 	"github.com/tenancy-dev/tenancy/backup"
@@ -204,24 +203,7 @@ func (s *Service) work(ctx context.Context, fs *fleet.Service, pr PlannedRun, op
 	if opts.Started != nil {
 		opts.Started(run)
 	}
-	for tries := 0; ; tries++ {
-		worked, err := fs.Work(ctx, run.ID, fleet.WorkOptions{Report: opts.Report})
-		if err == nil || tries >= 120 || ctx.Err() != nil {
-			return worked, err
-		}
-		// The run lock is named by the run's id alone, so a run of the same
-		// id in another central database on this server (another fleet,
-		// another test) holds it: nobody can work ours, which we just
-		// created, so wait for that one to finish.
-		if now, gerr := fs.Get(ctx, run.ID); gerr != nil || now.State != fleet.RunPending {
-			return worked, err
-		}
-		select {
-		case <-ctx.Done():
-			return worked, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	return fs.Work(ctx, run.ID, fleet.WorkOptions{Report: opts.Report})
 }
 
 // restoreNewest restores a tenant's newest complete backup into its
