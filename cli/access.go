@@ -43,16 +43,13 @@ func setupAccess(root *cobra.Command, app *App) {
 // config that does not load yet leaves the role to admin, and the command
 // then fails on that config anyway when it needs it.
 func machinePrincipal(app *App) access.Principal {
-	p := access.Principal{User: osUser(), Role: access.Admin, Via: "cli"}
+	p := access.Principal{User: osUser(), Role: access.Admin, Via: "cli", Audit: &cliAudit{app: app}}
 	cfg, err := config.Load(app.ConfigPath)
 	if err != nil || cfg == nil {
 		return p
 	}
 	if r, err := access.ParseRole(cfg.Access.Role); err == nil {
 		p.Role = r
-	}
-	if cfg.Central.DSN != "" {
-		p.Audit = &cliAudit{dsn: cfg.Central.DSN, file: cfg.Audit.File, stderr: app}
 	}
 	return p
 }
@@ -74,25 +71,29 @@ func osUser() string {
 // cliAudit writes a command's audit entries on a connection of its own
 // (writable even when the command's sessions are read-only), and to
 // [audit] file if set, opened per entry: a command makes few changes, and
-// nothing is left open. What it could not keep is a warning: the change
-// has happened.
-type cliAudit struct {
-	dsn    string
-	file   string
-	stderr *App
-}
+// nothing is left open. The config is read per entry too, not when the
+// command starts: `demo` points the app at its sandbox's config later.
+// What it could not keep is a warning: the change has happened.
+type cliAudit struct{ app *App }
 
 func (a *cliAudit) Record(ctx context.Context, e access.Entry) {
 	var errs []error
 	keep := func(_ access.Entry, err error) { errs = append(errs, err) }
-	db, err := openCentral(a.dsn)
+	cfg, err := config.Load(a.app.ConfigPath)
+	if err == nil && cfg.Central.DSN == "" {
+		err = fmt.Errorf("central.dsn is not set")
+	}
+	var db *sqlx.DB
+	if err == nil {
+		db, err = openCentral(cfg.Central.DSN)
+	}
 	if err != nil {
 		errs = append(errs, err)
 	} else {
 		defer db.Close()
 		log := audit.New(db, keep)
-		if a.file != "" {
-			f, err := audit.OpenLines(a.file)
+		if cfg.Audit.File != "" {
+			f, err := audit.OpenLines(cfg.Audit.File)
 			if err != nil {
 				errs = append(errs, err)
 			} else {
@@ -103,7 +104,7 @@ func (a *cliAudit) Record(ctx context.Context, e access.Entry) {
 		log.Record(ctx, e)
 	}
 	for _, err := range errs {
-		printf(a.stderr.Stderr, "tenancy: warning: the audit log did not keep %s on %s (the change was made): %s\n", e.Action, e.Target, err)
+		printf(a.app.Stderr, "tenancy: warning: the audit log did not keep %s on %s (the change was made): %s\n", e.Action, e.Target, err)
 	}
 }
 

@@ -116,9 +116,10 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-// `tenancy serve ssh` with OpenSSH's client in a pseudo-terminal: the
-// configured key sees the list as its user and role; another key is
-// refused.
+// `tenancy serve ssh` with OpenSSH's client in a pseudo-terminal: an
+// unknown key is refused; a viewer sees the list and is refused a delete,
+// told its role and what to do; an admin deletes after typing the
+// tenant's name, and the audit log keeps who did it over SSH.
 func TestServeSSHWithOpenSSH(t *testing.T) {
 	sshBin, err := exec.LookPath("ssh")
 	if err != nil {
@@ -126,22 +127,21 @@ func TestServeSSHWithOpenSSH(t *testing.T) {
 	}
 	env := testdb.NewCentral(t)
 	dir := t.TempDir()
-	for _, k := range []string{"ada", "stranger"} {
+	users := ""
+	for _, k := range []string{"ada", "vera", "stranger"} {
 		out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", k, "-f", filepath.Join(dir, k)).CombinedOutput()
 		require.NoError(t, err, string(out))
+		role := map[string]string{"ada": "admin", "vera": "viewer"}[k]
+		if role != "" {
+			users += "[[ssh.users]]\nname = \"" + k + "\"\nrole = \"" + role + "\"\nkeys = [\"" + strings.TrimSpace(readFile(t, filepath.Join(dir, k+".pub"))) + "\"]\n"
+		}
 	}
-	pub, err := os.ReadFile(filepath.Join(dir, "ada.pub"))
-	require.NoError(t, err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	l.Close()
 	cfg := writeConfig(t, env)
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("[ssh]\nhost_key = \"" + filepath.Join(dir, "host_key") + "\"\n[[ssh.users]]\nname = \"ada\"\nrole = \"admin\"\nkeys = [\"" + strings.TrimSpace(string(pub)) + "\"]\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	appendConfig(t, cfg, "[ssh]\nhost_key = \""+filepath.Join(dir, "host_key")+"\"\n"+users)
 	r := runCLI(t, cfg, "tenants", "create", "--name", "Acme Corp", "--domain", "acme.test", "--no-migrate")
 	require.Equal(t, 0, r.code, r.stderr)
 
@@ -172,31 +172,96 @@ func TestServeSSHWithOpenSSH(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, string(out), "Permission denied (publickey)")
 
-	cmd := exec.Command(sshBin, args("ada")...)
+	vera := startSSH(t, sshBin, args("vera"))
+	vera.waitFor("Acme Corp", "vera · viewer", "READ-ONLY")
+	vera.write("d")
+	vera.waitFor("read-only: your role viewer cannot delete; ask an admin")
+	vera.quit()
+
+	ada := startSSH(t, sshBin, args("ada"))
+	ada.waitFor("Acme Corp", "ada · admin")
+	ada.write("d")
+	ada.waitFor("Delete tenant Acme Corp?")
+	// Keys within the dialog's grace period are dropped: type until shown.
+	require.Eventually(t, func() bool {
+		ada.write(strings.Repeat("\x7f", 12) + "Acme Corp")
+		time.Sleep(300 * time.Millisecond)
+		return strings.Contains(ada.screen(), "> Acme Corp")
+	}, 15*time.Second, 100*time.Millisecond)
+	ada.write("\r")
+	ada.waitFor("deleted tenant Acme Corp")
+	ada.quit()
+
+	r = runCLI(t, cfg, "audit", "--json", "--action", "tenant.delete")
+	require.Equal(t, 0, r.code, r.stderr)
+	var entries []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &entries))
+	require.Len(t, entries, 1)
+	require.Equal(t, "ada", entries[0]["user"])
+	require.Equal(t, "admin", entries[0]["role"])
+	require.Equal(t, "ssh", entries[0]["via"])
+	require.Equal(t, "ok", entries[0]["outcome"])
+}
+
+// sshTerm is OpenSSH's client in a pseudo-terminal, read through a
+// terminal emulator.
+type sshTerm struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	pty    *os.File
+	emu    *vt.SafeEmulator
+	exited chan error
+}
+
+func startSSH(t *testing.T, sshBin string, args []string) *sshTerm {
+	t.Helper()
+	cmd := exec.Command(sshBin, args...)
 	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
 	p, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 110})
 	require.NoError(t, err)
-	emu := vt.NewSafeEmulator(110, 30)
-	go func() { _, _ = io.Copy(emu, p) }()
-	go func() { _, _ = io.Copy(p, emu) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer p.Close()
+	st := &sshTerm{t: t, cmd: cmd, pty: p, emu: vt.NewSafeEmulator(110, 30), exited: make(chan error, 1)}
+	go func() { _, _ = io.Copy(st.emu, p) }()
+	go func() { _, _ = io.Copy(p, st.emu) }()
+	go func() { st.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		p.Close()
+	})
+	return st
+}
+
+func (s *sshTerm) screen() string { return ansi.Strip(s.emu.Render()) }
+
+func (s *sshTerm) write(keys string) {
+	_, err := s.pty.WriteString(keys)
+	require.NoError(s.t, err)
+}
+
+func (s *sshTerm) waitFor(want ...string) {
+	s.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		s := ansi.Strip(emu.Render())
-		if strings.Contains(s, "Acme Corp") && strings.Contains(s, "ada · admin") {
-			break
+		sc := s.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(sc, w)
 		}
-		require.True(t, time.Now().Before(deadline), "the dashboard never showed over ssh; screen:\n%s", s)
+		if ok {
+			return
+		}
+		require.True(s.t, time.Now().Before(deadline), "the screen never showed %q over ssh; it shows:\n%s", want, sc)
 		time.Sleep(50 * time.Millisecond)
 	}
-	_, _ = p.WriteString("q")
+}
+
+// quit presses q and expects ssh to exit 0.
+func (s *sshTerm) quit() {
+	s.t.Helper()
+	s.write("q")
 	select {
-	case err := <-exited:
-		require.NoError(t, err, "q ends the session and ssh exits 0")
+	case err := <-s.exited:
+		require.NoError(s.t, err, "q ends the session and ssh exits 0")
 	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("ssh did not exit after q")
+		s.t.Fatal("ssh did not exit after q")
 	}
 }
