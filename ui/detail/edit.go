@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/tenantops"
 )
 
 // editFields are the edit form's values. The name and settings are shown
@@ -116,9 +118,9 @@ func (m *Model) editForm() tea.Cmd {
 	} else {
 		fields = append(fields, huh.NewNote().Title("Settings").Description("not a JSON object: left as stored (fix them with SQL)"))
 	}
-	fields = append(fields, saveQuestion("Save the changes?", "Save", &f.save))
+	fields = append(fields, tenantops.SaveQuestion("Save the changes?", "Save", &f.save))
 	title := "Edit " + termtext.Line(t.Name)
-	s := newFormScreen(m.c, title, &f.save, func() tea.Cmd { return m.saveEdit(t, f) }, huh.NewGroup(fields...))
+	s := tenantops.NewForm(m.c, title, &f.save, func() tea.Cmd { return m.saveEdit(t, f) }, huh.NewGroup(fields...))
 	return common.Push(s)
 }
 
@@ -138,4 +140,19 @@ func (m *Model) saveEdit(t tenants.Tenant, f *editFields) tea.Cmd {
 		}
 		return tea.BatchMsg{common.Flash("saved tenant " + termtext.Line(after.Name)), common.TenantsChanged()}
 	})
+}
+
+// escapeJSON makes JSON text safe for a form field: a control or bidi
+// character can only sit inside a JSON string, where \uXXXX means the
+// same character, so the value is unchanged when parsed again.
+func escapeJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029') {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
+	"github.com/tenancy-dev/tenancy/ui/tenantops"
 	"github.com/tenancy-dev/tenancy/ui/uitest"
 )
 
@@ -79,8 +80,7 @@ func TestEditFormSavesOnlyWhatChanged(t *testing.T) {
 	// name kept, homepage toggled to yes, settings kept, then Save
 	msgs := drive(form, "enter", "y", "tab", "left")
 	require.Empty(t, flashes(msgs))
-	fs := form.(*formScreen)
-	require.True(t, *fs.save, "left chose Save")
+	require.True(t, form.(*tenantops.Form).Saving(), "left chose Save")
 
 	f := newEditFields(m.t)
 	f.homepage = true
@@ -113,14 +113,6 @@ func TestEditFormSavesOnlyWhatChanged(t *testing.T) {
 }
 
 func TestDownFormValidates(t *testing.T) {
-	f := &downFields{message: "Back soon", retry: "90", secret: "let-me-in", allow: "10.0.0.0/8, 203.0.113.7"}
-	req, err := f.request()
-	require.NoError(t, err)
-	require.Equal(t, tenants.DownRequest{Message: "Back soon", Retry: 90, Secret: "let-me-in", Allowed: []string{"10.0.0.0/8", "203.0.113.7"}}, req)
-	for _, bad := range []downFields{{retry: "soon"}, {retry: "-1"}, {secret: "a/b"}, {allow: "example.com"}} {
-		_, err := bad.request()
-		require.Error(t, err, "%+v", bad)
-	}
 	m := screen(t, false, 80, 22)
 	form := open(t, m, "m", 80, 22)
 	drive(form, "enter")
@@ -147,11 +139,10 @@ func TestMaintenanceShownAndUpAsks(t *testing.T) {
 func TestLifecycleKeysRefusedReadOnly(t *testing.T) {
 	m := screen(t, true, 80, 22)
 	for _, k := range []string{"e", "m", "M"} {
-		msgs := uitest.Msgs(press(m, k))
-		require.Len(t, msgs, 1, k)
-		require.Contains(t, msgs[0].(common.FlashMsg).Text, "read-only", k)
+		require.Empty(t, uitest.Msgs(press(m, k)), "%s opens nothing", k)
+		require.True(t, m.c.Keys.Refused(uitest.Key(k)), "%s: the root says why (read-only)", k)
 	}
-	require.False(t, m.lk.Edit.Enabled(), "hidden from help")
+	require.False(t, m.c.Keys.Edit.Enabled(), "hidden from help")
 }
 
 func TestFormGoldenAndHostile(t *testing.T) {

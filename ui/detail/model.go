@@ -71,7 +71,6 @@ type Model struct {
 	prompt promptKind
 	input  textinput.Model
 	choice int // the domain to remove
-	lk     lifecycleKeys
 	width  int
 	height int
 }
@@ -87,7 +86,7 @@ func New(c *common.Context, t tenants.Tenant) *Model {
 func NewRef(c *common.Context, ref string) *Model {
 	in := textinput.New()
 	in.CharLimit = 253
-	return &Model{c: c, ref: ref, vp: viewport.New(), input: in, lk: newLifecycleKeys(c.ReadOnly)}
+	return &Model{c: c, ref: ref, vp: viewport.New(), input: in}
 }
 
 // Init reads the tenant (when only a reference is known) and its database.
@@ -193,14 +192,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.reload()
 	case !m.have:
 		return nil
-	case m.c.ReadOnly && refusedLifecycle(msg):
-		return common.FlashError(tenants.ErrReadOnly)
-	case key.Matches(msg, m.lk.Edit):
+	case key.Matches(msg, k.Edit):
 		return m.guard.Open(m.c, m.editForm())
-	case key.Matches(msg, m.lk.Down):
-		return m.guard.Open(m.c, m.downForm())
-	case key.Matches(msg, m.lk.Up):
-		return m.guard.Open(m.c, m.confirmUp())
+	case key.Matches(msg, k.MaintenanceDown):
+		return m.guard.Open(m.c, tenantops.Down(m.c, one))
+	case key.Matches(msg, k.MaintenanceUp):
+		return m.guard.Open(m.c, tenantops.ConfirmUp(m.c, one))
 	case key.Matches(msg, k.Activate):
 		return tenantops.SetStatus(m.c, one, tenants.StatusActive)
 	case key.Matches(msg, k.Deactivate):
@@ -258,7 +255,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return m.promptHelp()
 	}
 	// the status keys and backups first: at 80 columns the rest is in ? help
-	return []key.Binding{k.Back, k.Backups, k.Activate, k.Deactivate, k.Block, m.lk.Edit, m.lk.Down, m.lk.Up, k.AddDomain, k.RemoveDomain, k.Delete, k.Resolve}
+	return []key.Binding{k.Back, k.Backups, k.Activate, k.Deactivate, k.Block, k.Edit, k.MaintenanceDown, k.MaintenanceUp, k.AddDomain, k.RemoveDomain, k.Delete, k.Resolve}
 }
 
 // FullHelp implements help.KeyMap.
@@ -267,6 +264,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Refresh, k.Back},
 		{k.Activate, k.Deactivate, k.Block, k.AddDomain, k.RemoveDomain, k.Delete},
-		{m.lk.Edit, m.lk.Down, m.lk.Up, k.Backups, k.Resolve},
+		{k.Edit, k.MaintenanceDown, k.MaintenanceUp, k.Backups, k.Resolve},
 	}
 }

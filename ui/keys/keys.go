@@ -31,6 +31,12 @@ type KeyMap struct {
 	// gather tenants for bulk writes).
 	Create, Delete, Activate, Deactivate, Block, AddDomain, RemoveDomain, Perf key.Binding
 	Restore, Cleanup                                                           key.Binding
+	// Edit opens a tenant's edit form (detail); MaintenanceDown and
+	// MaintenanceUp put tenants down for maintenance and bring them up
+	// (detail, and the marked tenants of the list).
+	Edit, MaintenanceDown, MaintenanceUp key.Binding
+	// FinalBackup toggles "final backup first" in the delete dialog.
+	FinalBackup key.Binding
 
 	// Runs opens the fleet runs screen; StateFilter cycles a run's items
 	// by state there. StartRun (tenant list) starts a fleet operation on
@@ -88,48 +94,52 @@ func b(help, desc string, ks ...string) key.Binding {
 
 func defaults() *KeyMap {
 	return &KeyMap{
-		Up:           b("↑/k", "up", "up", "k"),
-		Down:         b("↓/j", "down", "down", "j"),
-		Top:          b("g/home", "top", "g", "home"),
-		Bottom:       b("G/end", "bottom", "G", "end"),
-		PageUp:       b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown:     b("pgdn", "page down", "pgdown", "ctrl+f"),
-		Open:         b("enter", "open", "enter"),
-		Back:         b("esc", "back", "esc"),
-		Filter:       b("/", "filter", "/"),
-		Sort:         b("s", "sort column", "s"),
-		SortDir:      b("S", "sort direction", "S"),
-		Mark:         b("space", "mark", "space"),
-		Refresh:      b("r", "refresh", "r"),
-		Help:         b("?", "help", "?"),
-		Palette:      b(":", "command", ":"),
-		Quit:         b("q", "quit", "q"),
-		ForceQuit:    b("ctrl+c", "quit", "ctrl+c"),
-		NextField:    b("tab", "next", "tab", "right"),
-		PrevField:    b("shift+tab", "previous", "shift+tab", "left"),
-		Jump:         b("0-9 enter", "go to [#]", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
-		Create:       b("c", "create", "c"),
-		Delete:       b("d", "delete", "d"),
-		Activate:     b("a", "activate", "a"),
-		Deactivate:   b("x", "deactivate", "x"),
-		Block:        b("b", "block", "b"),
-		AddDomain:    b("+", "add domain", "+"),
-		RemoveDomain: b("-", "remove domain", "-"),
-		Perf:         b("p", "load test", "p"),
-		Backups:      b("B", "backups", "B"),
-		Verify:       b("v", "verify", "v"),
-		Kind:         b("t", "kind", "t"),
-		Compression:  b("z", "compression", "z"),
-		Resolve:      b("o", "resolve domains", "o"),
-		Restore:      b("R", "restore", "R"),
-		Cleanup:      b("C", "cleanup", "C"),
-		Runs:         b("w", "runs", "w"),
-		StateFilter:  b("f", "items by state", "f"),
-		StartRun:     b("e", "fleet run", "e"),
-		CancelRun:    b("X", "cancel run", "X"),
-		Resume:       b("u", "resume", "u"),
-		RetryFailed:  b("F", "retry failed", "F"),
-		Continue:     b("n", "continue canary", "n"),
+		Up:              b("↑/k", "up", "up", "k"),
+		Down:            b("↓/j", "down", "down", "j"),
+		Top:             b("g/home", "top", "g", "home"),
+		Bottom:          b("G/end", "bottom", "G", "end"),
+		PageUp:          b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:        b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Open:            b("enter", "open", "enter"),
+		Back:            b("esc", "back", "esc"),
+		Filter:          b("/", "filter", "/"),
+		Sort:            b("s", "sort column", "s"),
+		SortDir:         b("S", "sort direction", "S"),
+		Mark:            b("space", "mark", "space"),
+		Refresh:         b("r", "refresh", "r"),
+		Help:            b("?", "help", "?"),
+		Palette:         b(":", "command", ":"),
+		Quit:            b("q", "quit", "q"),
+		ForceQuit:       b("ctrl+c", "quit", "ctrl+c"),
+		NextField:       b("tab", "next", "tab", "right"),
+		PrevField:       b("shift+tab", "previous", "shift+tab", "left"),
+		Jump:            b("0-9 enter", "go to [#]", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Create:          b("c", "create", "c"),
+		Delete:          b("d", "delete", "d"),
+		Activate:        b("a", "activate", "a"),
+		Deactivate:      b("x", "deactivate", "x"),
+		Block:           b("b", "block", "b"),
+		AddDomain:       b("+", "add domain", "+"),
+		RemoveDomain:    b("-", "remove domain", "-"),
+		Perf:            b("p", "load test", "p"),
+		Backups:         b("B", "backups", "B"),
+		Verify:          b("v", "verify", "v"),
+		Kind:            b("t", "kind", "t"),
+		Compression:     b("z", "compression", "z"),
+		Resolve:         b("o", "resolve domains", "o"),
+		Restore:         b("R", "restore", "R"),
+		Cleanup:         b("C", "cleanup", "C"),
+		Edit:            b("e", "edit", "e"),
+		MaintenanceDown: b("m", "maintenance on", "m"),
+		MaintenanceUp:   b("M", "maintenance off", "M"),
+		FinalBackup:     b("ctrl+t", "final backup first", "ctrl+t"),
+		Runs:            b("w", "runs", "w"),
+		StateFilter:     b("f", "items by state", "f"),
+		StartRun:        b("e", "fleet run", "e"),
+		CancelRun:       b("X", "cancel run", "X"),
+		Resume:          b("u", "resume", "u"),
+		RetryFailed:     b("F", "retry failed", "F"),
+		Continue:        b("n", "continue canary", "n"),
 	}
 }
 
@@ -148,12 +158,14 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"resolve": &k.Resolve, "restore": &k.Restore, "cleanup": &k.Cleanup,
 		"runs": &k.Runs, "state_filter": &k.StateFilter, "start_run": &k.StartRun, "cancel_run": &k.CancelRun,
 		"resume": &k.Resume, "retry_failed": &k.RetryFailed, "continue": &k.Continue,
+		"edit": &k.Edit, "maintenance_down": &k.MaintenanceDown, "maintenance_up": &k.MaintenanceUp,
+		"final_backup": &k.FinalBackup,
 	}
 }
 
 func (k *KeyMap) writes() []*key.Binding {
 	return []*key.Binding{&k.Create, &k.Delete, &k.Activate, &k.Deactivate, &k.Block, &k.AddDomain, &k.RemoveDomain, &k.Perf, &k.Restore, &k.Cleanup, &k.Mark,
-		&k.StartRun, &k.CancelRun, &k.Resume, &k.RetryFailed, &k.Continue}
+		&k.StartRun, &k.CancelRun, &k.Resume, &k.RetryFailed, &k.Continue, &k.Edit, &k.MaintenanceDown, &k.MaintenanceUp}
 }
 
 // Refused reports whether msg is a write action's key that read-only

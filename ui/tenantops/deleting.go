@@ -11,23 +11,27 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
 // Delete returns the command that deletes the tenants one by one behind a
-// progress dialog (each deletion is all-or-nothing in the service). esc
+// progress dialog (each deletion is all-or-nothing in the service); with
+// final, each after a verified final backup (backup.DeleteWithFinal: a
+// tenant whose backup fails is not deleted, and the run stops there). esc
 // stops before the next tenant: the one being deleted is finished, never
 // cut in half. after runs once every tenant is deleted.
-func Delete(c *common.Context, ts []tenants.Tenant, after tea.Cmd) tea.Cmd {
-	return common.Push(newDeleting(c, ts, after))
+func Delete(c *common.Context, ts []tenants.Tenant, final bool, after tea.Cmd) tea.Cmd {
+	return common.Push(newDeleting(c, ts, final, after))
 }
 
 // deleting is the progress dialog of a deletion.
 type deleting struct {
 	c      *common.Context
 	ts     []tenants.Tenant
+	final  bool
 	after  tea.Cmd
 	id     int
 	stop   *atomic.Bool
@@ -52,8 +56,8 @@ type deleteDoneMsg struct {
 	err         error
 }
 
-func newDeleting(c *common.Context, ts []tenants.Tenant, after tea.Cmd) *deleting {
-	return &deleting{c: c, ts: ts, after: after, id: c.NextID(), stop: &atomic.Bool{},
+func newDeleting(c *common.Context, ts []tenants.Tenant, final bool, after tea.Cmd) *deleting {
+	return &deleting{c: c, ts: ts, final: final, after: after, id: c.NextID(), stop: &atomic.Bool{},
 		ch: make(chan deleteEvent, 16), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
@@ -73,11 +77,15 @@ func (d *deleting) Init() tea.Cmd {
 	id, ts, ch, stop := d.id, d.ts, d.ch, d.stop
 	run := d.c.Run(func(ctx context.Context) tea.Msg {
 		defer close(ch)
+		del, err := d.deleter(ctx)
+		if err != nil {
+			return deleteDoneMsg{id: id, err: err}
+		}
 		for i, t := range ts {
 			if stop.Load() {
 				return deleteDoneMsg{id: id, deleted: i, err: fmt.Errorf("stopped at your request")}
 			}
-			err := d.c.Service.Delete(ctx, t, tenants.DeleteOptions{}, func(p tenants.Progress) {
+			err := del(ctx, t, func(p tenants.Progress) {
 				select {
 				case ch <- deleteEvent{id: id, index: i, p: p}:
 				case <-ctx.Done():
@@ -90,6 +98,24 @@ func (d *deleting) Init() tea.Cmd {
 		return deleteDoneMsg{id: id, deleted: len(ts)}
 	})
 	return tea.Batch(run, d.next(), d.spin.Tick)
+}
+
+// deleter is how one tenant is deleted: by the tenant service, or after
+// a final backup by the backup service (opened once for the run).
+func (d *deleting) deleter(ctx context.Context) (func(context.Context, tenants.Tenant, func(tenants.Progress)) error, error) {
+	if !d.final {
+		return func(ctx context.Context, t tenants.Tenant, report func(tenants.Progress)) error {
+			return d.c.Service.Delete(ctx, t, tenants.DeleteOptions{}, report)
+		}, nil
+	}
+	bs, err := backup.Open(ctx, d.c.Service)
+	if err != nil {
+		return nil, fmt.Errorf("open the backups for the final backup (nothing was deleted): %w", err)
+	}
+	return func(ctx context.Context, t tenants.Tenant, report func(tenants.Progress)) error {
+		_, err := bs.DeleteWithFinal(ctx, t, tenants.DeleteOptions{}, report)
+		return err
+	}, nil
 }
 
 // next reads the next report; it ends when the run closes the channel.
@@ -146,8 +172,12 @@ func (d *deleting) finish(msg deleteDoneMsg) tea.Cmd {
 		err := fmt.Errorf("%w (%d of %d deleted; %s)", msg.err, msg.deleted, len(d.ts), left)
 		return tea.Batch(append(cmds, common.FlashError(err))...)
 	}
+	kept := ""
+	if d.final {
+		kept = " (" + plural(len(d.ts), "its final backup is", "their final backups are") + " kept)"
+	}
 	return tea.Batch(append(cmds, d.after,
-		common.Flash("deleted "+describe(d.ts)+" and "+plural(len(d.ts), "its database", "their databases")))...)
+		common.Flash("deleted "+describe(d.ts)+" and "+plural(len(d.ts), "its database", "their databases")+kept))...)
 }
 
 // View implements common.Screen.

@@ -13,7 +13,7 @@ import (
 func TestDeletingGolden(t *testing.T) {
 	for _, size := range uitest.Sizes {
 		c := uitest.Context(t, false, size[0], size[1]-2)
-		d := newDeleting(c, uitest.Tenants(3), nil)
+		d := newDeleting(c, uitest.Tenants(3), false, nil)
 		d.SetSize(size[0], size[1]-2)
 		d.Update(deleteEvent{id: d.id, index: 1, p: tenants.Progress{Step: tenants.StepDropDatabase, State: tenants.StepStarted,
 			Message: "drop database tenant_9e3779b1-1111-4222-8333-000000000001 on central"}})
@@ -26,7 +26,7 @@ func TestDeletingGolden(t *testing.T) {
 
 func TestDeletingIgnoresOtherRuns(t *testing.T) {
 	c := uitest.Context(t, false, 80, 22)
-	d := newDeleting(c, uitest.Tenants(2), nil)
+	d := newDeleting(c, uitest.Tenants(2), false, nil)
 	_, cmd := d.Update(deleteDoneMsg{id: d.id + 1, deleted: 2})
 	require.Nil(t, cmd)
 	d.Update(deleteEvent{id: d.id + 1, index: 1, p: tenants.Progress{Message: "other"}})
@@ -38,7 +38,7 @@ func TestDeletingIgnoresOtherRuns(t *testing.T) {
 // reports' channel twice.
 func TestDeletingStartsOnce(t *testing.T) {
 	c := uitest.Context(t, false, 80, 22)
-	d := newDeleting(c, uitest.Tenants(2), nil)
+	d := newDeleting(c, uitest.Tenants(2), false, nil)
 	require.NotNil(t, d.Init())
 	require.Nil(t, d.Init(), "the deletion was started twice")
 }

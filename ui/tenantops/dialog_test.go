@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/uitest"
 )
 
@@ -55,4 +57,33 @@ func TestSizeText(t *testing.T) {
 	require.Equal(t, "976 KiB for the 20 measured of 30", sizeText(sizes{total: 999424, known: 20}, 30))
 	require.Equal(t, "976 KiB", sizeText(sizes{total: 999424, known: 1}, 1))
 	require.Contains(t, sizeText(sizes{}, 1), "missing")
+}
+
+func TestDeleteDialogFinalBackupCheckbox(t *testing.T) {
+	c := uitest.Context(t, false, 80, 22)
+	c.Config.Backup.FinalOnDelete = true
+	d := newDeleteDialog(c, uitest.Tenants(1), nil)
+	d.SetSize(80, 22)
+	require.Contains(t, uitest.Plain(d.View()), "[x] final backup first (ctrl+t)", "on by default with final_on_delete")
+	require.True(t, d.final)
+	d.Update(tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl})
+	require.Contains(t, uitest.Plain(d.View()), "[ ] final backup first (ctrl+t)")
+	require.False(t, d.final)
+	require.Regexp(t, `│  > +│`, uitest.Plain(d.View()), "ctrl+t is not typed into the name")
+
+	c.Config.Backup.FinalOnDelete = false
+	d = newDeleteDialog(c, uitest.Tenants(1), nil)
+	require.False(t, d.final)
+	require.Contains(t, uitest.Plain(d.View()), "[ ] final backup first")
+}
+
+func TestDownFieldsRequest(t *testing.T) {
+	f := &downFields{message: "Back soon", retry: "90", secret: "let-me-in", allow: "10.0.0.0/8, 203.0.113.7"}
+	req, err := f.request()
+	require.NoError(t, err)
+	require.Equal(t, tenants.DownRequest{Message: "Back soon", Retry: 90, Secret: "let-me-in", Allowed: []string{"10.0.0.0/8", "203.0.113.7"}}, req)
+	for _, bad := range []downFields{{retry: "soon"}, {retry: "-1"}, {secret: "a/b"}, {allow: "example.com"}} {
+		_, err := bad.request()
+		require.Error(t, err, "%+v", bad)
+	}
 }

@@ -74,7 +74,7 @@ func TestHostileDeletingView(t *testing.T) {
 	for _, size := range uitest.Sizes {
 		c := uitest.Context(t, false, size[0], size[1]-2)
 		ts := uitest.HostileTenants()[:3]
-		d := newDeleting(c, ts, nil)
+		d := newDeleting(c, ts, false, nil)
 		d.SetSize(size[0], size[1]-2)
 		d.Update(deleteEvent{id: d.id, index: 0, p: tenants.Progress{Step: tenants.StepDropDatabase, State: tenants.StepStarted,
 			Message: "drop database " + ts[0].Database + " on central\nnow"}})
@@ -87,7 +87,7 @@ func TestHostileDeletingView(t *testing.T) {
 	}
 	one := uitest.HostileTenants()[4:5]
 	require.Equal(t, `tenant title \e]0;title\a`, describe(one))
-	d := newDeleting(uitest.Context(t, false, 80, 22), one, nil)
+	d := newDeleting(uitest.Context(t, false, 80, 22), one, false, nil)
 	d.SetSize(80, 22)
 	require.Contains(t, uitest.Plain(d.View()), `Deleting tenant title \e]0;title\a`)
 	require.True(t, termtext.Safe(describe(uitest.HostileTenants())))

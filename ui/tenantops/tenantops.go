@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/dustin/go-humanize"
 
@@ -29,25 +30,36 @@ func SetStatus(c *common.Context, ts []tenants.Tenant, status tenants.Status) te
 	if c.ReadOnly {
 		return common.FlashError(tenants.ErrReadOnly)
 	}
+	return forEach(c, ts, "setting status", func(ctx context.Context, t tenants.Tenant) (string, error) {
+		if t.Status == status {
+			return "", nil
+		}
+		_, err := c.Service.SetStatus(ctx, t, status)
+		return fmt.Sprintf("set tenant %s %s", termtext.Line(t.Name), status), err
+	}, verbs[status]+" "+describe(ts))
+}
+
+// forEach does one change to each tenant in turn as a task, stopping at
+// the first failure, which it flashes with what it was doing (do's text)
+// and how many were done; else it flashes ok. The tenants are reloaded
+// either way.
+func forEach(c *common.Context, ts []tenants.Tenant, task string, do func(context.Context, tenants.Tenant) (string, error), ok string) tea.Cmd {
 	if len(ts) == 0 {
 		return nil
 	}
-	id := "status-" + strconv.Itoa(c.NextID())
+	id := "bulk-" + strconv.Itoa(c.NextID())
 	work := c.Run(func(ctx context.Context) tea.Msg {
-		done := 0
-		for _, t := range ts {
-			if t.Status == status {
-				done++
-				continue
+		for i, t := range ts {
+			if what, err := do(ctx, t); err != nil {
+				if len(ts) > 1 {
+					err = fmt.Errorf("%w (%d of %d done)", err, i, len(ts))
+				}
+				return tea.BatchMsg{common.EndTask(id), common.FlashError(fmt.Errorf("%s: %w", what, err)), common.TenantsChanged()}
 			}
-			if _, err := c.Service.SetStatus(ctx, t, status); err != nil {
-				return tea.BatchMsg{common.EndTask(id), common.FlashError(fmt.Errorf("set tenant %s %s: %w (%d of %d done)", termtext.Line(t.Name), status, err, done, len(ts))), common.TenantsChanged()}
-			}
-			done++
 		}
-		return tea.BatchMsg{common.EndTask(id), common.Flash(fmt.Sprintf("%s %s", verbs[status], describe(ts))), common.TenantsChanged()}
+		return tea.BatchMsg{common.EndTask(id), common.Flash(ok), common.TenantsChanged()}
 	})
-	return tea.Batch(common.StartTask(id, "setting status"), work)
+	return tea.Batch(common.StartTask(id, task), work)
 }
 
 // ConfirmBlock asks before blocking (blocked tenants stop being served).
@@ -101,12 +113,12 @@ func newDeleteDialog(c *common.Context, ts []tenants.Tenant, after tea.Cmd) *del
 	if len(ts) > 1 {
 		require = strconv.Itoa(len(ts))
 	}
-	d := &deleteDialog{id: c.NextID(), ts: ts}
+	d := &deleteDialog{c: c, id: c.NextID(), ts: ts, after: after, final: c.Config.Backup.FinalOnDelete}
 	d.Model = confirm.New(c, confirm.Options{
-		Title: "Delete " + describe(ts) + "?", Require: require, Note: "This cannot be undone.",
-		Action: "Delete", Danger: true, OnConfirm: Delete(c, ts, after),
+		Title: "Delete " + describe(ts) + "?", Require: require, Action: "Delete", Danger: true,
 	})
 	d.explain(nil)
+	d.check()
 	return d
 }
 
@@ -125,21 +137,53 @@ type sizesMsg struct {
 // opened.
 type deleteDialog struct {
 	*confirm.Model
-	id int
-	ts []tenants.Tenant
+	c     *common.Context
+	id    int
+	ts    []tenants.Tenant
+	after tea.Cmd
+	// final: a verified final backup of each tenant first (the checkbox).
+	final bool
 }
 
 // Update implements common.Screen.
 func (d *deleteDialog) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	if m, ok := msg.(sizesMsg); ok {
+	switch m := msg.(type) {
+	case sizesMsg:
 		if m.id == d.id {
 			d.explain(&m.sizes)
 		}
 		return d, nil
+	case tea.KeyPressMsg:
+		if key.Matches(m, d.c.Keys.FinalBackup) {
+			d.final = !d.final
+			d.check()
+			return d, nil
+		}
 	}
 	_, cmd := d.Model.Update(msg)
 	return d, cmd
 }
+
+// check shows the final backup's checkbox as it is and makes the action
+// match it.
+func (d *deleteDialog) check() {
+	box := "[ ]"
+	if d.final {
+		box = "[x]"
+	}
+	d.Change(func(o *confirm.Options) {
+		o.Note = fmt.Sprintf("%s final backup first (%s). This cannot be undone.", box, d.c.Keys.FinalBackup.Help().Key)
+		o.OnConfirm = Delete(d.c, d.ts, d.final, d.after)
+	})
+}
+
+// ShortHelp implements help.KeyMap: the dialog's keys and the checkbox's.
+func (d *deleteDialog) ShortHelp() []key.Binding {
+	return append(d.Model.ShortHelp(), d.c.Keys.FinalBackup)
+}
+
+// FullHelp implements help.KeyMap.
+func (d *deleteDialog) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
 
 // explain says what would be dropped; s is nil while the sizes are read.
 func (d *deleteDialog) explain(s *sizes) {

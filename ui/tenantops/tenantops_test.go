@@ -90,7 +90,7 @@ func TestReadOnlyRefuses(t *testing.T) {
 
 func TestDeleteStopsBetweenTenants(t *testing.T) {
 	c, ts := setup(t, 3)
-	progress := uitest.Msgs(tenantops.Delete(c, ts, nil))[0].(common.PushMsg).Screen
+	progress := uitest.Msgs(tenantops.Delete(c, ts, false, nil))[0].(common.PushMsg).Screen
 	progress.Update(uitest.Key("esc")) // before the run starts: nothing is deleted
 	msgs := uitest.Drive(progress, progress.Init())
 	var flash common.FlashMsg

@@ -1,9 +1,7 @@
-package detail
+package tenantops
 
 import (
-	"fmt"
 	"strings"
-	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -12,11 +10,12 @@ import (
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
-// formScreen is a huh form pushed over the detail screen (edit, down). It
-// ends with a Save/Cancel question that starts on Cancel, so enter typed
-// through the fields (or a stray key) never writes: only a deliberate
-// choice of the action does.
-type formScreen struct {
+// Form is a huh form pushed over a screen (the detail's edit, maintenance
+// down from the detail and the list). It ends with a Save/Cancel question
+// (SaveQuestion) that starts on Cancel, so enter typed through the fields
+// (or a stray key) never writes: only a deliberate choice of the action
+// does.
+type Form struct {
 	c      *common.Context
 	title  string
 	form   *huh.Form
@@ -26,10 +25,12 @@ type formScreen struct {
 	height int
 }
 
-func newFormScreen(c *common.Context, title string, save *bool, submit func() tea.Cmd, groups ...*huh.Group) *formScreen {
+// NewForm returns the form of groups; submit runs once when *save was
+// chosen.
+func NewForm(c *common.Context, title string, save *bool, submit func() tea.Cmd, groups ...*huh.Group) *Form {
 	f := huh.NewForm(groups...).WithShowHelp(true).
 		WithTheme(huh.ThemeFunc(func(bool) *huh.Styles { return formTheme(c.Styles.IsDark) }))
-	return &formScreen{c: c, title: title, form: f, save: save, submit: submit}
+	return &Form{c: c, title: title, form: f, save: save, submit: submit}
 }
 
 // formTheme is huh's Charm theme with the chosen button also bold and
@@ -41,21 +42,31 @@ func formTheme(isDark bool) *huh.Styles {
 	return t
 }
 
-// saveQuestion is the form's last field: Save or Cancel, on Cancel.
-func saveQuestion(title, action string, save *bool) huh.Field {
+// SaveQuestion is a form's last field: action or Cancel, on Cancel.
+func SaveQuestion(title, action string, save *bool) huh.Field {
 	return huh.NewConfirm().Key("save").Title(title).Affirmative(action).Negative("Cancel").Value(save)
 }
 
-func (s *formScreen) Init() tea.Cmd   { return s.form.Init() }
-func (s *formScreen) Title() string   { return s.title }
-func (s *formScreen) Capturing() bool { return true }
+// Init implements common.Screen.
+func (s *Form) Init() tea.Cmd { return s.form.Init() }
 
-func (s *formScreen) SetSize(w, h int) {
+// Title implements common.Screen.
+func (s *Form) Title() string { return s.title }
+
+// Capturing implements common.Screen: every key is the form's.
+func (s *Form) Capturing() bool { return true }
+
+// Saving reports whether the action (not Cancel) is chosen.
+func (s *Form) Saving() bool { return *s.save }
+
+// SetSize implements common.Screen.
+func (s *Form) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.form = s.form.WithWidth(min(w-2, 80)).WithHeight(max(h-2, 5))
 }
 
-func (s *formScreen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+// Update implements common.Screen.
+func (s *Form) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.c.Keys.Back) {
 		return s, tea.Batch(common.Back(), common.Flash("nothing was changed"))
 	}
@@ -74,7 +85,8 @@ func (s *formScreen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return s, cmd
 }
 
-func (s *formScreen) View() string {
+// View implements common.Screen.
+func (s *Form) View() string {
 	st := s.c.Styles
 	return st.Title.Render(s.title) + "\n" + fit(s.form.View(), s.height-1)
 }
@@ -89,25 +101,12 @@ func fit(v string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (s *formScreen) ShortHelp() []key.Binding {
+// ShortHelp implements help.KeyMap.
+func (s *Form) ShortHelp() []key.Binding {
 	cancel := s.c.Keys.Back
 	cancel.SetHelp("esc", "cancel")
 	return []key.Binding{cancel}
 }
 
-func (s *formScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
-
-// escapeJSON makes JSON text safe for a form field: a control or bidi
-// character can only sit inside a JSON string, where \uXXXX means the
-// same character, so the value is unchanged when parsed again.
-func escapeJSON(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029') {
-			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// FullHelp implements help.KeyMap.
+func (s *Form) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
