@@ -90,18 +90,8 @@ func TestEncryptedRestoreAsksForTheIdentity(t *testing.T) {
 	keyPath, recipient := ageKey(t)
 	strangerPath, _ := ageKey(t)
 	m.c.Config.Backup.EncryptTo = []string{recipient}
-	db := env.Database(t, m.t.Database)
-	_, err := db.Exec("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
-	require.NoError(t, err)
-	_, err = db.Exec("INSERT INTO notes VALUES (1, 'kept'), (2, 'also kept')")
-	require.NoError(t, err)
-	feed(m, uitest.Press(m, "c"))
-	require.False(t, m.outcomeError, m.outcome)
-	require.Len(t, m.list, 1)
-	b := m.list[0]
-	require.True(t, b.Encrypted(), b.File)
-	_, err = db.Exec("DELETE FROM notes")
-	require.NoError(t, err)
+	backedUpNotes(t, m, env)
+	require.True(t, m.list[0].Encrypted(), m.list[0].File)
 
 	msgs := uitest.Msgs(uitest.Press(m, "R"))
 	require.Len(t, msgs, 1)
@@ -167,10 +157,7 @@ func TestWrongConfiguredIdentityChangesNothing(t *testing.T) {
 	_, recipient := ageKey(t)
 	strangerPath, _ := ageKey(t)
 	m.c.Config.Backup.EncryptTo = []string{recipient}
-	_, err := env.Database(t, m.t.Database).Exec("CREATE TABLE notes (id INT PRIMARY KEY)")
-	require.NoError(t, err)
-	feed(m, uitest.Press(m, "c"))
-	require.Len(t, m.list, 1)
+	backedUpNotes(t, m, env)
 	m.c.Config.Backup.IdentityFile = strangerPath
 
 	msgs := uitest.Msgs(uitest.Press(m, "R"))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/backup"
@@ -104,17 +105,26 @@ func TestBackupCommandRunsInTheBackground(t *testing.T) {
 	require.Contains(t, last.Text, "nothing matches")
 }
 
-func TestRestoreFromTheScreen(t *testing.T) {
-	m, env := live(t)
+// backedUpNotes gives the tenant a notes table of two rows, backs it up
+// from the screen, then empties the table (a restore brings them back).
+func backedUpNotes(t *testing.T, m *Model, env *testdb.Env) *sqlx.DB {
+	t.Helper()
 	db := env.Database(t, m.t.Database)
 	_, err := db.Exec("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)")
 	require.NoError(t, err)
 	_, err = db.Exec("INSERT INTO notes VALUES (1, 'kept'), (2, 'also kept')")
 	require.NoError(t, err)
 	feed(m, uitest.Press(m, "c"))
+	require.False(t, m.outcomeError, m.outcome)
 	require.Len(t, m.list, 1)
 	_, err = db.Exec("DELETE FROM notes")
 	require.NoError(t, err)
+	return db
+}
+
+func TestRestoreFromTheScreen(t *testing.T) {
+	m, env := live(t)
+	db := backedUpNotes(t, m, env)
 
 	ask := confirmedRestore(t, m)
 	msgs := feed(m, func() tea.Msg { return ask })
