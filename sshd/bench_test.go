@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
@@ -21,6 +22,7 @@ import (
 type frames struct {
 	mu      sync.Mutex
 	views   []time.Duration
+	viewCPU []time.Duration
 	updates []time.Duration
 }
 
@@ -32,7 +34,7 @@ func (f *frames) add(list *[]time.Duration, d time.Duration) {
 
 func (f *frames) reset() {
 	f.mu.Lock()
-	f.views, f.updates = nil, nil
+	f.views, f.viewCPU, f.updates = nil, nil, nil
 	f.mu.Unlock()
 }
 
@@ -55,11 +57,26 @@ func (m timedModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// View records the frame's wall time and its CPU time: the goroutine is
+// held on its thread meanwhile, whose CPU clock leaves out the time spent
+// waiting for a core on a loaded machine.
 func (m timedModel) View() tea.View {
-	start := time.Now()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, start := threadCPU(), time.Now()
 	v := m.Model.View()
 	m.f.add(&m.f.views, time.Since(start))
+	m.f.add(&m.f.viewCPU, threadCPU()-cpu0)
 	return v
+}
+
+// threadCPU is the calling thread's CPU clock (Linux
+// CLOCK_THREAD_CPUTIME_ID: nanoseconds, where RUSAGE_THREAD counts ticks).
+func threadCPU() time.Duration {
+	const clockThreadCPUTime = 3
+	var ts syscall.Timespec
+	_, _, _ = syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
 }
 
 func quantile(ds []time.Duration, q float64) time.Duration {
@@ -159,7 +176,7 @@ func driveSessions(b *testing.B, f *fixture, rec *frames, sessions int) {
 	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	rec.mu.Lock()
-	views, updates := rec.views, rec.updates
+	views, viewCPU, updates := rec.views, rec.viewCPU, rec.updates
 	rec.mu.Unlock()
 	for _, tm := range terms { // after the snapshot: a closing program renders nothing
 		_ = tm.sess.Close()
@@ -170,6 +187,9 @@ func driveSessions(b *testing.B, f *fixture, rec *frames, sessions int) {
 	b.ReportMetric(ms(quantile(views, 0.95)), "view-p95-ms")
 	b.ReportMetric(ms(quantile(views, 0.99)), "view-p99-ms")
 	b.ReportMetric(ms(quantile(views, 1)), "view-max-ms")
+	b.ReportMetric(ms(quantile(viewCPU, 0.5)), "view-cpu-p50-ms")
+	b.ReportMetric(ms(quantile(viewCPU, 0.95)), "view-cpu-p95-ms")
+	b.ReportMetric(ms(quantile(viewCPU, 0.99)), "view-cpu-p99-ms")
 	b.ReportMetric(ms(quantile(updates, 0.95)), "update-p95-ms")
 	b.ReportMetric(ms(cpu)/float64(max(len(views), 1)), "cpu-ms/frame")
 	b.ReportMetric(ms(wall), "drive-ms")
