@@ -39,43 +39,45 @@ func (s *Service) setStatus(ctx context.Context, id, status string) error {
 // row still belongs to the tenant and answers that host.
 func (s *Service) normalizeDomain(ctx context.Context, tenantID string, a action) error {
 	ids := append([]int64{a.row}, a.dropRows...)
-	var before []string
-	err := s.inCentralTx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In("SELECT `id`, `domain`, `tenant_id` FROM `domains` WHERE `id` IN (?) FOR UPDATE", ids)
-		if err != nil {
-			return err
-		}
-		var rows []domainRow
-		if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("read domain rows %s: %w", joinIDs(ids), err)
-		}
-		if len(rows) != len(ids) {
-			return errChanged
-		}
-		for _, r := range rows {
-			if r.TenantID != tenantID || domainKey(r.Domain) != a.domain {
-				return errChanged
-			}
-			before = append(before, r.Domain)
-		}
-		if len(a.dropRows) > 0 {
-			q, args, err := sqlx.In("DELETE FROM `domains` WHERE `id` IN (?)", a.dropRows)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-				return fmt.Errorf("delete domain rows %s: %w", joinIDs(a.dropRows), err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE `domains` SET `domain` = ? WHERE `id` = ?", a.domain, a.row); err != nil {
-			return fmt.Errorf("set domain row %d to %s: %w", a.row, a.domain, err)
-		}
-		return nil
-	})
+	tx, err := s.ts.Central().BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	return s.forgetDomains(ctx, append(before, a.domain))
+	defer func() { _ = tx.Rollback() }() // after Commit, a no-op
+	q, args, err := sqlx.In("SELECT `id`, `domain`, `tenant_id` FROM `domains` WHERE `id` IN (?) FOR UPDATE", ids)
+	if err != nil {
+		return err
+	}
+	var rows []domainRow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("read domain rows %s: %w", joinIDs(ids), err)
+	}
+	if len(rows) != len(ids) {
+		return errChanged
+	}
+	before := []string{a.domain}
+	for _, r := range rows {
+		if r.TenantID != tenantID || domainKey(r.Domain) != a.domain {
+			return errChanged
+		}
+		before = append(before, r.Domain)
+	}
+	if len(a.dropRows) > 0 {
+		q, args, err := sqlx.In("DELETE FROM `domains` WHERE `id` IN (?)", a.dropRows)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("delete domain rows %s: %w", joinIDs(a.dropRows), err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE `domains` SET `domain` = ? WHERE `id` = ?", a.domain, a.row); err != nil {
+		return fmt.Errorf("set domain row %d to %s: %w", a.row, a.domain, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set domain row %d to %s: %w", a.row, a.domain, err)
+	}
+	return s.forgetDomains(ctx, before)
 }
 
 // deleteOrphanDomain deletes a domain row whose tenant has no row, only
@@ -111,18 +113,6 @@ func (s *Service) forgetDomains(ctx context.Context, domains []string) error {
 		return fmt.Errorf("the rows are fixed, but the cache still holds their entries: %w (tenancy cache clear forgets them)", err)
 	}
 	return nil
-}
-
-func (s *Service) inCentralTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.ts.Central().BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 func joinIDs(ids []int64) string {
