@@ -27,6 +27,8 @@ type listing struct {
 	nat  natural
 	key  tenants.SortKey
 	desc bool
+	// down counts the tenants down for maintenance.
+	down int
 }
 
 // prepare sorts ts by key and builds what the table needs.
@@ -35,6 +37,9 @@ func prepare(ts []tenants.Tenant, key tenants.SortKey, desc bool) listing {
 	l := listing{ts: ts, hay: make([]string, len(ts)), nat: measure(ts), key: key, desc: desc}
 	for i, t := range ts {
 		l.hay[i] = haystack(t)
+		if t.Maintenance != nil {
+			l.down++
+		}
 	}
 	return l
 }

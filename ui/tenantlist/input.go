@@ -110,6 +110,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tenantops.SetStatus(m.c, m.selection(), tenants.StatusInactive)
 	case key.Matches(msg, k.Block):
 		return m.guard.Open(m.c, tenantops.ConfirmBlock(m.c, m.selection()))
+	case key.Matches(msg, k.MaintenanceDown):
+		return m.guard.Open(m.c, tenantops.Down(m.c, m.selection()))
+	case key.Matches(msg, k.MaintenanceUp):
+		return m.guard.Open(m.c, tenantops.ConfirmUp(m.c, m.selection()))
 	case key.Matches(msg, k.Backups):
 		return m.backups()
 	case key.Matches(msg, k.StartRun):

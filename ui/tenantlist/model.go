@@ -43,6 +43,7 @@ type Model struct {
 	c      *common.Context
 	rows   rows
 	nat    natural
+	down   int // tenants down for maintenance
 	layout layout
 	cursor int
 	offset int
@@ -132,7 +133,7 @@ func (m *Model) setListing(l listing) {
 	}
 	ts := l.ts
 	m.keepCursor(func() { m.rows.adopt(l) })
-	m.nat = l.nat
+	m.nat, m.down = l.nat, l.down
 	m.layout = fitColumns(m.width, m.nat)
 	m.loaded, m.err = true, nil
 	if len(m.marks) == 0 {
@@ -278,7 +279,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Runs},
 		{k.Open, k.Filter, k.Sort, k.SortDir, k.Mark, k.Jump, k.Refresh, k.Back},
-		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.Perf, k.Backups, k.StartRun},
+		{k.Create, k.Delete, k.Activate, k.Deactivate, k.Block, k.MaintenanceDown, k.MaintenanceUp, k.Perf, k.Backups, k.StartRun},
 	}
 }
 
@@ -287,6 +288,9 @@ func (m *Model) status() string {
 	st := m.c.Styles
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d of %d", m.rows.len(), len(m.rows.ts)))
+	if m.down > 0 {
+		parts = append(parts, fmt.Sprintf("%d down%s", m.down, downMarker))
+	}
 	dir := "↑"
 	if m.desc {
 		dir = "↓"

@@ -45,6 +45,10 @@ var minWidth = [numCols]int{3, 8, 16, 18, 8, 14, 7, 11}
 // shortID is how many characters of the id show when it is shortened.
 const shortID = 8
 
+// downMarker follows the status of a tenant down for maintenance (the
+// status line counts them and says what it means).
+const downMarker = " ▼"
+
 const gap = 2    // between columns
 const gutter = 2 // mark glyph and a space
 
@@ -63,6 +67,9 @@ func measure(ts []tenants.Tenant) natural {
 	n[colLastAccess] = max(n[colLastAccess], len("never"))
 	for _, t := range ts {
 		n[colIndex] = max(n[colIndex], len(strconv.Itoa(t.Index))+2)
+		if t.Maintenance != nil {
+			n[colStatus] = max(n[colStatus], shownWidth(string(t.Status))+width(downMarker))
+		}
 		n[colTenantID] = max(n[colTenantID], shownWidth(t.ID))
 		n[colName] = max(n[colName], shownWidth(t.Name))
 		n[colDomain] = max(n[colDomain], shownWidth(t.PrimaryDomain())+domainsSuffix(t))
@@ -275,6 +282,9 @@ func value(t *tenants.Tenant, c colID, now time.Time) string {
 		}
 		return d
 	case colStatus:
+		if t.Maintenance != nil {
+			return termtext.Line(string(t.Status)) + downMarker
+		}
 		return termtext.Line(string(t.Status))
 	case colDatabase:
 		return termtext.Line(t.Database)
