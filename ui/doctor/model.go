@@ -166,6 +166,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.err = nil
 		m.setReport(&msg.rep, msg.at)
+		return m, incomplete(msg.rep)
 	case fixStartedMsg:
 		m.fixing = true
 	case fixedMsg:

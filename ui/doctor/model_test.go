@@ -180,6 +180,20 @@ func TestFixConfirmationByRole(t *testing.T) {
 	}
 }
 
+func TestIncompleteCheckIsSaid(t *testing.T) {
+	rep := fixtureReport()
+	rep.Checks = []health.CheckResult{{Name: "servers"}, {Name: "backups", Error: "the backup service is not open: backup checks skipped"}}
+	m := newScreen(t, false, 80, 22, health.Report{})
+	m.scanID = 7
+	_, cmd := m.Update(scannedMsg{id: 7, rep: rep, at: uitest.Now})
+	msgs := uitest.Msgs(cmd)
+	require.Len(t, msgs, 1)
+	flash := msgs[0].(common.FlashMsg)
+	require.True(t, flash.Warn)
+	require.Contains(t, flash.Text, "the backups check could not run everything")
+	require.Contains(t, uitest.Plain(m.View()), "1 check incomplete")
+}
+
 func TestSlotText(t *testing.T) {
 	text, short := slotText(fixtureReport())
 	require.Equal(t, "health: 3 errors", text)

@@ -108,3 +108,27 @@ func slotText(rep health.Report) (text, short string) {
 	}
 	return "health: " + short, short
 }
+
+// incomplete warns in the footer when a check could not run everything
+// (a server down, the backup service not open): its findings may be
+// missing, so the list is not the whole story.
+func incomplete(rep health.Report) tea.Cmd {
+	for _, c := range rep.Checks {
+		if c.Error != "" {
+			text := fmt.Sprintf("health: the %s check could not run everything: %s", c.Name, c.Error)
+			return func() tea.Msg { return common.FlashMsg{Text: text, Warn: true, TTL: 2 * common.DefaultFlashTTL} }
+		}
+	}
+	return nil
+}
+
+// incompleteChecks counts the checks that could not run everything.
+func incompleteChecks(rep *health.Report) int {
+	n := 0
+	for _, c := range rep.Checks {
+		if c.Error != "" {
+			n++
+		}
+	}
+	return n
+}

@@ -79,7 +79,11 @@ func (m *Model) status() string {
 	if m.rep == nil {
 		return st.Title.Render("Health")
 	}
-	parts := []string{countsText(m.rep.Counts()), fmt.Sprintf("scanned %s in %s", ago(m.c.Now().Sub(m.at)), took(m.rep.Took))}
+	parts := []string{countsText(m.rep.Counts())}
+	if n := incompleteChecks(m.rep); n > 0 {
+		parts = append(parts, common.Plural(n, "check")+" incomplete")
+	}
+	parts = append(parts, fmt.Sprintf("scanned %s in %s", ago(m.c.Now().Sub(m.at)), took(m.rep.Took)))
 	if m.scanID != 0 {
 		parts = append(parts, "scanning…")
 	}
