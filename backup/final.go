@@ -68,7 +68,7 @@ func (s *Service) DeleteWithFinal(ctx context.Context, t tenants.Tenant, opts te
 
 // finalProgress is one line of a final backup's progress.
 func finalProgress(p Progress) string {
-	line := p.Step
+	line := "final backup: " + p.Step
 	if p.Table != "" {
 		line += " " + p.Table
 	}
