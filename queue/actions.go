@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hibiken/asynq"
 
@@ -39,7 +40,8 @@ func (q *Queue) TaskAct(ctx context.Context, a access.Action, queue, id string) 
 	}
 	defer access.Done(ctx, a, target, &err)
 	if err := act(q.Inspector(), queue, id); err != nil {
-		return fmt.Errorf("%s task %s of queue %s: %w", a, id, queue, err)
+		return fmt.Errorf("%s task %s of queue %s: %w (`tenancy queue list %s STATE` lists its tasks)",
+			strings.TrimPrefix(string(a), "queue.task."), id, queue, err, queue)
 	}
 	return nil
 }

@@ -94,7 +94,8 @@ func (f *fixture) requireMigratedOnce(t *testing.T, tn tenants.Tenant) {
 // The run completes: every item done exactly once by the MySQL ledger
 // (its runs tables) and by the tenants' migration tables; the killed
 // worker's interrupted items were retried by a survivor (attempts 2)
-// after asynq's lease expired (one to two minutes: see docs/queue.md).
+// after asynq's lease expired (one to two minutes: see docs/queue.md),
+// every other item ran once.
 func TestThreeWorkersOneKilled(t *testing.T) {
 	f := newFixture(t)
 	list := f.tenants(t, 300, config.CentralServerName)
@@ -136,18 +137,27 @@ func TestThreeWorkersOneKilled(t *testing.T) {
 	for _, tn := range list {
 		f.requireMigratedOnce(t, tn)
 	}
+	// Each item ran once, or twice when the victim died in it: the
+	// items seen running under the victim at the kill, and maybe one more
+	// whose start the victim sent just before it died (the server still
+	// commits a statement whose client is gone, after our read).
 	survivors := map[int]bool{workers[1].cmd.Process.Pid: true, workers[2].cmd.Process.Pid: true}
 	byPID := map[int]int{}
+	retried := 0
 	for id, it := range f.items(t, run.ID) {
 		require.Equal(t, fleet.ItemDone, it.State)
 		byPID[it.PID]++
-		if interrupted[id] {
-			require.Equal(t, 2, it.Attempts, "an interrupted item is tried again and counted")
+		switch it.Attempts {
+		case 1:
+			require.False(t, interrupted[id], "interrupted item %s is tried again and counted", id)
+		case 2:
+			retried++
 			require.True(t, survivors[it.PID], "item %s retried by a surviving worker, not pid %d", id, it.PID)
-		} else {
-			require.Equal(t, 1, it.Attempts, "item %s ran once", id)
+		default:
+			require.Fail(t, "too many attempts", "item %s: %d attempts", id, it.Attempts)
 		}
 	}
+	require.LessOrEqual(t, retried, 4, "at most the victim's concurrency was interrupted")
 	require.Len(t, byPID, 3, "every worker took items: %v", byPID)
 	for _, w := range workers[1:] {
 		require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -100,6 +101,13 @@ func TestRedisRestartedMidRun(t *testing.T) {
 	require.Less(t, doneWhileDown, 60, "Redis stopped mid-run")
 	for _, tn := range list {
 		require.Equal(t, 1, f.hits(t, tn), "tenant %s worked once", tn.Name)
+	}
+	rc := redis.NewClient(&redis.Options{Addr: own.addr()})
+	defer rc.Close()
+	for _, scope := range []string{fmt.Sprintf("%s:run:%d", f.cfg.Queue.Prefix, run.ID), fmt.Sprintf("%s:run:%d:server:%s", f.cfg.Queue.Prefix, run.ID, config.CentralServerName)} {
+		held, err := rc.ZRange(context.Background(), semaphoreKey(scope), 0, -1).Result()
+		require.NoError(t, err)
+		require.Empty(t, held, "no token of %s is left behind (it would hold a slot of the run until item_timeout)", scope)
 	}
 	for _, w := range workers {
 		require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))

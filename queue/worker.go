@@ -169,22 +169,19 @@ func (w *Worker) processItem(ctx context.Context, t *asynq.Task) error {
 		{rc: w.q.rc, scope: fmt.Sprintf("%s:run:%d", w.q.cfg.Prefix, p.RunID), max: max(p.Parallel, 1)},
 		{rc: w.q.rc, scope: fmt.Sprintf("%s:run:%d:server:%s", w.q.cfg.Prefix, p.RunID, p.Server), max: max(p.PerServer, 1)},
 	}
-	release := func(list []*semaphore) {
-		for _, s := range list {
-			_ = s.release(context.WithoutCancel(ctx)) // a token left behind expires at the task's deadline
-		}
-	}
 	// A token this task held in an attempt whose worker died is freed
 	// first: the task id is the token, and the queue runs a task once.
-	release(sems)
+	for _, s := range sems {
+		_ = s.release(ctx) // when Redis does not answer, the acquire below fails too
+	}
 	for i, s := range sems {
 		ok, err := s.acquire(ctx)
 		if err != nil || !ok {
-			release(sems[:i])
+			releaseAll(ctx, sems[:i])
 			return errors.Join(err, errBusy)
 		}
 	}
-	defer release(sems)
+	defer releaseAll(ctx, sems)
 	start := time.Now()
 	it, err := w.fs.WorkItem(ctx, p.RunID, p.TenantID)
 	if errors.Is(err, fleet.ErrTenantBusy) {
@@ -202,6 +199,23 @@ func (w *Worker) processItem(ctx context.Context, t *asynq.Task) error {
 	}
 	w.opts.Log(ev)
 	return nil
+}
+
+// releasePatience is how long a worker keeps trying to give its tokens
+// back while Redis does not answer (a restart, a failover): a token left
+// behind holds one of the run's slots until the task's deadline
+// ([queue] item_timeout).
+const releasePatience = 30 * time.Second
+
+// releaseAll gives a task's tokens back, trying again while Redis is away.
+func releaseAll(ctx context.Context, list []*semaphore) {
+	ctx = context.WithoutCancel(ctx)
+	deadline := time.Now().Add(releasePatience)
+	for _, s := range list {
+		for wait := 100 * time.Millisecond; s.release(ctx) != nil && time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
+			time.Sleep(wait)
+		}
+	}
 }
 
 // asynqLogger turns asynq's own log lines into events.
