@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -18,6 +19,8 @@ func TestBackupStorageAndEncryptionKeys(t *testing.T) {
 		{"file without folder", `storage = "file://"`, "backup.storage: \"file://\" names no folder"},
 		{"unknown scheme", `storage = "ftp://host/x"`, "backup.storage: \"ftp://host/x\": use file:///path or s3://"},
 		{"bad recipient", `encrypt_to = ["age1nope"]`, "backup.encrypt_to: \"age1nope\" is not an age X25519 recipient"},
+		{"final backups", "final_on_delete = true\nkeep_deleted = \"2160h\"", ""},
+		{"negative keep_deleted", `keep_deleted = "-1h"`, "backup.keep_deleted: must not be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := Parse(head + tc.toml)
@@ -29,4 +32,9 @@ func TestBackupStorageAndEncryptionKeys(t *testing.T) {
 			require.ErrorContains(t, err, tc.problem)
 		})
 	}
+}
+
+func TestKeepDeletedDefault(t *testing.T) {
+	require.Equal(t, Duration(30*24*time.Hour), Default().Backup.KeepDeleted)
+	require.False(t, Default().Backup.FinalOnDelete)
 }
