@@ -4,8 +4,9 @@
 // table, an overall bar, raw and written MB/s, ETA, elapsed; esc cancels
 // and nothing partial is kept), verify, restore (the tenant's name typed;
 // shown live by stage, SQL read and statements; esc cancels and the
-// database is left untouched), delete, and a cleanup preview by
-// [backup.retention] to apply.
+// database is left untouched; an encrypted backup first asks for its age
+// identity file when [backup] identity_file is unset), delete, and a
+// cleanup preview by [backup.retention] to apply.
 package backups
 
 import (
