@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -140,12 +141,21 @@ func (s *Service) stream(ctx context.Context, dstServer, dstDB string, progress 
 		return dumpStats{}, err
 	}
 	defer db.Close()
-	dumpTrack := newTracker(progress)
+	// Both sides report: one at a time, as a tracker does.
+	var mu sync.Mutex
+	report := func(p Progress) {
+		if progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(p)
+		}
+	}
+	dumpTrack := newTracker(report)
 	// The loader's own counts (statements) are not the dump's rows: only
 	// its steps after the data (indexes, objects) are passed on.
 	loadTrack := newTracker(func(p Progress) {
-		if progress != nil && p.Step == StepLoad && p.Table != "" && p.Table != "data" && p.Table != "schema" {
-			progress(Progress{Step: StepLoad, Table: p.Table, Elapsed: p.Elapsed})
+		if p.Step == StepLoad && p.Table != "" && p.Table != "data" && p.Table != "schema" {
+			report(Progress{Step: StepLoad, Table: p.Table, Elapsed: p.Elapsed})
 		}
 	})
 	l := &loader{db: db, database: dstDB, workers: s.cfg.Workers, track: loadTrack}
