@@ -142,6 +142,7 @@ func runMoveCleanup(cmd *cobra.Command, app *App, dryRun, yes, asJSON bool) erro
 	}
 	if len(due) == 0 {
 		printf(out, "No move's source is due for cleanup.\n")
+		return nil
 	}
 	printCleanup(out, due, verb)
 	return nil
