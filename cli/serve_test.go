@@ -183,11 +183,16 @@ func TestServeSSHWithOpenSSH(t *testing.T) {
 	ada.write("d")
 	ada.waitFor("Delete tenant Acme Corp?")
 	// Keys within the dialog's grace period are dropped: type until shown.
-	require.Eventually(t, func() bool {
+	typed := false
+	for attempt := 0; !typed && attempt < 5; attempt++ {
 		ada.write(strings.Repeat("\x7f", 12) + "Acme Corp")
-		time.Sleep(300 * time.Millisecond)
-		return strings.Contains(ada.screen(), "> Acme Corp")
-	}, 15*time.Second, 100*time.Millisecond)
+		deadline := time.Now().Add(3 * time.Second)
+		for !typed && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			typed = strings.Contains(ada.screen(), "> Acme Corp ")
+		}
+	}
+	require.True(t, typed, "the dialog never showed the typed name:\n%s", ada.screen())
 	ada.write("\r")
 	ada.waitFor("deleted tenant Acme Corp")
 	ada.quit()

@@ -124,6 +124,10 @@ func TestRolesOverSSH(t *testing.T) {
 		"otto operator tenant.delete " + acme.ID + " denied",
 		"ada admin tenant.delete " + acme.ID + " ok",
 	}, got)
+
+	// The viewer reads the log in its dashboard: the Audit screen.
+	viewer.send(":", "a", "u", "d", "i", "t", enter)
+	viewer.waitFor(10*time.Second, "Audit · 3 entries", "tenant.delete", "ada", "denied")
 }
 
 func TestPanicEndsOnlyItsSession(t *testing.T) {

@@ -8,6 +8,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -161,7 +162,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.loadID = 0
 		if msg.err != nil {
 			m.err = msg.err
-			return m, common.FlashError(errors.New("read the audit log: " + msg.err.Error()))
+			return m, common.FlashError(fmt.Errorf("read the audit log: %w", msg.err))
 		}
 		if msg.fresh {
 			m.rows, m.cursor, m.offset, m.paneTop = nil, 0, 0, 0
