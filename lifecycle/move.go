@@ -51,10 +51,7 @@ func (s *Service) Move(ctx context.Context, req MoveRequest, progress func(Progr
 		return Move{}, err
 	}
 	defer access.Done(ctx, ActionMove, t.ID, &err, "to="+req.To)
-	if s.tenants.ReadOnly() {
-		return Move{}, tenants.ErrReadOnly
-	}
-	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
+	lock, err := s.lock(ctx, t)
 	if err != nil {
 		return Move{}, err
 	}

@@ -52,10 +52,7 @@ func (s *Service) Abort(ctx context.Context, t tenants.Tenant) (_ Move, err erro
 		return Move{}, err
 	}
 	defer access.Done(ctx, ActionMove, t.ID, &err, "abort")
-	if s.tenants.ReadOnly() {
-		return Move{}, tenants.ErrReadOnly
-	}
-	lock, err := tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
+	lock, err := s.lock(ctx, t)
 	if err != nil {
 		return Move{}, err
 	}
@@ -79,4 +76,13 @@ func (s *Service) Abort(ctx context.Context, t tenants.Tenant) (_ Move, err erro
 		return moved, nil
 	}
 	return moved, err
+}
+
+// lock refuses a move's write in read-only mode and takes the tenant's
+// lock, which a move holds from start to end.
+func (s *Service) lock(ctx context.Context, t tenants.Tenant) (*tenants.Lock, error) {
+	if s.tenants.ReadOnly() {
+		return nil, tenants.ErrReadOnly
+	}
+	return tenants.AcquireLock(ctx, s.tenants.Central(), t.ID)
 }
