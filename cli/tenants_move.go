@@ -12,9 +12,9 @@ import (
 
 func newMoveCmd(app *App) *cobra.Command {
 	var req lifecycle.MoveRequest
-	var dryRun, resume, abort, cleanup, yes, asJSON bool
+	var dryRun, resume, abort, cleanup, list, yes, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "move REF --to SERVER [--dry-run] [--keep-source 24h] | move REF --resume|--abort | move --cleanup",
+		Use:   "move REF --to SERVER [--dry-run] [--keep-source 24h] | move REF --resume|--abort | move --cleanup|--list",
 		Short: "Move a tenant's database to another server (copy, freeze, copy what changed, verify, switch)",
 		Long: "Copy the tenant's database to SERVER (streamed), freeze writes (maintenance mode and a read lock on\n" +
 			"the source's tables), copy again the tables whose CHECKSUM TABLE changed, verify every table's checksum\n" +
@@ -25,9 +25,12 @@ func newMoveCmd(app *App) *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if cleanup {
-				if len(args) > 0 || req.To != "" {
-					return usagef("--cleanup takes no tenant and no --to")
+			if cleanup || list {
+				if len(args) > 0 || req.To != "" || cleanup && list {
+					return usagef("--cleanup and --list take no tenant and no --to, and go alone")
+				}
+				if list {
+					return runMoveList(cmd, app, asJSON)
 				}
 				return runMoveCleanup(cmd, app, dryRun, yes, asJSON)
 			}
@@ -89,6 +92,7 @@ func newMoveCmd(app *App) *cobra.Command {
 	f.BoolVar(&resume, "resume", false, "finish the tenant's unfinished move (its process was killed)")
 	f.BoolVar(&abort, "abort", false, "roll back the tenant's unfinished move, if it has not switched yet")
 	f.BoolVar(&cleanup, "cleanup", false, "drop the sources of finished moves whose --keep-source time is up")
+	f.BoolVar(&list, "list", false, "list the recorded moves, newest first (unfinished ones show their phase)")
 	f.BoolVar(&yes, "yes", false, "with --cleanup: drop without asking")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -146,6 +150,32 @@ func runMoveCleanup(cmd *cobra.Command, app *App, dryRun, yes, asJSON bool) erro
 	}
 	printCleanup(out, due, verb)
 	return nil
+}
+
+func runMoveList(cmd *cobra.Command, app *App, asJSON bool) error {
+	_, ls, err := lifecycleService(cmd.Context(), app)
+	if err != nil {
+		return err
+	}
+	moves, err := ls.Moves(cmd.Context(), "")
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		return printJSON(out, moves)
+	}
+	tw := newTable(out)
+	tw.Row("ID", "TENANT", "DATABASE", "FROM", "TO", "PHASE", "STARTED", "FREEZE", "SOURCE KEPT UNTIL")
+	for _, m := range moves {
+		kept := ""
+		if m.KeepUntil != nil && m.Phase == lifecycle.PhaseDone {
+			kept = m.KeepUntil.Local().Format(time.DateTime)
+		}
+		tw.Row(fmt.Sprint(m.ID), m.TenantID, m.Database, m.From, m.To, string(m.Phase),
+			m.StartedAt.Local().Format(time.DateTime), (time.Duration(m.FreezeMS) * time.Millisecond).String(), kept)
+	}
+	return tw.Flush()
 }
 
 func printCleanup(w io.Writer, list []lifecycle.Cleaned, verb string) {

@@ -55,4 +55,7 @@ func TestCloneMoveRebalanceCommands(t *testing.T) {
 	out, _, err = runEnv(t, env, "tenants", "move", "--cleanup", "--yes")
 	require.NoError(t, err)
 	require.Equal(t, "No move's source is due for cleanup.\n", out)
+	out, _, err = runEnv(t, env, "tenants", "move", "--list")
+	require.NoError(t, err)
+	require.Contains(t, out, "PHASE")
 }
