@@ -86,6 +86,12 @@ func (f *fixture) killChildAt(t *testing.T, tn tenants.Tenant, point string) {
 	}
 	require.NoError(t, child.Process.Kill()) // SIGKILL: no deferred cleanup runs
 	_ = child.Wait()
+	// The server frees the dead session's tenant lock once it sees the
+	// connection closed, a moment after the process is gone.
+	require.Eventually(t, func() bool {
+		held, err := tenants.LockHeld(context.Background(), f.ts.Central(), tn.ID)
+		return err == nil && !held
+	}, 30*time.Second, 10*time.Millisecond, "the killed mover's lock is released")
 }
 
 // TestKillMoveInEachPhase kills the mover (kill -9) in each phase, then
