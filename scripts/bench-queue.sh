@@ -96,13 +96,15 @@ median() { tr ' ' '\n' <<<"${ALL[$1]}" | sed '/^$/d' | sort -g | awk '{v[NR]=$1}
 start_workers() {
 	stop_workers
 	for _ in $(seq 1 "$1"); do
-		T "$QUEUED" worker --concurrency 4 --queues sql --no-schedules 2>>"$WORK/workers.log" &
+		# Not through T: $! must be tenancy itself, not a subshell.
+		"$BIN" --config "$QUEUED" worker --concurrency 4 --queues sql --no-schedules 2>>"$WORK/workers.log" &
 		WORKERS+=($!)
 	done
-	# asynq registers a worker with its first heartbeat.
-	for _ in $(seq 1 100); do
+	# asynq registers a worker with its first heartbeat (and forgets a
+	# stopped one within seconds).
+	for _ in $(seq 1 300); do
 		n=$(T "$QUEUED" queue stats --json | grep -c '"pid"' || true)
-		[[ $n -ge $1 ]] && return
+		[[ $n -eq $1 ]] && return
 		sleep 0.1
 	done
 	echo "workers did not register: $(tail -5 "$WORK/workers.log")" >&2
