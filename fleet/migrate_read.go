@@ -29,25 +29,32 @@ type ReadStats struct {
 // readChunk is how many tenant databases one UNION ALL query reads.
 const readChunk = 250
 
+// readConns is how many connections read one server's chunks at once:
+// the cost of a read is the server opening each tenant's table, and
+// several connections overlap those opens (never one per tenant).
+const readConns = 4
+
 // queryer is the part of a connection the batch reader uses (a seam for
 // the tests that count queries).
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// batchReader reads one table in many tenant databases with one
-// connection per server, chunk databases at a time: one
-// information_schema query says which of the chunk's databases hold the
-// table, then one UNION ALL returns their rows, tagged by the tenant's
-// index. Two queries per chunk, never one per tenant.
+// batchReader reads one table in many tenant databases with a few
+// connections per server (up to conns, each reading whole chunks), chunk
+// databases at a time: one information_schema query says which of the
+// chunk's databases hold the table, then one UNION ALL returns their
+// rows, tagged by the tenant's index. Two queries per chunk, never one
+// per tenant.
 type batchReader struct {
 	servers *tenants.Servers
 	open    func(ctx context.Context, server string) (queryer, func(), error)
 	chunk   int
+	conns   int
 }
 
 func newBatchReader(servers *tenants.Servers) *batchReader {
-	r := &batchReader{servers: servers, chunk: readChunk}
+	r := &batchReader{servers: servers, chunk: readChunk, conns: readConns}
 	r.open = r.openServer
 	return r
 }
@@ -99,21 +106,63 @@ func (r *batchReader) readServer(ctx context.Context, server string, list []tena
 			out.errs[i] = err
 		}
 	}
-	conn, closeConn, err := r.open(ctx, server)
-	if err != nil {
-		failAll(err)
-		return st
-	}
-	defer closeConn()
-	st.Connections++
-	q := countingQueryer{q: conn, n: &st.Queries}
-
+	var chunks [][]int
 	for start := 0; start < len(idx); start += r.chunk {
-		part := idx[start:min(start+r.chunk, len(idx))]
-		if err := r.readChunk(ctx, q, server, list, part, table, cols, out, mu, scan); err != nil {
-			failAll(err)
-			return st
+		chunks = append(chunks, idx[start:min(start+r.chunk, len(idx))])
+	}
+	var (
+		smu    sync.Mutex // st and failed
+		failed error
+		wg     sync.WaitGroup
+	)
+	fail := func(err error) {
+		smu.Lock()
+		defer smu.Unlock()
+		if failed == nil {
+			failed = err
 		}
+	}
+	stopped := func() bool {
+		smu.Lock()
+		defer smu.Unlock()
+		return failed != nil
+	}
+	work := make(chan []int)
+	for range min(r.conns, len(chunks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, closeConn, err := r.open(ctx, server)
+			if err != nil {
+				fail(err)
+				for range work { // the others read the rest, or stop
+				}
+				return
+			}
+			defer closeConn()
+			queries := 0
+			q := countingQueryer{q: conn, n: &queries}
+			for part := range work {
+				if stopped() {
+					continue
+				}
+				if err := r.readChunk(ctx, q, server, list, part, table, cols, out, mu, scan); err != nil {
+					fail(err)
+				}
+			}
+			smu.Lock()
+			st.Connections++
+			st.Queries += queries
+			smu.Unlock()
+		}()
+	}
+	for _, part := range chunks {
+		work <- part
+	}
+	close(work)
+	wg.Wait()
+	if failed != nil {
+		failAll(failed)
 	}
 	return st
 }

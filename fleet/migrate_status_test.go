@@ -65,13 +65,22 @@ func TestMigrateStatusSummaryDriftAndBatchedReads(t *testing.T) {
 	require.Equal(t, StatusSummary{Tenants: 12, AtVersion: map[int64]int{3: 8, 1: 1, 0: 1, 99: 1},
 		Current: 7, Behind: 2, PendingTotal: 5, Drift: 2, NotMigrated: 1, Unreadable: 1}, st.Summary)
 
-	// Smaller chunks: queries grow by chunk, never per tenant.
+	// Smaller chunks: queries grow by chunk, never per tenant; chunks are
+	// read on up to conns connections at once, with the same results.
 	r = newBatchReader(f.ts.Servers())
-	r.chunk = 4
-	st = migrateStatus(context.Background(), r, s1, m)
-	require.Equal(t, 2*2, st.Reads[0].Queries, "two chunks of two queries")
-	require.Positive(t, st.Reads[0].Elapsed)
-	require.Equal(t, 1, st.Reads[0].Connections)
+	r.chunk = 2
+	got := migrateStatus(context.Background(), r, s1, m)
+	require.Equal(t, 3*2, got.Reads[0].Queries, "three chunks of two queries")
+	require.Positive(t, got.Reads[0].Elapsed)
+	require.Equal(t, 3, got.Reads[0].Connections)
+	r.conns = 2
+	got2 := migrateStatus(context.Background(), r, s1, m)
+	require.Equal(t, 2, got2.Reads[0].Connections)
+	require.Equal(t, got.Summary, got2.Summary)
+	r.conns, r.chunk = 1, 250
+	one := migrateStatus(context.Background(), r, s1, m)
+	require.Equal(t, one.Summary, got.Summary)
+	require.Equal(t, 1, one.Reads[0].Connections)
 }
 
 // TestMigrateStatusServerDown: a server that does not answer makes its
