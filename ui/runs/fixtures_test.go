@@ -59,6 +59,7 @@ func itemFixtures(n int) []fleet.Item {
 			it.Attempts, it.StartedAt = 1, at(1)
 		case fleet.ItemFailed:
 			it.Attempts, it.StartedAt, it.FinishedAt = 2, at(2), at(1)
+			it.Host, it.PID = "worker-b", 77 // a queue worker took it after the first one died
 			it.Error = "exit status 1: SQLSTATE[42S21]: Column already exists: 1060 Duplicate column name 'vip'"
 			it.Result = fleet.Result{Output: "Migrating: 2026_01_01_add_vip\nIn Connection.php line 825:\n  SQLSTATE[42S21]: Column already exists: 1060 Duplicate column name 'vip'\n"}
 		case fleet.ItemSkipped:

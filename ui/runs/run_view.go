@@ -210,7 +210,11 @@ func (m *Run) detail(w int) string {
 	if !ok {
 		return strings.Repeat("\n", h-1)
 	}
-	lines := []string{st.Section.UnsetMarginTop().Render(common.Cell(fmt.Sprintf("%s · %s on %s · %s · %s", it.TenantName, it.Database, it.Server, it.State, common.Plural(it.Attempts, "attempt")), w))}
+	head := fmt.Sprintf("%s · %s on %s · %s · %s", it.TenantName, it.Database, it.Server, it.State, common.Plural(it.Attempts, "attempt"))
+	if it.Host != "" {
+		head += fmt.Sprintf(" · by %s:%d", it.Host, it.PID) // the process (a worker, with a queue) that worked it last
+	}
+	lines := []string{st.Section.UnsetMarginTop().Render(common.Cell(head, w))}
 	if it.Error != "" {
 		for _, l := range strings.Split(ansi.Wrap(common.Message("error: "+it.Error), w, ""), "\n") {
 			lines = append(lines, st.FlashError.Render(common.Cell(l, w)))

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/tenancy-dev/tenancy/doctor"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
@@ -23,13 +24,14 @@ type Fleet struct {
 	c   *common.Context
 	mu  sync.Mutex
 	svc *fleet.Service
-	// ops are the operations runs are rebuilt with (the defaults).
+	// ops are the operations runs are rebuilt with (the defaults and
+	// doctor's repairs, so its runs resume and retry here too).
 	ops *fleet.Operations
 }
 
 // NewFleet returns an unopened service holder for c.
 func NewFleet(c *common.Context) *Fleet {
-	return &Fleet{c: c, ops: fleet.DefaultOperations()}
+	return &Fleet{c: c, ops: doctor.Operations(c.Config)}
 }
 
 // errNoDatabase is what a screen built without a tenant service says.
