@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -94,8 +95,25 @@ func (a *App) Close() {
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(v any) bool {
+	if l, ok := v.(*lockedWriter); ok {
+		v = l.w
+	}
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// lockedWriter serialises writes: the CLI's stderr takes lines from
+// several goroutines at once (a run's items, the demo's setup, audit
+// warnings), each line one Write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // jsonEncoder writes indented JSON (printJSON).

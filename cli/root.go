@@ -44,6 +44,9 @@ func Execute(args []string) int {
 }
 
 func run(ctx context.Context, app *App, args []string) int {
+	if _, ok := app.Stderr.(*lockedWriter); !ok {
+		app.Stderr = &lockedWriter{w: app.Stderr}
+	}
 	root := NewRoot(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
