@@ -40,8 +40,11 @@ go build -o "$BIN" .
 echo "== starting a second MariaDB server on 127.0.0.1:$PORT2"
 user=()
 [ "$(id -u)" = 0 ] && user=(--user=root)
-mariadb-install-db --no-defaults --datadir="$WORK/data2" --auth-root-authentication-method=normal --skip-test-db "${user[@]}" >/dev/null
-mariadbd --no-defaults --datadir="$WORK/data2" --socket="$WORK/s2.sock" --pid-file="$WORK/s2.pid" \
+# Its own tmpdir: a server starting with tmpdir /tmp deletes the #sql
+# temp files the machine's main server keeps there.
+mkdir -p "$WORK/tmp2"
+mariadb-install-db --no-defaults --datadir="$WORK/data2" --tmpdir="$WORK/tmp2" --auth-root-authentication-method=normal --skip-test-db "${user[@]}" >/dev/null
+mariadbd --no-defaults --datadir="$WORK/data2" --tmpdir="$WORK/tmp2" --socket="$WORK/s2.sock" --pid-file="$WORK/s2.pid" \
 	--log-error="$WORK/s2.log" --bind-address=127.0.0.1 --port="$PORT2" --skip-name-resolve \
 	--innodb-buffer-pool-size=256M "${user[@]}" &
 for _ in $(seq 1 120); do "${MYSQL2[@]}" -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
