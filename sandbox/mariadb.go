@@ -71,15 +71,22 @@ func (v *server) initDataDir(ctx context.Context) error {
 	if err := os.MkdirAll(v.dataDir(), 0o700); err != nil {
 		return fmt.Errorf("create data directory %s: %w", v.dataDir(), err)
 	}
+	// The bootstrap server gets the private tmpdir too: a server starting
+	// on /tmp deletes every #sql temp file there, the machine's other
+	// servers' included (tests failed on "Error on delete of
+	// '/tmp/#sql-temptable…'").
+	if err := os.MkdirAll(v.tmpDir(), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", v.tmpDir(), err)
+	}
 	var cmd *exec.Cmd
 	if s.bins.Kind == MariaDB {
-		args := []string{"--no-defaults", "--datadir=" + v.dataDir(), "--auth-root-authentication-method=normal", "--skip-test-db"}
+		args := []string{"--no-defaults", "--datadir=" + v.dataDir(), "--tmpdir=" + v.tmpDir(), "--auth-root-authentication-method=normal", "--skip-test-db"}
 		if u := runUser(); u != "" {
 			args = append(args, "--user="+u)
 		}
 		cmd = exec.CommandContext(ctx, s.bins.InstallDB, args...)
 	} else {
-		cmd = exec.CommandContext(ctx, s.bins.Server, "--no-defaults", "--initialize-insecure", "--datadir="+v.dataDir())
+		cmd = exec.CommandContext(ctx, s.bins.Server, "--no-defaults", "--initialize-insecure", "--datadir="+v.dataDir(), "--tmpdir="+v.tmpDir())
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
