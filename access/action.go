@@ -33,6 +33,20 @@ const (
 	DoctorFix Action = "doctor.fix"
 	// DoctorFixDestructive drops or deletes (orphan databases, users).
 	DoctorFixDestructive Action = "doctor.fix.destructive"
+
+	// TenantMove copies a tenant to another server and switches it there
+	// (its source is kept read-only); TenantMoveCleanup drops the sources
+	// whose keep time is up.
+	TenantMove        Action = "tenant.move"
+	TenantMoveCleanup Action = "tenant.move.cleanup"
+
+	// The work queue's tasks and queues: retry, archive, pause and resume
+	// change when work runs; deleting a task removes it for good.
+	QueueTaskRetry   Action = "queue.task.retry"
+	QueueTaskArchive Action = "queue.task.archive"
+	QueueTaskDelete  Action = "queue.task.delete"
+	QueuePause       Action = "queue.pause"
+	QueueResume      Action = "queue.resume"
 )
 
 var needs = map[Action]Role{
@@ -43,6 +57,9 @@ var needs = map[Action]Role{
 	BackupDelete: Admin, BackupCleanup: Operator,
 	RunStart: Operator, RunStartSQL: Admin, RunCancel: Operator,
 	DoctorFix: Operator, DoctorFixDestructive: Admin,
+	TenantMove: Operator, TenantMoveCleanup: Admin,
+	QueueTaskRetry: Operator, QueueTaskArchive: Operator, QueueTaskDelete: Admin,
+	QueuePause: Operator, QueueResume: Operator,
 }
 
 // Needs is the least role that may perform a; an action not listed

@@ -8,14 +8,13 @@ import (
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
-// The actions this package checks and audits. A clone creates a tenant
-// (what an operator may do, as restoring a backup into a new database);
-// a move and the cleanup of its source are not listed in access, so they
-// need an admin: a move switches where a tenant's data lives and the
-// cleanup drops a database, as a restore over a tenant does.
+// The actions this package checks and audits (access's table gives their
+// roles). A clone creates a tenant (access.TenantCreate); an operator may
+// move a tenant (its source is kept, read-only); the cleanup drops
+// databases, so it needs an admin, as a restore over a tenant does.
 const (
-	ActionMove    access.Action = "tenant.move"
-	ActionCleanup access.Action = "tenant.move.cleanup"
+	ActionMove    = access.TenantMove
+	ActionCleanup = access.TenantMoveCleanup
 )
 
 // Service clones and moves tenants.

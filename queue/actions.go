@@ -10,15 +10,15 @@ import (
 	"github.com/tenancy-dev/tenancy/access"
 )
 
-// The queue's writes, checked and audited through package access. They
-// are not in access's table, so they need the admin role (access: a new
-// action is closed until someone opens it).
+// The queue's writes, checked and audited through package access (whose
+// table gives their roles: an operator retries, archives, pauses and
+// resumes; deleting a task needs an admin).
 const (
-	TaskRetry   access.Action = "queue.task.retry"
-	TaskArchive access.Action = "queue.task.archive"
-	TaskDelete  access.Action = "queue.task.delete"
-	QueuePause  access.Action = "queue.pause"
-	QueueResume access.Action = "queue.resume"
+	TaskRetry   = access.QueueTaskRetry
+	TaskArchive = access.QueueTaskArchive
+	TaskDelete  = access.QueueTaskDelete
+	QueuePause  = access.QueuePause
+	QueueResume = access.QueueResume
 )
 
 // taskActs are the Inspector's actions on one task.
