@@ -202,7 +202,7 @@ func newBackupListCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := optionalTenantID(ctx, svc, args)
+			id, err := backupTenantID(ctx, svc, bs, args)
 			if err != nil {
 				return err
 			}

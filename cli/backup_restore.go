@@ -126,7 +126,7 @@ func newBackupCleanupCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := optionalTenantID(ctx, svc, args)
+			id, err := backupTenantID(ctx, svc, bs, args)
 			if err != nil {
 				return err
 			}

@@ -3,10 +3,12 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/termtext"
 )
@@ -52,11 +54,18 @@ func (a *App) tenant(ctx context.Context, ref string) (*tenants.Service, tenants
 	return svc, t, err
 }
 
-// optionalTenantID returns the id of the tenant args names, or "" for none.
-func optionalTenantID(ctx context.Context, svc *tenants.Service, args []string) (string, error) {
+// backupTenantID returns the id of the tenant args names, or "" for none.
+// A deleted tenant's final backups outlive it: its id, no longer in the
+// registry, is taken when the catalog holds backups of it.
+func backupTenantID(ctx context.Context, svc *tenants.Service, bs *backup.Service, args []string) (string, error) {
 	if len(args) == 0 {
 		return "", nil
 	}
 	t, err := svc.Find(ctx, args[0])
+	if errors.Is(err, tenants.ErrNotFound) {
+		if kept, lerr := bs.List(ctx, args[0]); lerr == nil && len(kept) > 0 {
+			return args[0], nil
+		}
+	}
 	return t.ID, err
 }

@@ -54,6 +54,11 @@ func TestTenantsDeleteWithFinalBackup(t *testing.T) {
 	require.Len(t, list, 1)
 	require.Equal(t, acme.ID, list[0].TenantID)
 	require.Equal(t, "final", list[0].Kind)
+	r = runCLI(t, cfg, "backup", "list", acme.ID)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "final", "the deleted tenant's id still lists its final backup")
+	r = runCLI(t, cfg, "backup", "list", "Nobody")
+	require.Equal(t, 1, r.code, "a reference to nothing is still an error")
 	r = runCLI(t, cfg, "tenants", "create", "--name", "Revived", "--no-migrate", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 	var revived struct{ Database string }
