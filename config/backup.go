@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"net/url"
 	"time"
 
@@ -78,16 +79,27 @@ func (b Backup) validate(p *problems) {
 		p.add("backup.dir", "must not be empty")
 	}
 	if b.Storage != "" {
+		// Problems name the URL without its user, password or query (a
+		// secret written into it must not reach a terminal or a log).
 		u, err := url.Parse(b.Storage)
+		shown := ""
+		if err == nil {
+			shown = u.Scheme + "://" + u.Host + u.Path
+		}
+		var ue *url.Error
 		switch {
+		case errors.As(err, &ue):
+			p.add("backup.storage", "is not a URL: %v", ue.Err)
 		case err != nil:
-			p.add("backup.storage", "%q is not a URL: %v", b.Storage, err)
+			p.add("backup.storage", "is not a URL: %v", err)
+		case u.User != nil:
+			p.add("backup.storage", "the URL holds credentials (user:password@): take them out and give them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile)")
 		case u.Scheme == "s3" && u.Host == "":
-			p.add("backup.storage", "%q names no bucket: use s3://bucket/prefix?endpoint=host&region=name", b.Storage)
+			p.add("backup.storage", "%q names no bucket: use s3://bucket/prefix?endpoint=host&region=name", shown)
 		case u.Scheme == "file" && u.Path == "" && u.Host == "":
-			p.add("backup.storage", "%q names no folder: use file:///absolute/path", b.Storage)
+			p.add("backup.storage", "%q names no folder: use file:///absolute/path", shown)
 		case u.Scheme != "s3" && u.Scheme != "file":
-			p.add("backup.storage", "%q: use file:///path or s3://bucket/prefix?endpoint=host&region=name", b.Storage)
+			p.add("backup.storage", "%q: use file:///path or s3://bucket/prefix?endpoint=host&region=name", shown)
 		}
 	}
 	for _, r := range b.EncryptTo {

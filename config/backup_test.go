@@ -17,6 +17,8 @@ func TestBackupStorageAndEncryptionKeys(t *testing.T) {
 		{"recipient", `encrypt_to = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]`, ""},
 		{"s3 without bucket", `storage = "s3:///prefix"`, "backup.storage: \"s3:///prefix\" names no bucket"},
 		{"file without folder", `storage = "file://"`, "backup.storage: \"file://\" names no folder"},
+		{"credentials", `storage = "s3://AKIAKEY:s3cr3t@bucket/prefix"`, "backup.storage: the URL holds credentials (user:password@)"},
+		{"bad URL", `storage = "s3://bucket/%zz?x=s3cr3t"`, "backup.storage: is not a URL: invalid URL escape"},
 		{"unknown scheme", `storage = "ftp://host/x"`, "backup.storage: \"ftp://host/x\": use file:///path or s3://"},
 		{"bad recipient", `encrypt_to = ["age1nope"]`, "backup.encrypt_to: \"age1nope\" is not an age X25519 recipient"},
 		{"final backups", "final_on_delete = true\nkeep_deleted = \"2160h\"", ""},
@@ -30,6 +32,7 @@ func TestBackupStorageAndEncryptionKeys(t *testing.T) {
 				return
 			}
 			require.ErrorContains(t, err, tc.problem)
+			require.NotContains(t, err.Error(), "s3cr3t", "a secret in the URL is never echoed")
 		})
 	}
 }
