@@ -13,6 +13,12 @@
 //	ui/confirm     confirmation dialogs (typed name, grace period)
 //	ui/tenantops   tenant actions shared by screens (status, typed delete)
 //	ui/runs        fleet runs: the list, a run's live view, starting runs
+//	ui/backups     a tenant's backups: back up, restore, verify, cleanup
+//	ui/cache       the resolver cache and its statistics
+//	ui/loadtest    load tests with live latency and isolation checks
+//	ui/doctor      fleet health: findings by check, fixes as runs
+//	ui/queue       the work queue: queues, workers, schedules, failed tasks
+//	ui/audit       the audit log, newest first, filtered
 //	ui/uitest      test helpers: contexts, keys, fixtures, golden views
 //
 // # The screen contract
@@ -35,6 +41,10 @@
 //     Dialog). Every other message goes
 //     to every screen on the stack, so a screen ignores replies that are
 //     not its own: tag requests with Context.NextID and check the tag.
+//   - State a screen keeps beyond its own life (a count of running
+//     backups, the last health report) is per dashboard, never a package
+//     variable: common.Local[T](c) (an SSH server runs many dashboards in
+//     one process).
 //   - All I/O runs in commands built with Context.Run(func(ctx) tea.Msg):
 //     ctx is cancelled when the dashboard exits and Run's goroutines are
 //     waited for. Long work is cancellable with esc by cancelling a child
