@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -47,4 +48,34 @@ func EscapeInput(in *textinput.Model) {
 		in.SetValue(termtext.Line(v))
 		in.CursorEnd()
 	}
+}
+
+// FilterKey handles a key typed into a screen's live filter line (open
+// while *typing): esc clears and closes it, enter keeps it and closes it,
+// the cursor keys go to nav (the table below still moves), and any other
+// key edits it (escaped as EscapeInput does), calling changed when the
+// value changed.
+func FilterKey(in *textinput.Model, typing *bool, msg tea.KeyPressMsg, nav func(tea.KeyPressMsg) tea.Cmd, changed func()) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		*typing = false
+		in.Blur()
+		in.SetValue("")
+		changed()
+		return nil
+	case "enter":
+		*typing = false
+		in.Blur()
+		return nil
+	case "up", "down", "pgup", "pgdown":
+		return nav(msg)
+	}
+	before := in.Value()
+	var cmd tea.Cmd
+	*in, cmd = in.Update(msg)
+	EscapeInput(in)
+	if in.Value() != before {
+		changed()
+	}
+	return cmd
 }

@@ -183,28 +183,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 }
 
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		m.typing = false
-		m.filter.Blur()
-		m.filter.SetValue("")
-		m.refilter(m.atKey())
-		return nil
-	case "enter":
-		m.typing = false
-		m.filter.Blur()
-		return nil
-	case "up", "down", "pgup", "pgdown":
-		return m.key(msg)
-	}
-	var cmd tea.Cmd
-	before := m.filter.Value()
-	m.filter, cmd = m.filter.Update(msg)
-	common.EscapeInput(&m.filter)
-	if m.filter.Value() != before {
-		m.refilter(m.atKey())
-	}
-	return cmd
+	return common.FilterKey(&m.filter, &m.typing, msg, m.key, func() { m.refilter(m.atKey()) })
 }
 
 func (m *Model) atKey() string {

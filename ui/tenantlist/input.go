@@ -15,28 +15,7 @@ import (
 )
 
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		m.filtering = false
-		m.filter.Blur()
-		m.filter.SetValue("")
-		m.applyFilter()
-		return nil
-	case "enter":
-		m.filtering = false
-		m.filter.Blur()
-		return nil
-	case "up", "down", "pgup", "pgdown":
-		return m.key(msg)
-	}
-	var cmd tea.Cmd
-	before := m.filter.Value()
-	m.filter, cmd = m.filter.Update(msg)
-	common.EscapeInput(&m.filter)
-	if m.filter.Value() != before {
-		m.applyFilter()
-	}
-	return cmd
+	return common.FilterKey(&m.filter, &m.filtering, msg, m.key, m.applyFilter)
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
