@@ -236,6 +236,11 @@ func (s *Service) closeIfFinished(ctx context.Context, id int64) error {
 	if err != nil || run.State != RunRunning {
 		return err
 	}
+	if !run.CanaryPending { // a canary pauses with items pending: it needs the counts
+		if busy, err := s.store.unfinished(ctx, id); err != nil || busy {
+			return err
+		}
+	}
 	c, err := s.store.counts(ctx, id)
 	if err != nil {
 		return err

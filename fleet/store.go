@@ -124,7 +124,18 @@ func (st *store) failedTenants(ctx context.Context, runID int64) (map[string]boo
 	return out, nil
 }
 
-// counts recounts a run's items by state and writes the counts on the run.
+// unfinished reports whether any of a run's items is pending or running:
+// one index probe, where counts reads every item of the run.
+func (st *store) unfinished(ctx context.Context, runID int64) (bool, error) {
+	var n int
+	err := st.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM (SELECT 1 FROM `tenancy_run_items` WHERE `run_id` = ? AND `state` IN (?, ?) LIMIT 1) AS `any`", runID, ItemPending, ItemRunning)
+	if err != nil {
+		return false, fmt.Errorf("look for unfinished items of run %d: %w", runID, err)
+	}
+	return n > 0, nil
+}
+
+// counts recounts a run's items by state.
 func (st *store) counts(ctx context.Context, runID int64) (map[ItemState]int, error) {
 	rows, err := st.db.QueryContext(ctx, "SELECT `state`, COUNT(*) FROM `tenancy_run_items` WHERE `run_id` = ? GROUP BY `state`", runID)
 	if err != nil {
