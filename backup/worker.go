@@ -34,9 +34,21 @@ func (w *worker) run(ctx context.Context, queue <-chan task) error {
 	if err != nil {
 		return err
 	}
+	defer fr.release()
 	w.full, w.free = make(chan []byte, 1), make(chan []byte, 2)
-	w.seg = make([]byte, 0, segmentSize+maxStatement)
-	w.free <- make([]byte, 0, segmentSize+maxStatement)
+	w.seg = getSegment()
+	w.free <- getSegment()
+	defer func() {
+		putSegment(w.seg)
+		for {
+			select {
+			case b := <-w.free:
+				putSegment(b)
+			default:
+				return
+			}
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.compress(gctx, fr) })
 	g.Go(func() error {
@@ -75,7 +87,7 @@ func (w *worker) compress(ctx context.Context, fr framer) error {
 		select {
 		case dst = <-w.job.spare:
 		default:
-			dst = make([]byte, 0, segmentSize+maxStatement)
+			dst = getSegment()
 		}
 		frame, err := fr.frame(dst, seg)
 		if err != nil {

@@ -53,7 +53,7 @@ func defaultBackup() Backup {
 		Engine:          "native",
 		Compression:     "zstd",
 		Workers:         2,
-		ParallelTenants: 2,
+		ParallelTenants: 4,
 		KeepDeleted:     Duration(30 * 24 * time.Hour),
 	}
 }
