@@ -44,9 +44,6 @@ func Execute(args []string) int {
 }
 
 func run(ctx context.Context, app *App, args []string) int {
-	if _, ok := app.Stderr.(*lockedWriter); !ok {
-		app.Stderr = &lockedWriter{w: app.Stderr}
-	}
 	root := NewRoot(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -63,8 +60,12 @@ func run(ctx context.Context, app *App, args []string) int {
 	return 1
 }
 
-// NewRoot builds the command tree around app.
+// NewRoot builds the command tree around app (whose Stderr it makes safe
+// for lines from several goroutines at once).
 func NewRoot(app *App) *cobra.Command {
+	if _, ok := app.Stderr.(*lockedWriter); !ok {
+		app.Stderr = &lockedWriter{w: app.Stderr}
+	}
 	root := &cobra.Command{
 		Use:           "tenancy",
 		Short:         "Operate a fleet of per-tenant MySQL/MariaDB databases",

@@ -70,8 +70,12 @@ func TestStatusRun(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := f.fs.Plan(context.Background(), CreateRequest{Operation: op, Selection: Selection{All: true}})
 	require.NoError(t, err)
-	require.Contains(t, plan.Items[0].Action, "already")
-	require.Contains(t, plan.Items[1].Action, "active -> blocked")
+	actions := map[string]string{}
+	for _, it := range plan.Items {
+		actions[it.Tenant.ID] = it.Action
+	}
+	require.Contains(t, actions[list[0].ID], "already")
+	require.Contains(t, actions[list[1].ID], "active -> blocked")
 
 	run := f.create(t, op, Selection{All: true}, Limits{})
 	got, err := f.fs.Work(context.Background(), run.ID, WorkOptions{})

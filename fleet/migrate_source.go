@@ -120,12 +120,30 @@ func (m *Migrations) provider(db *sql.DB) (*goose.Provider, error) {
 // holding thousands; SHOW TABLES looks in the tenant's database only.
 type gooseStore struct{ database.Store }
 
+//
+// It also finishes a table a killed process left half made: MySQL commits
+// goose's CREATE TABLE at once, so a process killed before the table's
+// zero row leaves it empty, and goose then refuses the tenant for good
+// ("missing zero version migration"). The row written is the one goose
+// would have written (the tenant's lock keeps others out meanwhile).
 func (s gooseStore) TableExists(ctx context.Context, db database.DBTxConn) (bool, error) {
 	rows, err := db.QueryContext(ctx, "SHOW TABLES LIKE '"+strings.ReplaceAll(GooseTable, "_", `\_`)+"'")
 	if err != nil {
 		return false, err
 	}
-	defer rows.Close()
 	found := rows.Next()
-	return found, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil || !found {
+		return false, err
+	}
+	var zero int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+tenants.QuoteIdent(GooseTable)+" WHERE `version_id` = 0").Scan(&zero); err != nil {
+		return false, err
+	}
+	if zero == 0 {
+		if err := s.Store.Insert(ctx, db, database.InsertRequest{Version: 0}); err != nil {
+			return false, fmt.Errorf("add the zero version row to a %s table left empty: %w", GooseTable, err)
+		}
+	}
+	return true, nil
 }

@@ -223,3 +223,21 @@ func TestMigrateDownRedoTo(t *testing.T) {
 	_, err = NewMigrate(m, "sideways", nil, 0)
 	require.Error(t, err)
 }
+
+// TestMigrateFinishesAHalfMadeVersionTable: a process killed between
+// goose's CREATE TABLE (which MySQL commits at once) and its zero row
+// leaves the table empty; the next migrate adds the row and migrates,
+// where goose alone refuses the tenant ("missing zero version
+// migration": CI's kill test met it).
+func TestMigrateFinishesAHalfMadeVersionTable(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenants(t, 1, config.CentralServerName)[0]
+	f.execIn(t, tn, "CREATE TABLE goose_db_version (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, "+
+		"version_id BIGINT NOT NULL, is_applied BOOLEAN NOT NULL, tstamp TIMESTAMP NULL DEFAULT now())")
+	m := builtIn(t, nil)
+	f.migrateTo(t, tn, m, 0)
+	rows := f.gooseRows(t, tn)
+	require.Len(t, rows, 1+len(m.Versions()))
+	require.Equal(t, int64(0), rows[0].Version, "the zero row first")
+	require.Equal(t, m.Latest(), rows[len(rows)-1].Version)
+}
