@@ -120,7 +120,7 @@ func (m *Migrations) provider(db *sql.DB) (*goose.Provider, error) {
 // holding thousands; SHOW TABLES looks in the tenant's database only.
 type gooseStore struct{ database.Store }
 
-// It also finishes a table a killed process left half made: MySQL commits
+// TableExists also finishes a table a killed process left half made: MySQL commits
 // goose's CREATE TABLE at once, so a process killed before the table's
 // zero row leaves it empty, and goose then refuses the tenant for good
 // ("missing zero version migration"). The row written is the one goose
