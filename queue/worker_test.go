@@ -77,7 +77,7 @@ func (f *fixture) serving(t *testing.T, n int) {
 }
 
 // TestThreeWorkersShareTheRun: a run queued and worked by three worker
-// processes: every item done once, every worker took items, and the
+// processes: every item done once, the work spread over them, and the
 // per-server limit of 2 holds across all three (counted on the server).
 func TestThreeWorkersShareTheRun(t *testing.T) {
 	f := newFixture(t, "eu")
@@ -89,7 +89,9 @@ func TestThreeWorkersShareTheRun(t *testing.T) {
 	marker := f.env.Prefix + "limit"
 	run := f.create(t, fmt.Sprintf("SELECT SLEEP(0.25) AS `%s`;\nINSERT INTO hits VALUES (1);\n", marker), fleet.Limits{Parallel: 8, PerServer: 2})
 	watcher := f.watch(t, marker, serverOf)
-	workers := []*workerProc{f.startWorker(t, nil), f.startWorker(t, nil), f.startWorker(t, nil)}
+	// Two items at a time each: no worker can hold all four of the run's
+	// slots, so the work spreads (asynq promises no fairness beyond that).
+	workers := []*workerProc{f.startWorker(t, nil, "--concurrency", "2"), f.startWorker(t, nil, "--concurrency", "2"), f.startWorker(t, nil, "--concurrency", "2")}
 	f.serving(t, 3)
 
 	var events []fleet.Progress
@@ -118,10 +120,14 @@ func TestThreeWorkersShareTheRun(t *testing.T) {
 		require.Equal(t, 1, it.Attempts)
 		pids[it.PID]++
 	}
+	ours := map[int]bool{}
 	for _, w := range workers {
-		require.Contains(t, pids, w.cmd.Process.Pid, "every worker took items: %v", pids)
+		ours[w.cmd.Process.Pid] = true
 	}
-	require.Len(t, pids, 3)
+	for pid := range pids {
+		require.True(t, ours[pid], "items worked only by the test's workers: %v", pids)
+	}
+	require.GreaterOrEqual(t, len(pids), 2, "the work spread over the workers: %v", pids)
 	finished := 0
 	for _, p := range events {
 		if p.Item != nil {
