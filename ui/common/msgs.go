@@ -99,6 +99,22 @@ func Flash(text string) tea.Cmd { return msgCmd(FlashMsg{Text: text}) }
 // FlashError returns a command that shows err as a footer message.
 func FlashError(err error) tea.Cmd { return msgCmd(FlashMsg{Text: err.Error(), Error: true}) }
 
+// FlashFirstError keeps err as a polling screen's last load error in
+// *last and flashes it (after what, when given) only when the load
+// before succeeded: a poll that keeps failing says so once (nil when it
+// said so already).
+func FlashFirstError(last *error, err error, what string) tea.Cmd {
+	first := *last == nil
+	*last = err
+	switch {
+	case !first:
+		return nil
+	case what != "":
+		return FlashError(fmt.Errorf("%s: %w", what, err))
+	}
+	return FlashError(err)
+}
+
 // StartTask and EndTask bracket a long operation for the footer spinner.
 func StartTask(id, text string) tea.Cmd { return msgCmd(TaskMsg{ID: id, Text: text}) }
 

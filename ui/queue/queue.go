@@ -216,12 +216,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.loadID = 0
 		if msg.err != nil {
-			first := m.err == nil
-			m.err = msg.err
-			if first {
-				return m, common.FlashError(fmt.Errorf("read the queue: %w", msg.err))
-			}
-			return m, nil
+			return m, common.FlashFirstError(&m.err, msg.err, "read the queue")
 		}
 		m.keepCursor(msg.snap)
 	case tickMsg:

@@ -162,12 +162,7 @@ func (m *List) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.loadID = 0
 		if msg.err != nil {
-			first := m.err == nil
-			m.err = msg.err
-			if first {
-				return m, common.FlashError(fmt.Errorf("list runs: %w", msg.err))
-			}
-			return m, nil
+			return m, common.FlashFirstError(&m.err, msg.err, "list runs")
 		}
 		m.keepCursor(msg.rows)
 	case listTickMsg:

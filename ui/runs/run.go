@@ -207,12 +207,7 @@ func (m *Run) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.loadID = 0
 		if msg.err != nil {
-			first := m.err == nil
-			m.err = msg.err
-			if first {
-				return m, tea.Batch(common.FlashError(msg.err), m.tick())
-			}
-			return m, m.tick()
+			return m, tea.Batch(common.FlashFirstError(&m.err, msg.err, ""), m.tick())
 		}
 		m.SetRun(msg.row.Run, msg.row.alive, msg.items)
 		if m.active() {
