@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/queue"
-	"github.com/tenancy-dev/tenancy/termtext"
 )
 
 func newWorkerCmd(app *App) *cobra.Command {
@@ -82,7 +81,7 @@ func workerLog(w io.Writer, asJSON bool) func(queue.Event) {
 		if e.Event == "asynq" && e.Level != "warn" && e.Level != "error" && e.Level != "fatal" {
 			return
 		}
-		printf(w, "%s %s\n", e.Time.Local().Format("15:04:05.000"), termtext.Line(eventLine(e)))
+		printf(w, "%s %s\n", e.Time.Local().Format("15:04:05.000"), eventLine(e))
 	}
 }
 
