@@ -105,7 +105,7 @@ func (s *Service) startQueued(ctx context.Context, run Run) (Run, error) {
 	if err := s.executor.Enqueue(ctx, run, send); err != nil {
 		return run, fmt.Errorf("queue the items of run %d: %w (fix [queue] and `tenancy runs resume %d`)", run.ID, err, run.ID)
 	}
-	if err := s.closeIfFinished(context.WithoutCancel(ctx), run.ID); err != nil {
+	if err := s.closeIfFinished(context.WithoutCancel(ctx), run); err != nil {
 		return run, err
 	}
 	return s.store.get(ctx, run.ID)
@@ -134,24 +134,23 @@ func (s *Service) Start(ctx context.Context, id int64, lift bool) (Run, error) {
 // item goes back to pending for the queue to retry, and ctx's error is
 // returned; an operation that ran out of time fails the item.
 func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (Item, error) {
-	it, err := s.store.item(ctx, runID, tenantID)
+	it, run, err := s.store.queuedItem(ctx, runID, tenantID)
 	if err != nil || (it.State != ItemPending && it.State != ItemRunning) {
 		return it, err
 	}
-	run, err := s.store.get(ctx, runID)
-	if err != nil {
-		return it, err
-	}
 	if reason := s.refusal(ctx, run); reason != nil {
-		return s.closeItem(ctx, it, reason.state, reason.text)
+		return s.closeItem(ctx, it, run, reason.state, reason.text)
 	}
 	op, err := s.operation(run)
 	if err != nil {
 		return it, err
 	}
-	t, err := s.tenants.Get(ctx, tenantID)
+	t, err := s.tenants.Current(ctx, tenantID)
+	if err != nil && !errors.Is(err, tenants.ErrNotFound) {
+		return it, err // the queue tries it again
+	}
 	if err != nil {
-		return s.closeItem(ctx, it, ItemFailed, fmt.Sprintf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName))
+		return s.closeItem(ctx, it, run, ItemFailed, fmt.Sprintf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName))
 	}
 	lock, err := tenants.AcquireLock(ctx, s.store.db, tenantID)
 	var locked *tenants.LockedError
@@ -184,7 +183,7 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 		return it, err
 	}
 	it.State, it.Result, it.Error, it.StartedAt, it.FinishedAt = state, res, errText, &start, &end
-	return it, s.closeIfFinished(wctx, runID)
+	return it, s.closeIfFinished(wctx, run)
 }
 
 type refusal struct {
@@ -215,9 +214,9 @@ func (s *Service) refusal(ctx context.Context, run Run) *refusal {
 	return nil
 }
 
-// closeItem ends an item without running it and closes the run if it was
-// the last.
-func (s *Service) closeItem(ctx context.Context, it Item, state ItemState, reason string) (Item, error) {
+// closeItem ends an item without running it and closes the run (as read
+// before) if it was the last.
+func (s *Service) closeItem(ctx context.Context, it Item, run Run, state ItemState, reason string) (Item, error) {
 	wctx := context.WithoutCancel(ctx)
 	if _, err := s.store.exec(wctx, "close tenant "+it.TenantID,
 		"UPDATE `tenancy_run_items` SET `state` = ?, `error` = ? WHERE `run_id` = ? AND `tenant_id` = ? AND `state` IN (?, ?)",
@@ -225,21 +224,26 @@ func (s *Service) closeItem(ctx context.Context, it Item, state ItemState, reaso
 		return it, err
 	}
 	it.State, it.Error = state, reason
-	return it, s.closeIfFinished(wctx, it.RunID)
+	return it, s.closeIfFinished(wctx, run)
 }
 
 // closeIfFinished records a queued run's end once none of its items is
 // pending or running (or, under a canary, once the canary's items ended).
-// Two workers ending the last items at once write the same thing.
-func (s *Service) closeIfFinished(ctx context.Context, id int64) error {
-	run, err := s.store.get(ctx, id)
-	if err != nil || run.State != RunRunning {
-		return err
-	}
-	if !run.CanaryPending { // a canary pauses with items pending: it needs the counts
+// Two workers ending the last items at once write the same thing. before
+// is the run as read earlier: a run without a pending canary never gets
+// one, so while it has items to work (one index probe) it is not read
+// again.
+func (s *Service) closeIfFinished(ctx context.Context, before Run) error {
+	id := before.ID
+	// A canary pauses with items pending: it needs the counts.
+	if !before.CanaryPending {
 		if busy, err := s.store.unfinished(ctx, id); err != nil || busy {
 			return err
 		}
+	}
+	run, err := s.store.get(ctx, id)
+	if err != nil || run.State != RunRunning {
+		return err
 	}
 	c, err := s.store.counts(ctx, id)
 	if err != nil {

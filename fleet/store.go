@@ -26,6 +26,11 @@ const runColumns = "`id`, `operation`, `args`, `selection`, `state`, `parallel`,
 const itemColumns = "`run_id`, `tenant_id`, `tenant_name`, `server`, `database_name`, `position`, `state`, `attempts`, " +
 	"`started_at`, `finished_at`, COALESCE(`error`, '') AS `error`, COALESCE(`result`, '') AS `result`, `host`, `pid`"
 
+// qualifiedItemColumns is itemColumns of the item table named i.
+const qualifiedItemColumns = "`i`.`run_id`, `i`.`tenant_id`, `i`.`tenant_name`, `i`.`server`, `i`.`database_name`, `i`.`position`, " +
+	"`i`.`state`, `i`.`attempts`, `i`.`started_at`, `i`.`finished_at`, COALESCE(`i`.`error`, '') AS `error`, " +
+	"COALESCE(`i`.`result`, '') AS `result`, `i`.`host`, `i`.`pid`"
+
 // ErrRunNotFound is returned for an unknown run id.
 var ErrRunNotFound = errors.New("no such run (see `tenancy runs list`)")
 
@@ -97,16 +102,25 @@ func (st *store) items(ctx context.Context, runID int64) ([]Item, error) {
 	return out, nil
 }
 
-func (st *store) item(ctx context.Context, runID int64, tenantID string) (Item, error) {
-	var it Item
-	err := st.db.GetContext(ctx, &it, "SELECT "+itemColumns+" FROM `tenancy_run_items` WHERE `run_id` = ? AND `tenant_id` = ?", runID, tenantID)
+// queuedItem reads an item and, in the same round trip, the fields of its
+// run a worker checks before it starts the item (state, cancel, limits,
+// canary, the operation): the first read of a queued item.
+func (st *store) queuedItem(ctx context.Context, runID int64, tenantID string) (Item, Run, error) {
+	var row struct {
+		Item
+		Run Run `db:"run"`
+	}
+	err := st.db.GetContext(ctx, &row, "SELECT "+qualifiedItemColumns+", `r`.`id` AS `run.id`, `r`.`operation` AS `run.operation`, "+
+		"`r`.`args` AS `run.args`, `r`.`state` AS `run.state`, `r`.`canary` AS `run.canary`, `r`.`canary_pending` AS `run.canary_pending`, "+
+		"`r`.`max_failures` AS `run.max_failures`, `r`.`cancel_requested` AS `run.cancel_requested`, `r`.`total` AS `run.total` "+
+		"FROM `tenancy_run_items` AS `i` JOIN `tenancy_runs` AS `r` ON `r`.`id` = `i`.`run_id` WHERE `i`.`run_id` = ? AND `i`.`tenant_id` = ?", runID, tenantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Item{}, fmt.Errorf("run %d has no tenant %s: %w", runID, tenantID, ErrRunNotFound)
+		return Item{}, Run{}, fmt.Errorf("run %d has no tenant %s: %w", runID, tenantID, ErrRunNotFound)
 	}
 	if err != nil {
-		return Item{}, fmt.Errorf("read tenant %s of run %d: %w", tenantID, runID, err)
+		return Item{}, Run{}, fmt.Errorf("read tenant %s of run %d: %w", tenantID, runID, err)
 	}
-	return it, nil
+	return row.Item, row.Run, nil
 }
 
 func (st *store) failedTenants(ctx context.Context, runID int64) (map[string]bool, error) {

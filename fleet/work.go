@@ -201,7 +201,7 @@ func (s *Service) Cancel(ctx context.Context, id int64) (run Run, alive bool, er
 		if err := s.store.closePending(ctx, id, ItemCancelled, "not started: the run was cancelled"); err != nil {
 			return run, false, err
 		}
-		if err := s.closeIfFinished(ctx, id); err != nil {
+		if err := s.closeIfFinished(ctx, run); err != nil {
 			return run, false, err
 		}
 		run, err = s.store.get(ctx, id)

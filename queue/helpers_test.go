@@ -70,13 +70,13 @@ type fixture struct {
 // newFixture: a central database whose config names extra servers (the
 // same test server under other names), and a queue with its own prefix
 // on the test Redis.
-func newFixture(t *testing.T, servers ...string) *fixture {
+func newFixture(t testing.TB, servers ...string) *fixture {
 	t.Helper()
 	return newFixtureOn(t, "redis://"+testdb.RedisAddr()+"/0", servers...)
 }
 
 // newFixtureOn is newFixture with the queue on the Redis at url.
-func newFixtureOn(t *testing.T, url string, servers ...string) *fixture {
+func newFixtureOn(t testing.TB, url string, servers ...string) *fixture {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test (needs MariaDB and Redis)")
@@ -100,7 +100,7 @@ func newFixtureOn(t *testing.T, url string, servers ...string) *fixture {
 }
 
 // cleanup deletes the test's queues.
-func (q *Queue) cleanup(t *testing.T) {
+func (q *Queue) cleanup(t testing.TB) {
 	in := q.Inspector()
 	names, err := in.Queues()
 	if err != nil {
@@ -116,7 +116,7 @@ func (q *Queue) cleanup(t *testing.T) {
 	}
 }
 
-func (f *fixture) tenants(t *testing.T, n int, server string) []tenants.Tenant {
+func (f *fixture) tenants(t testing.TB, n int, server string) []tenants.Tenant {
 	t.Helper()
 	var out []tenants.Tenant
 	for i := 0; i < n; i++ {

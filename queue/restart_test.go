@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -104,7 +103,7 @@ func TestRedisRestartedMidRun(t *testing.T) {
 	}
 	rc := redis.NewClient(&redis.Options{Addr: own.addr()})
 	defer rc.Close()
-	for _, scope := range []string{fmt.Sprintf("%s:run:%d", f.cfg.Queue.Prefix, run.ID), fmt.Sprintf("%s:run:%d:server:%s", f.cfg.Queue.Prefix, run.ID, config.CentralServerName)} {
+	for _, scope := range f.q.runTokens(itemPayload{RunID: run.ID, Server: config.CentralServerName}).scopes {
 		held, err := rc.ZRange(context.Background(), semaphoreKey(scope), 0, -1).Result()
 		require.NoError(t, err)
 		require.Empty(t, held, "no token of %s is left behind (it would hold a slot of the run until item_timeout)", scope)

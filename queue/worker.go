@@ -156,8 +156,8 @@ func retryDelay(n int, err error, _ *asynq.Task) time.Duration {
 }
 
 // processItem works one item under the run's limits: a token of the
-// run's total and one of its server (taken in Redis, shared by every
-// worker), then fleet's WorkItem (tenant lock, records, operation).
+// run's total and one of its server (taken together in Redis, shared by
+// every worker), then fleet's WorkItem (tenant lock, records, operation).
 func (w *Worker) processItem(ctx context.Context, t *asynq.Task) error {
 	w.handlers.Add(1)
 	defer w.handlers.Done()
@@ -165,23 +165,15 @@ func (w *Worker) processItem(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("item task %s: %w: %w", t.Payload(), err, asynq.SkipRetry)
 	}
-	sems := []*semaphore{
-		{rc: w.q.rc, scope: fmt.Sprintf("%s:run:%d", w.q.cfg.Prefix, p.RunID), max: max(p.Parallel, 1)},
-		{rc: w.q.rc, scope: fmt.Sprintf("%s:run:%d:server:%s", w.q.cfg.Prefix, p.RunID, p.Server), max: max(p.PerServer, 1)},
-	}
+	toks := w.q.runTokens(p)
 	// A token this task held in an attempt whose worker died is freed
-	// first: the task id is the token, and the queue runs a task once.
-	for _, s := range sems {
-		_ = s.release(ctx) // when Redis does not answer, the acquire below fails too
+	// first (by the same script): the task id is the token, and the queue
+	// runs a task once.
+	ok, err := toks.take(ctx)
+	if err != nil || !ok {
+		return errors.Join(err, errBusy)
 	}
-	for i, s := range sems {
-		ok, err := s.acquire(ctx)
-		if err != nil || !ok {
-			releaseAll(ctx, sems[:i])
-			return errors.Join(err, errBusy)
-		}
-	}
-	defer releaseAll(ctx, sems)
+	defer toks.giveBack(ctx)
 	start := time.Now()
 	it, err := w.fs.WorkItem(ctx, p.RunID, p.TenantID)
 	if errors.Is(err, fleet.ErrTenantBusy) {
@@ -201,21 +193,12 @@ func (w *Worker) processItem(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// releasePatience is how long a worker keeps trying to give its tokens
-// back while Redis does not answer (a restart, a failover): a token left
-// behind holds one of the run's slots until the task's deadline
-// ([queue] item_timeout).
-const releasePatience = 30 * time.Second
-
-// releaseAll gives a task's tokens back, trying again while Redis is away.
-func releaseAll(ctx context.Context, list []*semaphore) {
-	ctx = context.WithoutCancel(ctx)
-	deadline := time.Now().Add(releasePatience)
-	for _, s := range list {
-		for wait := 100 * time.Millisecond; s.release(ctx) != nil && time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
-			time.Sleep(wait)
-		}
-	}
+// runTokens are the tokens an item takes: one of its run's total and one
+// of its server. Their keys share the hash tag {prefix:run:ID}, so that on
+// a Redis Cluster the script that takes both finds them on one shard.
+func (q *Queue) runTokens(p itemPayload) *tokens {
+	run := fmt.Sprintf("{%s:run:%d}", q.cfg.Prefix, p.RunID)
+	return &tokens{rc: q.rc, scopes: []string{run, run + ":server:" + p.Server}, max: []int{max(p.Parallel, 1), max(p.PerServer, 1)}}
 }
 
 // asynqLogger turns asynq's own log lines into events.

@@ -14,15 +14,25 @@ import (
 // without loading the whole registry (creation and status changes in a
 // 10,000-tenant fleet stay as fast as in an empty one).
 func (r *Registry) Get(ctx context.Context, id string) (Tenant, error) {
-	// The index is the number of tenants ordered before this one (see All).
-	before := "`o`.`id` < `t`.`id`"
-	if r.cols["created_at"] {
-		before = "(`o`.`created_at` IS NULL) < (`t`.`created_at` IS NULL) OR ((`o`.`created_at` IS NULL) = (`t`.`created_at` IS NULL)" +
-			" AND (`o`.`created_at` < `t`.`created_at` OR (`o`.`created_at` <=> `t`.`created_at` AND `o`.`id` < `t`.`id`)))"
+	return r.get(ctx, id, true)
+}
+
+// get is Get; without index, the tenant's Index is left 0 and the count of
+// the tenants before it (a scan of the registry) is not made.
+func (r *Registry) get(ctx context.Context, id string, index bool) (Tenant, error) {
+	position := "0"
+	if index {
+		// The index is the number of tenants ordered before this one (see All).
+		before := "`o`.`id` < `t`.`id`"
+		if r.cols["created_at"] {
+			before = "(`o`.`created_at` IS NULL) < (`t`.`created_at` IS NULL) OR ((`o`.`created_at` IS NULL) = (`t`.`created_at` IS NULL)" +
+				" AND (`o`.`created_at` < `t`.`created_at` OR (`o`.`created_at` <=> `t`.`created_at` AND `o`.`id` < `t`.`id`)))"
+		}
+		position = "(SELECT COUNT(*) FROM `tenants` AS `o` WHERE " + before + ")"
 	}
 	q := "SELECT " + r.selectListOf("t") + "," +
 		" (SELECT GROUP_CONCAT(`d`.`domain` ORDER BY `d`.`id` SEPARATOR ' ') FROM `domains` AS `d` WHERE `d`.`tenant_id` = `t`.`id`) AS `domain_list`," +
-		" (SELECT COUNT(*) FROM `tenants` AS `o` WHERE " + before + ") AS `position`" +
+		" " + position + " AS `position`" +
 		" FROM `tenants` AS `t` WHERE `t`.`id` = ?"
 	var row struct {
 		tenantRow
