@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/tenancy-dev/tenancy/resolver"
@@ -17,9 +16,9 @@ import (
 // cacheHook invalidates the resolver cache after the CLI's own writes
 // when redis.url is set (wired in App.Service).
 type cacheHook struct {
-	client redis.UniversalClient
-	inv    *resolver.Invalidator
-	stop   func()
+	inv         *resolver.Invalidator
+	closeClient func() error
+	stop        func()
 }
 
 // watchCache makes svc's writes invalidate the cache; the Redis client
@@ -29,14 +28,13 @@ func (a *App) watchCache(svc *tenants.Service) error {
 	if cfg.Redis.URL == "" || svc.ReadOnly() {
 		return nil
 	}
-	client, err := resolver.NewRedisClient(cfg.Redis.URL, cfg.Cache.RedisTimeout.D())
+	inv, closeClient, err := resolver.OpenInvalidator(cfg)
 	if err != nil {
 		return err
 	}
 	// A resolver opened on svc later (the dashboard's) shares this hook:
 	// one deletion and one message per write.
-	inv := resolver.NewInvalidator(cfg.Cache, client)
-	a.cache = &cacheHook{client: client, inv: inv, stop: inv.Watch(svc)}
+	a.cache = &cacheHook{inv: inv, closeClient: closeClient, stop: inv.Watch(svc)}
 	return nil
 }
 
@@ -46,7 +44,7 @@ func (h *cacheHook) close(w io.Writer) {
 	if err := h.inv.Err(); err != nil {
 		printf(w, "tenancy: warning: %v; web servers may serve the old tenant until the cache TTL ends: run `tenancy cache clear REF` once Redis is back\n", err)
 	}
-	h.client.Close()
+	_ = h.closeClient()
 }
 
 // cacheTools opens the service and a Cache on redis.url.

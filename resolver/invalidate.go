@@ -77,6 +77,22 @@ func NewInvalidator(cfg config.Cache, client redis.UniversalClient) *Invalidator
 	}
 }
 
+// OpenInvalidator returns an invalidator on a Redis client of its own to
+// cfg's [redis] url, and the client's Close; nil and a Close that does
+// nothing when no url is set. It is how a process that only writes
+// builds one: the CLI's hook on its tenant service, or a move run's items
+// in a worker or the dashboard. The client connects on first use.
+func OpenInvalidator(cfg *config.Config) (*Invalidator, func() error, error) {
+	if cfg.Redis.URL == "" {
+		return nil, func() error { return nil }, nil
+	}
+	client, err := NewRedisClient(cfg.Redis.URL, cfg.Cache.RedisTimeout.D())
+	if err != nil {
+		return nil, nil, err
+	}
+	return NewInvalidator(cfg.Cache, client), client.Close, nil
+}
+
 // Err returns the last failure of an invalidation after a write svc
 // committed (Watch), if any: OnChange callbacks have no error to return.
 func (v *Invalidator) Err() error {
