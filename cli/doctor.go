@@ -89,7 +89,7 @@ func runDoctor(cmd *cobra.Command, app *App, f *doctorFlags) error {
 		return err
 	}
 	if f.resume != 0 {
-		fs, err := fleet.Open(ctx, svc, doctor.Operations(svc.Config()))
+		fs, err := fleet.Open(ctx, svc, runOperations(svc.Config()))
 		if err != nil {
 			return err
 		}

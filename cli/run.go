@@ -13,8 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/doctor"
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/lifecycle"
 	"github.com/tenancy-dev/tenancy/tenants"
 )
 
@@ -49,14 +51,48 @@ func (f *runFlags) register(fs *pflag.FlagSet, refsFlag bool) {
 	fs.StringArrayVar(&f.skip, "skip", nil, "leave this tenant out (repeatable)")
 	fs.Int64Var(&f.failedOf, "failed-of", 0, "only the tenants that failed in run ID (retry them)")
 	fs.StringVar(&f.order, "order", "index", "order items start in: index, name or size (largest first)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (per tenant what would run) and change nothing")
+	f.registerLimits(fs)
+}
+
+// registerLimits registers the flags of how a run is worked and shown
+// (a command whose tenants are not selected by flags takes only these).
+func (f *runFlags) registerLimits(fs *pflag.FlagSet) {
 	fs.IntVar(&f.parallel, "parallel", fleet.DefaultParallel, "items running at once in total")
 	fs.IntVar(&f.perServer, "per-server", 0, "items running at once on one database server (default: --parallel)")
 	fs.IntVar(&f.canary, "canary", 0, "run N tenants first, then pause until `tenancy runs continue ID`")
 	fs.StringVar(&f.maxFailures, "max-failures", "", "stop starting items once more than N (or P%) failed")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (per tenant what would run) and change nothing")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit per tenant (0: none)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON event per line and a final summary")
 	fs.BoolVar(&f.detach, "detach", false, "queue the run for `tenancy worker` processes ([queue] url), print its id and return")
+}
+
+// selecting reports whether a selection flag was given.
+func (f *runFlags) selecting() bool {
+	return f.all || f.status != "" || f.server != "" || f.filter != "" || f.failedOf != 0 || len(f.tenants) > 0 || len(f.skip) > 0
+}
+
+// limitsChanged reports whether a flag that only a run takes was given.
+func limitsChanged(cmd *cobra.Command) bool {
+	for _, name := range []string{"parallel", "per-server", "canary", "max-failures", "timeout", "detach", "order"} {
+		if cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// perServerLimit is the run's limit per server as the engine applies it
+// (fleet.Limits' defaults).
+func (f *runFlags) perServerLimit() int {
+	parallel := f.parallel
+	if parallel <= 0 {
+		parallel = fleet.DefaultParallel
+	}
+	if f.perServer <= 0 || f.perServer > parallel {
+		return parallel
+	}
+	return f.perServer
 }
 
 func (f *runFlags) request(op fleet.Operation, refs []string) (fleet.CreateRequest, error) {
@@ -137,12 +173,27 @@ func fleetService(ctx context.Context, app *App) (*fleet.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	// doctor's repairs are runs too: resume and workers must know them.
-	return fleet.Open(ctx, svc, doctor.Operations(svc.Config()))
+	return fleet.Open(ctx, svc, runOperations(svc.Config()))
+}
+
+// runOperations are the operations this CLI rebuilds recorded runs with:
+// the defaults, doctor's repairs and moves (resume and workers must know
+// every operation a run may hold).
+func runOperations(cfg *config.Config) *fleet.Operations {
+	ops := doctor.Operations(cfg)
+	lifecycle.Register(ops)
+	return ops
 }
 
 // startRun plans (--dry-run) or records and works a new run.
 func startRun(cmd *cobra.Command, app *App, f *runFlags, op fleet.Operation, refs []string) error {
+	return startConfirmedRun(cmd, app, f, op, refs, nil)
+}
+
+// startConfirmedRun is startRun with a confirmation: unless confirm is
+// nil, it is shown the run's plan before anything is recorded, and its
+// error stops there.
+func startConfirmedRun(cmd *cobra.Command, app *App, f *runFlags, op fleet.Operation, refs []string, confirm func(fleet.Plan) error) error {
 	req, err := f.request(op, refs)
 	if err != nil {
 		return err
@@ -163,6 +214,15 @@ func startRun(cmd *cobra.Command, app *App, f *runFlags, op fleet.Operation, ref
 		}
 		printRunPlan(out, plan)
 		return nil
+	}
+	if confirm != nil {
+		plan, err := fs.Plan(ctx, req)
+		if err != nil {
+			return err
+		}
+		if err := confirm(plan); err != nil {
+			return err
+		}
 	}
 	queued, closeQueue, err := attachQueue(app, fs)
 	if err != nil {

@@ -12,30 +12,43 @@ import (
 
 func newMoveCmd(app *App) *cobra.Command {
 	var req lifecycle.MoveRequest
-	var dryRun, resume, abort, cleanup, list, yes, asJSON bool
+	var f runFlags
+	var resume, abort, cleanup, list, yes bool
 	cmd := &cobra.Command{
-		Use:   "move REF --to SERVER [--dry-run] [--keep-source 24h] | move REF --resume|--abort | move --cleanup|--list",
-		Short: "Move a tenant's database to another server (copy, freeze, copy what changed, verify, switch)",
+		Use:   "move REF --to SERVER [--dry-run] [--keep-source 24h] | move REF...|--all|--server S|--filter T --to SERVER [run flags] | move REF --resume|--abort | move --cleanup|--list",
+		Short: "Move tenants' databases to another server (copy, freeze, copy what changed, verify, switch)",
 		Long: "Copy the tenant's database to SERVER (streamed), freeze writes (maintenance mode and a read lock on\n" +
 			"the source's tables), copy again the tables whose CHECKSUM TABLE changed, verify every table's checksum\n" +
 			"on both sides, point the registry at SERVER (the tenant's user recreated there), invalidate the cache and\n" +
 			"unfreeze. The source stays, read-only, for --keep-source; `move --cleanup` drops the sources whose time\n" +
 			"is up. Every phase is recorded in tenancy_moves: a killed move is resumed (--resume, or the next move of\n" +
-			"the tenant) or rolled back (--abort).",
-		Args: cobra.MaximumNArgs(1),
+			"the tenant) or rolled back (--abort).\n\n" +
+			"Several REFs, a selection (--all, --status, --server, --filter, --tenant, --failed-of) or a run flag\n" +
+			"(--parallel, --per-server, --canary, --max-failures, --detach) make it a fleet run: recorded per tenant,\n" +
+			"resumable (`tenancy runs resume`), at most --per-server moves touching one server at once, counting the\n" +
+			"target as well as the source. A tenant already on SERVER is done (\"already on SERVER\"). Moving more\n" +
+			"than one tenant asks for \"move N\" to be typed (--yes off a terminal). Example:\n" +
+			"  tenancy tenants move --all --server db1 --to db2 --per-server 1",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			asRun := len(args) > 1 || f.selecting() || limitsChanged(cmd)
 			if cleanup || list {
-				if len(args) > 0 || req.To != "" || cleanup && list {
-					return usagef("--cleanup and --list take no tenant and no --to, and go alone")
+				if len(args) > 0 || req.To != "" || cleanup && list || asRun {
+					return usagef("--cleanup and --list take no tenant, no --to and no selection, and go alone")
 				}
 				if list {
-					return runMoveList(cmd, app, asJSON)
+					return runMoveList(cmd, app, f.asJSON)
 				}
-				return runMoveCleanup(cmd, app, dryRun, yes, asJSON)
+				return runMoveCleanup(cmd, app, f.dryRun, yes, f.asJSON)
+			}
+			if asRun {
+				if resume || abort {
+					return usagef("--resume and --abort take one REF; a move run is resumed with `tenancy runs resume ID`")
+				}
+				return runMoves(cmd, app, &f, req, args, yes)
 			}
 			if len(args) != 1 {
-				return usagef("name the tenant to move: tenants move REF --to SERVER")
+				return usagef("name the tenant to move: tenants move REF --to SERVER (or several, or a selection such as --all)")
 			}
 			if (req.To == "") == !(resume || abort) || resume && abort {
 				return usagef("give --to SERVER to start a move, or one of --resume and --abort for an unfinished one")
@@ -50,12 +63,12 @@ func newMoveCmd(app *App) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			switch {
-			case dryRun:
+			case f.dryRun:
 				plan, err := ls.Plan(ctx, t, req.To)
 				if err != nil {
 					return err
 				}
-				if asJSON {
+				if f.asJSON {
 					return printJSON(out, plan)
 				}
 				printMovePlan(out, plan)
@@ -69,13 +82,13 @@ func newMoveCmd(app *App) *cobra.Command {
 				return nil
 			}
 			req.Tenant = t
-			view := newProgressView(app.Stderr, isTerminal(app.Stderr), asJSON, 1)
-			m, err := ls.Move(ctx, req, lifecycleProgress(app, view, t.Name, asJSON))
+			view := newProgressView(app.Stderr, isTerminal(app.Stderr), f.asJSON, 1)
+			m, err := ls.Move(ctx, req, lifecycleProgress(app, view, t.Name, f.asJSON))
 			view.finish()
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if f.asJSON {
 				return printJSON(out, m)
 			}
 			printf(out, "Moved [%d] %s from %s to %s: %s copied in %s, writes frozen %s.\n", t.Index, t.Name, m.From, m.To,
@@ -85,16 +98,15 @@ func newMoveCmd(app *App) *cobra.Command {
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&req.To, "to", "", "the [[servers]] name to move to (central for the central server)")
-	f.DurationVar(&req.KeepSource, "keep-source", lifecycle.DefaultKeepSource, "how long the source stays, read-only, before --cleanup may drop it")
-	f.BoolVar(&dryRun, "dry-run", false, "print the plan (sizes, expected time and freeze) and change nothing")
-	f.BoolVar(&resume, "resume", false, "finish the tenant's unfinished move (its process was killed)")
-	f.BoolVar(&abort, "abort", false, "roll back the tenant's unfinished move, if it has not switched yet")
-	f.BoolVar(&cleanup, "cleanup", false, "drop the sources of finished moves whose --keep-source time is up")
-	f.BoolVar(&list, "list", false, "list the recorded moves, newest first (unfinished ones show their phase)")
-	f.BoolVar(&yes, "yes", false, "with --cleanup: drop without asking")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	fs := cmd.Flags()
+	f.register(fs, true)
+	fs.StringVar(&req.To, "to", "", "the [[servers]] name to move to (central for the central server)")
+	fs.DurationVar(&req.KeepSource, "keep-source", lifecycle.DefaultKeepSource, "how long the source stays, read-only, before --cleanup may drop it")
+	fs.BoolVar(&resume, "resume", false, "finish the tenant's unfinished move (its process was killed)")
+	fs.BoolVar(&abort, "abort", false, "roll back the tenant's unfinished move, if it has not switched yet")
+	fs.BoolVar(&cleanup, "cleanup", false, "drop the sources of finished moves whose --keep-source time is up")
+	fs.BoolVar(&list, "list", false, "list the recorded moves, newest first (unfinished ones show their phase)")
+	fs.BoolVar(&yes, "yes", false, "with --cleanup or several tenants: go ahead without asking")
 	return cmd
 }
 
@@ -189,50 +201,4 @@ func printCleanup(w io.Writer, list []lifecycle.Cleaned, verb string) {
 		tw.Row(c.Move.TenantID, c.Move.Database, c.Move.From, c.Move.To, what)
 	}
 	_ = tw.Flush()
-}
-
-func newRebalanceCmd(app *App) *cobra.Command {
-	var dryRun, asJSON bool
-	cmd := &cobra.Command{
-		Use:   "rebalance --dry-run",
-		Short: "Plan moves that even out the tenant data per server (greedy)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !dryRun {
-				return usagef("rebalance only plans for now: add --dry-run, then make the moves with `tenancy tenants move REF --to SERVER`")
-			}
-			_, ls, err := lifecycleService(cmd.Context(), app)
-			if err != nil {
-				return err
-			}
-			plan, err := ls.Rebalance(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return printJSON(out, plan)
-			}
-			tw := newTable(out)
-			tw.Row("SERVER", "TENANTS", "NOW", "AFTER")
-			for _, s := range plan.Servers {
-				tw.Row(s.Server, fmt.Sprint(s.Tenants), humanBytes(s.Before), humanBytes(s.After))
-			}
-			_ = tw.Flush()
-			if len(plan.Moves) == 0 {
-				printf(out, "\nNo move narrows the gap between the servers.\n")
-				return nil
-			}
-			printf(out, "\n")
-			tw = newTable(out)
-			tw.Row("MOVE", "TENANT", "FROM", "TO", "SIZE")
-			for _, m := range plan.Moves {
-				tw.Row("tenancy tenants move "+m.Tenant+" --to "+m.To, m.Name, m.From, m.To, humanBytes(m.Bytes))
-			}
-			return tw.Flush()
-		},
-	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (required: rebalance changes nothing itself)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
-	return cmd
 }

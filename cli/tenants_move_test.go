@@ -12,8 +12,9 @@ import (
 
 // TestCloneMoveRebalanceCommands drives the commands in process on one
 // server (the moves themselves are tested in lifecycle/ with a second
-// server): a clone with --json, the move's dry run, its usage errors,
-// the rebalance plan and the cleanup with nothing due.
+// server; a move run is tested in tenants_move_run_test.go): a clone with
+// --json, the move's dry run, its usage errors, the rebalance plan (and
+// rebalance with nothing to move) and the cleanup with nothing due.
 func TestCloneMoveRebalanceCommands(t *testing.T) {
 	env := testdb.NewCentral(t)
 	_, _, err := runEnv(t, env, "tenants", "create", "--name", "Source", "--domain", "source.test", "--no-migrate")
@@ -41,7 +42,8 @@ func TestCloneMoveRebalanceCommands(t *testing.T) {
 		{"tenants", "move", "source.test"},
 		{"tenants", "move", "source.test", "--to", "central", "--resume"},
 		{"tenants", "move", "source.test", "--cleanup"},
-		{"tenants", "rebalance"},
+		{"tenants", "move", "source.test", "--resume", "--all"},
+		{"tenants", "move", "--all", "--server", "central"},
 	} {
 		_, _, err := runEnv(t, env, args...)
 		require.ErrorAs(t, err, &usageError{}, "%v", args)
@@ -51,6 +53,9 @@ func TestCloneMoveRebalanceCommands(t *testing.T) {
 
 	out, _, err = runEnv(t, env, "tenants", "rebalance", "--dry-run")
 	require.NoError(t, err)
+	require.Contains(t, out, "No move narrows the gap")
+	out, _, err = runEnv(t, env, "tenants", "rebalance")
+	require.NoError(t, err, "with nothing to move, rebalance starts no run")
 	require.Contains(t, out, "No move narrows the gap")
 	out, _, err = runEnv(t, env, "tenants", "move", "--cleanup", "--yes")
 	require.NoError(t, err)

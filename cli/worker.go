@@ -60,7 +60,7 @@ func newWorkerCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "items worked at once (default [queue] concurrency)")
-	cmd.Flags().StringSliceVar(&kinds, "queues", nil, "only these kinds of work (migrate,sql,exec,repair,backup,schedule; default all)")
+	cmd.Flags().StringSliceVar(&kinds, "queues", nil, "only these kinds of work (migrate,sql,exec,repair,backup,move,schedule; default all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "log one JSON event per line")
 	cmd.Flags().BoolVar(&noSchedules, "no-schedules", false, "do not run the [[schedule]] scheduler in this worker")
 	return cmd

@@ -166,8 +166,15 @@ var trickyTypes = []string{
 // when user is set) holding stmts.
 func (f *fixture) tenant(t *testing.T, name string, user bool, stmts ...string) tenants.Tenant {
 	t.Helper()
+	return f.tenantOn(t, config.CentralServerName, name, user, stmts...)
+}
+
+// tenantOn is tenant on a server of the main test server (central, or
+// another name for it).
+func (f *fixture) tenantOn(t *testing.T, server, name string, user bool, stmts ...string) tenants.Tenant {
+	t.Helper()
 	slug := strings.ReplaceAll(strings.ToLower(name), " ", "-")
-	tn, err := f.ts.Create(context.Background(), tenants.CreateRequest{Name: name, Domains: []string{slug + ".test"}, NoMigrate: true, DBUser: &user, Server: config.CentralServerName}, nil)
+	tn, err := f.ts.Create(context.Background(), tenants.CreateRequest{Name: name, Domains: []string{slug + ".test"}, NoMigrate: true, DBUser: &user, Server: server}, nil)
 	require.NoError(t, err)
 	db := f.env.Database(t, tn.Database)
 	conn, err := db.Conn(context.Background())

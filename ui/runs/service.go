@@ -14,6 +14,7 @@ import (
 
 	"github.com/tenancy-dev/tenancy/doctor"
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/lifecycle"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -24,14 +25,16 @@ type Fleet struct {
 	c   *common.Context
 	mu  sync.Mutex
 	svc *fleet.Service
-	// ops are the operations runs are rebuilt with (the defaults and
-	// doctor's repairs, so its runs resume and retry here too).
+	// ops are the operations runs are rebuilt with (the defaults,
+	// doctor's repairs and moves, so their runs resume and retry here too).
 	ops *fleet.Operations
 }
 
 // NewFleet returns an unopened service holder for c.
 func NewFleet(c *common.Context) *Fleet {
-	return &Fleet{c: c, ops: doctor.Operations(c.Config)}
+	ops := doctor.Operations(c.Config)
+	lifecycle.Register(ops)
+	return &Fleet{c: c, ops: ops}
 }
 
 // errNoDatabase is what a screen built without a tenant service says.
