@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,8 +20,9 @@ import (
 // a terminal or --yes, an unknown --to, then `--all --server central
 // --to second --yes --per-server 1` as a run (every central tenant on
 // second afterwards, the other server's tenant untouched), the same run
-// again (each tenant "already on second", done), and a single REF still
-// moving as before.
+// again (each tenant "already on second", done), a single REF still
+// moving as before, and `tenants rebalance --yes` making its plan's move
+// as a run.
 func TestTenantsMoveAsRun(t *testing.T) {
 	env := testdb.New(t)
 	srv, err := sandbox.StartServer(context.Background(), t.TempDir())
@@ -86,21 +88,59 @@ func TestTenantsMoveAsRun(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "Delta from second to central")
 	require.Equal(t, "central", tenantServers(t, cfg)["Delta"])
+
+	// Rebalance: two tenants with data on central and none elsewhere (the
+	// others' databases are empty): its plan moves one of them to second,
+	// and without --dry-run that move is a run.
+	for name, rows := range map[string]int{"Echo": 20000, "Foxtrot": 2000} {
+		r = runCLI(t, cfg, "tenants", "create", "--name", name, "--no-migrate", "--server", "central")
+		require.Equal(t, 0, r.code, r.stderr)
+		db := "`" + tenantDatabases(t, cfg)[name] + "`"
+		env.Exec(t, "CREATE TABLE "+db+".t (id INT PRIMARY KEY, v VARCHAR(100))",
+			"INSERT INTO "+db+".t SELECT seq, REPEAT('x', 100) FROM "+db+".seq_1_to_"+strconv.Itoa(rows),
+			"ANALYZE TABLE "+db+".t")
+	}
+	r = runCLI(t, cfg, "tenants", "rebalance", "--dry-run")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "--to second")
+	r = runCLI(t, cfg, "tenants", "rebalance", "--yes", "--per-server", "1")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "done: 1 done, 0 failed")
+	servers = tenantServers(t, cfg)
+	require.ElementsMatch(t, []string{"central", "second"}, []string{servers["Echo"], servers["Foxtrot"]}, "one of the two moved")
 }
 
 // tenantServers maps each tenant's name to its server.
 func tenantServers(t *testing.T, cfg string) map[string]string {
 	t.Helper()
-	r := runCLI(t, cfg, "tenants", "list", "--json")
-	require.Equal(t, 0, r.code, r.stderr)
-	var list []struct {
-		Name   string `json:"name"`
-		Server string `json:"server"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
 	out := map[string]string{}
-	for _, x := range list {
+	for _, x := range tenantList(t, cfg) {
 		out[x.Name] = x.Server
 	}
 	return out
+}
+
+// tenantDatabases maps each tenant's name to its database.
+func tenantDatabases(t *testing.T, cfg string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, x := range tenantList(t, cfg) {
+		out[x.Name] = x.Database
+	}
+	return out
+}
+
+type listedTenant struct {
+	Name     string `json:"name"`
+	Server   string `json:"server"`
+	Database string `json:"database"`
+}
+
+func tenantList(t *testing.T, cfg string) []listedTenant {
+	t.Helper()
+	r := runCLI(t, cfg, "tenants", "list", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var list []listedTenant
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
+	return list
 }
