@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Times moving N tenants between two local MariaDB servers (the one at
+# 127.0.0.1:3306 and a second one this script starts on a free port): a
+# shell loop of `tenancy tenants move REF --to second`, one tenant after
+# the other, against `tenancy tenants move --all --to second` as one run
+# with --per-server 1, 2 and 4 (each move takes a slot of its source and
+# of its target, so --per-server P is P moves at once between the two).
+# For each it reports the wall time and the freezes (the time each
+# tenant's writes were blocked, from tenancy_moves). Run it alone: the
+# figures are wall-clock.
+#
+# Each round moves every tenant to the second server (timed), drops the
+# kept sources (--keep-source 1s, then move --cleanup), moves them back
+# as a run (not timed) and cleans up again; the variants rotate which
+# goes first from round to round.
+#
+#   scripts/bench-move-run.sh                   # needs MariaDB at 127.0.0.1:3306 as root
+#   TENANTS=8 TABLE_SIZE=80000 ROUNDS=3 scripts/bench-move-run.sh
+set -euo pipefail
+
+TENANTS=${TENANTS:-8}
+TABLE_SIZE=${TABLE_SIZE:-80000}
+ROUNDS=${ROUNDS:-3}
+MYSQL=(mariadb -uroot -h127.0.0.1 --protocol=tcp)
+PREFIX=tnt_benchmoverun_
+WORK=$(mktemp -d /tmp/tenancy-bench-move-run.XXXXXX)
+BIN=$WORK/tenancy
+CFG=$WORK/tenancy.toml
+PORT2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+MYSQL2=(mariadb -uroot -h127.0.0.1 --protocol=tcp -P "$PORT2")
+
+cleanup() {
+	"${MYSQL[@]}" -N -e "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${PREFIX//_/\\_}%'" |
+		while read -r db; do "${MYSQL[@]}" -e "DROP DATABASE \`$db\`"; done
+	[ -f "$WORK/s2.pid" ] && kill "$(cat "$WORK/s2.pid")" && sleep 3
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cd "$(dirname "$0")/.."
+go build -o "$BIN" .
+
+echo "== starting a second MariaDB server on 127.0.0.1:$PORT2"
+user=()
+[ "$(id -u)" = 0 ] && user=(--user=root)
+# Its own tmpdir: a server starting with tmpdir /tmp deletes the #sql
+# temp files the machine's main server keeps there.
+mkdir -p "$WORK/tmp2"
+mariadb-install-db --no-defaults --datadir="$WORK/data2" --tmpdir="$WORK/tmp2" --auth-root-authentication-method=normal --skip-test-db "${user[@]}" >/dev/null
+mariadbd --no-defaults --datadir="$WORK/data2" --tmpdir="$WORK/tmp2" --socket="$WORK/s2.sock" --pid-file="$WORK/s2.pid" \
+	--log-error="$WORK/s2.log" --bind-address=127.0.0.1 --port="$PORT2" --skip-name-resolve \
+	--innodb-buffer-pool-size=256M "${user[@]}" &
+for _ in $(seq 1 120); do "${MYSQL2[@]}" -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+
+cat >"$CFG" <<TOML
+[central]
+dsn = "root@tcp(127.0.0.1:3306)/${PREFIX}central"
+[tenancy]
+database_prefix = "${PREFIX}t_"
+[backup]
+dir = "$WORK/backups"
+workers = 2
+[[servers]]
+name = "second"
+dsn = "root@tcp(127.0.0.1:$PORT2)/"
+TOML
+T() { "$BIN" --config "$CFG" "$@"; }
+
+T init >/dev/null
+echo "== preparing $TENANTS tenants of $TABLE_SIZE sysbench rows each"
+digits="LPAD(FLOOR(RAND() * 99999999999), 11, '0')"
+for i in $(seq 1 "$TENANTS"); do
+	DB=${PREFIX}t_m$i
+	T tenants create --name "m$i" --database "$DB" --server central --no-migrate >/dev/null
+	# sysbench's own table and values (as scripts/bench-move.sh).
+	"${MYSQL[@]}" "$DB" -e "CREATE TABLE sbtest1 (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
+		c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
+		INSERT INTO sbtest1 (id, k, c, pad) SELECT seq, FLOOR(RAND() * $TABLE_SIZE),
+		CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits),
+		CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits) FROM seq_1_to_$TABLE_SIZE;
+		CREATE INDEX k_1 ON sbtest1 (k); ANALYZE TABLE sbtest1" >/dev/null
+done
+"${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk in all, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE '${PREFIX//_/\\_}t\\_m%'"
+
+declare -A ALL FREEZE_MAX FREEZE_SUM
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+# freezes: the max and the sum of the freeze of the last $TENANTS moves to second, in s.
+freezes() {
+	"${MYSQL[@]}" -N "${PREFIX}central" -e "SELECT ROUND(MAX(freeze_ms)/1000, 2), ROUND(SUM(freeze_ms)/1000, 2) FROM
+		(SELECT freeze_ms FROM tenancy_moves WHERE to_server = 'second' AND phase = 'done' ORDER BY id DESC LIMIT $TENANTS) m"
+}
+back() {
+	sleep 1.1
+	T tenants move --cleanup --yes >/dev/null
+	T tenants move --all --to central --keep-source 1s --per-server 2 --yes >/dev/null 2>&1
+	sleep 1.1
+	T tenants move --cleanup --yes >/dev/null
+}
+# variant LABEL CMD...: times CMD (a forward move of every tenant), then
+# moves everything back untimed.
+variant() {
+	local label=$1; shift
+	local start end secs
+	start=$(date +%s.%N)
+	"$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
+	end=$(date +%s.%N)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+	read -r fmax fsum < <(freezes)
+	ALL[$label]+="$secs " FREEZE_MAX[$label]+="$fmax " FREEZE_SUM[$label]+="$fsum "
+	printf '%-28s %8.2f s   freeze max %5.2f s, sum %5.2f s\n' "$label" "$secs" "$fmax" "$fsum"
+	back
+}
+loop() { for i in $(seq 1 "$TENANTS"); do T tenants move "m$i" --to second --keep-source 1s; done; }
+run() { T tenants move --all --server central --to second --keep-source 1s --yes --per-server "$1"; }
+
+LABELS=("loop of tenants move" "run --per-server 1" "run --per-server 2" "run --per-server 4")
+for r in $(seq 1 "$ROUNDS"); do
+	echo "== round $r ($(uptime | sed 's/.*load/load/'))"
+	for k in 0 1 2 3; do
+		j=$(((k + r - 1) % 4))
+		case $j in
+		0) variant "${LABELS[0]}" loop ;;
+		1) variant "${LABELS[1]}" run 1 ;;
+		2) variant "${LABELS[2]}" run 2 ;;
+		3) variant "${LABELS[3]}" run 4 ;;
+		esac
+	done
+done
+
+echo "== summary (medians of $ROUNDS rounds; $(uptime | sed 's/.*load/load/'))"
+for l in "${LABELS[@]}"; do
+	printf '%-28s %8.2f s  [%s]  freeze max %s s, sum %s s\n' "$l" "$(median "${ALL[$l]}")" "${ALL[$l]% }" \
+		"$(median "${FREEZE_MAX[$l]}")" "$(median "${FREEZE_SUM[$l]}")"
+done
