@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancy-dev/tenancy/config"
@@ -324,4 +325,38 @@ func TestPlanChangesNothing(t *testing.T) {
 	require.ErrorContains(t, err, "select tenants")
 	_, err = f.fs.Plan(context.Background(), CreateRequest{Operation: op, Selection: Selection{Status: tenants.StatusBlocked}})
 	require.ErrorContains(t, err, "matches no tenant")
+}
+
+// TestItemReadsItsTenantUnderItsLock: an item works on its tenant as the
+// registry has it when the item starts, not as the run's list had it
+// (a move or a new database name in between), and fails, doing nothing,
+// when its tenant has left the registry.
+func TestItemReadsItsTenantUnderItsLock(t *testing.T) {
+	f := newFixture(t)
+	list := f.tenants(t, 3, config.CentralServerName)
+	run := f.create(t, f.sqlOp(t, "INSERT INTO hits VALUES (1);", false), Selection{All: true}, Limits{Parallel: 1})
+	// After the run is made: tenant 0 now lives in another database,
+	// tenant 1 is gone from the registry.
+	moved := list[0]
+	moved.Database = f.env.Prefix + "moved_" + uuid.NewString()[:6]
+	_, err := f.env.Server.Exec("CREATE DATABASE " + tenants.QuoteIdent(moved.Database))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = f.env.Server.Exec("DROP DATABASE IF EXISTS " + tenants.QuoteIdent(moved.Database)) })
+	f.execIn(t, moved, "CREATE TABLE hits (n INT)")
+	_, err = f.central.Exec("UPDATE `tenants` SET `database` = ? WHERE `id` = ?", moved.Database, moved.ID)
+	require.NoError(t, err)
+	_, err = f.central.Exec("DELETE FROM `tenants` WHERE `id` = ?", list[1].ID)
+	require.NoError(t, err)
+
+	got, err := f.fs.Work(context.Background(), run.ID, WorkOptions{})
+	require.NoError(t, err)
+	require.Equal(t, RunFailed, got.State)
+	require.Equal(t, 1, f.hits(t, moved), "the item worked in the tenant's database as the registry has it now")
+	require.Equal(t, 0, f.hits(t, list[0]), "not in the database the run's list named")
+	items := f.items(t, run.ID)
+	require.Equal(t, ItemFailed, items[list[1].ID].State)
+	require.Contains(t, items[list[1].ID].Error, "no longer in the registry; nothing was done")
+	require.Equal(t, 0, f.hits(t, list[1]))
+	require.Equal(t, ItemDone, items[list[2].ID].State)
+	require.Equal(t, 1, f.hits(t, list[2]))
 }

@@ -145,13 +145,6 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 	if err != nil {
 		return it, err
 	}
-	t, err := s.tenants.Current(ctx, tenantID)
-	if err != nil && !errors.Is(err, tenants.ErrNotFound) {
-		return it, err // the queue tries it again
-	}
-	if err != nil {
-		return s.closeItem(ctx, it, run, ItemFailed, fmt.Sprintf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName))
-	}
 	lock, err := tenants.AcquireLock(ctx, s.store.db, tenantID)
 	var locked *tenants.LockedError
 	switch {
@@ -161,6 +154,13 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 		return it, err
 	}
 	defer lock.Release() //nolint:errcheck // the connection closes either way
+	t, gone, err := s.lockedTenant(ctx, it)
+	switch {
+	case err != nil:
+		return it, err // the queue tries it again
+	case gone != nil:
+		return s.closeItem(ctx, it, run, ItemFailed, gone.Error())
+	}
 	wctx := context.WithoutCancel(ctx)
 	start := time.Now().UTC()
 	ok, err := s.store.startQueuedItem(wctx, &it, s.host, s.pid, start)
@@ -184,6 +184,18 @@ func (s *Service) WorkItem(ctx context.Context, runID int64, tenantID string) (I
 	}
 	it.State, it.Result, it.Error, it.StartedAt, it.FinishedAt = state, res, errText, &start, &end
 	return it, s.closeIfFinished(wctx, run)
+}
+
+// lockedTenant reads an item's tenant under its lock, as the registry has
+// it now: the run's list and the queue's task are snapshots, older than a
+// move to another server (which holds the same lock) or a new database
+// name. gone is the item's error when the tenant left the registry.
+func (s *Service) lockedTenant(ctx context.Context, it Item) (t tenants.Tenant, gone, err error) {
+	t, err = s.tenants.Current(ctx, it.TenantID)
+	if errors.Is(err, tenants.ErrNotFound) {
+		return t, fmt.Errorf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName), nil
+	}
+	return t, nil, err
 }
 
 type refusal struct {

@@ -26,7 +26,6 @@ type runner struct {
 	itemCtx context.Context
 	tick    time.Duration
 
-	byID      map[string]tenants.Tenant
 	queue     []*Item // pending, by position
 	notBefore map[string]time.Time
 	active    map[string]*activeItem
@@ -45,9 +44,8 @@ type runner struct {
 }
 
 type activeItem struct {
-	item   *Item
-	tenant tenants.Tenant
-	since  time.Time
+	item  *Item
+	since time.Time
 }
 
 // outcome is what an item goroutine reports.
@@ -119,12 +117,7 @@ func (r *runner) fill() {
 			r.failNow(it, sd)
 			continue
 		}
-		t, ok := r.byID[it.TenantID]
-		if !ok {
-			r.failNow(it, fmt.Errorf("tenant %s (%s) is no longer in the registry; nothing was done", it.TenantID, it.TenantName))
-			continue
-		}
-		a := &activeItem{item: it, tenant: t, since: now}
+		a := &activeItem{item: it, since: now}
 		r.active[it.TenantID] = a
 		r.perServer[it.Server]++
 		if r.canaryLeft > 0 {
@@ -213,6 +206,13 @@ func (r *runner) work(a *activeItem) outcome {
 		return outcome{a: a, storeErr: err}
 	}
 	defer lock.Release()
+	t, gone, err := r.s.lockedTenant(r.itemCtx, *it)
+	switch {
+	case err != nil && r.itemCtx.Err() != nil:
+		return outcome{a: a, notStarted: true}
+	case err != nil:
+		return outcome{a: a, storeErr: err}
+	}
 	wctx := context.WithoutCancel(r.itemCtx)
 	start := time.Now().UTC()
 	ok, err := r.s.store.startItem(wctx, it, r.s.host, r.s.pid, start)
@@ -222,7 +222,11 @@ func (r *runner) work(a *activeItem) outcome {
 	if !ok {
 		return outcome{a: a, storeErr: fmt.Errorf("item %s of run %d was not pending when it was started: another process is working the run", it.TenantID, it.RunID)}
 	}
-	res, derr := r.op.Do(tenants.WithHeldLock(r.itemCtx, lock), r.env, a.tenant)
+	var res Result
+	derr := gone
+	if gone == nil {
+		res, derr = r.op.Do(tenants.WithHeldLock(r.itemCtx, lock), r.env, t)
+	}
 	o := outcome{a: a, state: ItemDone, res: res, err: derr, started: start, ended: time.Now().UTC()}
 	errText := ""
 	if derr != nil {

@@ -118,7 +118,7 @@ func (s *Service) check(ctx context.Context, id int64, lift bool) (Run, Operatio
 }
 
 // prepare resets what a dead process left, marks the run running and
-// loads its items and tenants.
+// loads its items (each item reads its tenant under its lock).
 func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkOptions) (*runner, error) {
 	if err := s.store.setPending(ctx, run.ID, ItemRunning, ItemSkipped, ItemCancelled); err != nil {
 		return nil, err
@@ -133,10 +133,6 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.tenants.List(ctx, tenants.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
 	mf, err := ParseMaxFailures(run.MaxFailures)
 	if err != nil {
 		return nil, err
@@ -146,8 +142,8 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 		limits:  Limits{Parallel: run.Parallel, PerServer: run.PerServer, Canary: run.Canary, MaxFailures: mf}.withDefaults(),
 		report:  opts.Report,
 		itemCtx: opts.Abort, tick: opts.Tick,
-		byID: make(map[string]tenants.Tenant, len(all)), notBefore: map[string]time.Time{},
-		active: map[string]*activeItem{}, perServer: map[string]int{}, down: map[string]*ServerDownError{},
+		notBefore: map[string]time.Time{},
+		active:    map[string]*activeItem{}, perServer: map[string]int{}, down: map[string]*ServerDownError{},
 		counts: map[ItemState]int{}, canaryLeft: -1, started: time.Now(),
 	}
 	if r.itemCtx == nil {
@@ -157,9 +153,6 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 		r.tick = 250 * time.Millisecond
 	}
 	r.results = make(chan outcome, r.limits.Parallel)
-	for _, t := range all {
-		r.byID[t.ID] = t
-	}
 	for i := range items {
 		it := &items[i]
 		r.counts[it.State]++

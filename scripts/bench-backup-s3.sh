@@ -3,12 +3,21 @@
 # of scripts/bench-backup.sh) into S3 on loopback against the same dump
 # to local disk, and with age encryption against without, using farm-bench
 # (whole process, RUNS paired rounds A B A B..., medians, peak memory).
-# The S3 server is scripts/fakes3 (gofakes3, in memory) on 127.0.0.1: it
-# shares the machine's cores with the dump and MariaDB, as a MinIO next to
-# the database would. Run it alone: the figures are wall-clock.
+# The S3 server runs on 127.0.0.1 and shares the machine's cores with the
+# dump and MariaDB, as a MinIO next to the database would: by default
+# scripts/fakes3 (gofakes3, in memory), or with WEED=/path/to/weed a
+# SeaweedFS `weed mini` (master, volume, filer and S3 gateway in one
+# process, storing on disk under the work folder). Build weed from the Go
+# module proxy (its go.mod has a replace, so not with go install):
+#
+#   v=v0.0.0-20261109003541-7506e5f91cd6; go mod download github.com/seaweedfs/seaweedfs@$v
+#   cp -r "$(go env GOMODCACHE)/github.com/seaweedfs/seaweedfs@$v" /tmp/weedsrc && chmod -R u+w /tmp/weedsrc
+#   (cd /tmp/weedsrc && go build -o /tmp/weed ./weed)
+#
+# Run it alone: the figures are wall-clock.
 #
 #   scripts/bench-backup-s3.sh            # needs MariaDB at 127.0.0.1:3306 as root, sysbench, farm-bench
-#   TABLE_SIZE=250000 TABLES=4 RUNS=5 TENANCY=/path/to/tenancy scripts/bench-backup-s3.sh
+#   TABLE_SIZE=250000 TABLES=4 RUNS=5 TENANCY=/path/to/tenancy WEED=/tmp/weed scripts/bench-backup-s3.sh
 set -euo pipefail
 
 TABLES=${TABLES:-4}
@@ -32,10 +41,22 @@ trap cleanup EXIT
 
 cd "$(dirname "$0")/.."
 [ -n "${TENANCY:-}" ] || go build -o "$BIN" .
-go build -o "$WORK/fakes3" ./scripts/fakes3
-"$WORK/fakes3" -addr "127.0.0.1:$PORT" -bucket bench &
-S3PID=$!
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+if [ -n "${WEED:-}" ]; then
+	# weed mini's other ports are its defaults (9333, 8080, 8888, ...): free them first.
+	mkdir -p "$WORK/weed"
+	(cd "$WORK/weed" && exec env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$WEED" mini -dir="$WORK/weed" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+		-s3.port="$PORT" -bucket=bench -admin.ui=false >"$WORK/weed.log" 2>&1) &
+	S3PID=$!
+	for _ in $(seq 1 120); do grep -q "S3 Endpoint" "$WORK/weed.log" 2>/dev/null && break; sleep 0.5; done
+	grep -q "S3 Endpoint" "$WORK/weed.log" || { echo "weed mini did not start: $(tail -5 "$WORK/weed.log")" >&2; exit 1; }
+	echo "== S3 server: SeaweedFS $("$WEED" version 2>/dev/null | head -1) (weed mini, on disk)"
+else
+	go build -o "$WORK/fakes3" ./scripts/fakes3
+	"$WORK/fakes3" -addr "127.0.0.1:$PORT" -bucket bench &
+	S3PID=$!
+	echo "== S3 server: gofakes3 (scripts/fakes3, in memory)"
+fi
 
 KEY=$WORK/key.txt
 go run filippo.io/age/cmd/age-keygen -o "$KEY" 2>/dev/null

@@ -13,7 +13,10 @@
 # the run to its end; the workers are started before and idle between
 # runs. The queue's cost per item is (queued - in process) / TENANTS at the
 # same total parallelism, and the same difference per item and per slot
-# (times the parallelism: the latency the queue adds to one item).
+# (times the parallelism: the latency the queue adds to one item). Each
+# timed run also prints the CPU seconds spent by the command, the workers,
+# MariaDB and Redis while it ran (from /proc), and the summary the CPU of
+# all of them per item: on 2 cores, CPU is what the queue costs.
 #
 # Redis: the test Redis at REDIS (default 127.0.0.1:6379), database 0,
 # queue prefix tnt_qbench (its queues are deleted at the end). Run it
@@ -79,19 +82,32 @@ T "$PLAIN" init >/dev/null
 	done
 } | "${MYSQL[@]}" "${PREFIX}central"
 
-declare -A ALL
+declare -A ALL CPU
+MARIADB=$(pgrep -x mariadbd | head -1)
+REDISPID=$(pgrep -x redis-server | head -1)
+# ticks PID...: user+system CPU ticks of the processes (gone ones count 0)
+ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+HZ=$(getconf CLK_TCK)
+# timed LABEL CMD...: wall time, and the CPU seconds of the command, the
+# workers, MariaDB and Redis while it ran (where the 2 cores went).
 timed() {
 	local label=$1
 	shift
-	local start end s
+	local start end s w0 d0 r0 w1 d1 r1 cli
+	w0=$(ticks "${WORKERS[@]}") d0=$(ticks "$MARIADB") r0=$(ticks "$REDISPID")
 	start=$(date +%s.%N)
-	"$@" >/dev/null 2>"$WORK/last.err" || { echo "  ($label exited $?: $(tail -3 "$WORK/last.err"))"; }
+	/usr/bin/time -f "%U %S" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/last.err" || { echo "  ($label exited $?: $(tail -3 "$WORK/last.err"))"; }
 	end=$(date +%s.%N)
+	w1=$(ticks "${WORKERS[@]}") d1=$(ticks "$MARIADB") r1=$(ticks "$REDISPID")
+	cli=$(awk '{print $1 + $2}' "$WORK/time")
 	s=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 	ALL[$label]+="$s "
-	printf '  %-40s %8.2f s\n' "$label" "$s"
+	CPU[$label]+="$(awk -v c="$cli" -v w=$((w1 - w0)) -v d=$((d1 - d0)) -v r=$((r1 - r0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c + (w + d + r) / hz }') "
+	printf '  %-40s %8.2f s   cpu: command %.2f s, workers %.2f s, mariadb %.2f s, redis %.2f s\n' "$label" "$s" "$cli" \
+		"$(awk -v t=$((w1 - w0)) -v hz="$HZ" 'BEGIN { print t / hz }')" "$(awk -v t=$((d1 - d0)) -v hz="$HZ" 'BEGIN { print t / hz }')" \
+		"$(awk -v t=$((r1 - r0)) -v hz="$HZ" 'BEGIN { print t / hz }')"
 }
-median() { tr ' ' '\n' <<<"${ALL[$1]}" | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+median() { tr ' ' '\n' <<<"${2:-${ALL[$1]}}" | sed '/^$/d' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 start_workers() {
 	stop_workers
@@ -111,8 +127,8 @@ start_workers() {
 	exit 1
 }
 
-inproc() { timed "in process, --parallel $1" T "$PLAIN" run sql "$WORK/status.sql" --all --parallel "$1"; }
-queued() { timed "queue, $1 worker(s), --parallel $((4 * $1))" T "$QUEUED" run sql "$WORK/status.sql" --all --parallel $((4 * $1)); }
+inproc() { timed "in process, --parallel $1" "$BIN" --config "$PLAIN" run sql "$WORK/status.sql" --all --parallel "$1"; }
+queued() { timed "queue, $1 worker(s), --parallel $((4 * $1))" "$BIN" --config "$QUEUED" run sql "$WORK/status.sql" --all --parallel $((4 * $1)); }
 
 for w in 1 2 4; do
 	start_workers "$w"
@@ -125,12 +141,14 @@ stop_workers
 
 echo
 echo "== medians over $ROUNDS rounds, $TENANTS tenants (loaded 2-core machine: compare within this run only)"
-printf '%-9s %-12s %-10s %-10s %-12s %-12s %s\n' workers parallel "in proc" queued "items/s q" "cost/item" "latency/item"
+printf '%-9s %-10s %-9s %-9s %-11s %-10s %-13s %s\n' workers parallel "in proc" queued "items/s q" cost/item latency/item "cpu/item (in proc, queued)"
 for w in 1 2 4; do
 	p=$((4 * w))
 	a=$(median "in process, --parallel $p")
 	b=$(median "queue, $w worker(s), --parallel $p")
-	awk -v w="$w" -v p="$p" -v a="$a" -v b="$b" -v n="$TENANTS" 'BEGIN {
-		printf "%-9d %-12d %-10s %-10s %-12.0f %-12s %s\n", w, p, sprintf("%.2fs", a), sprintf("%.2fs", b), n / b,
-			sprintf("%.2fms", (b - a) * 1000 / n), sprintf("%.2fms", (b - a) * 1000 * p / n) }'
+	ca=$(median x "${CPU["in process, --parallel $p"]}")
+	cb=$(median x "${CPU["queue, $w worker(s), --parallel $p"]}")
+	awk -v w="$w" -v p="$p" -v a="$a" -v b="$b" -v ca="$ca" -v cb="$cb" -v n="$TENANTS" 'BEGIN {
+		printf "%-9d %-10d %-9s %-9s %-11.0f %-10s %-13s %.2f ms, %.2f ms\n", w, p, sprintf("%.2fs", a), sprintf("%.2fs", b), n / b,
+			sprintf("%.2fms", (b - a) * 1000 / n), sprintf("%.2fms", (b - a) * 1000 * p / n), ca * 1000 / n, cb * 1000 / n }'
 done
