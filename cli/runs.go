@@ -183,7 +183,7 @@ func orDash(s string) string {
 
 func printItems(w io.Writer, items []fleet.Item) {
 	tw := newTable(w)
-	tw.Row("#", "TENANT", "SERVER", "STATE", "TRIES", "TIME", "RESULT")
+	tw.Row("#", "TENANT", "SERVER", "STATE", "TRIES", "TIME", "BY", "RESULT")
 	for _, it := range items {
 		dur := "-"
 		if it.StartedAt != nil && it.FinishedAt != nil {
@@ -193,7 +193,11 @@ func printItems(w io.Writer, items []fleet.Item) {
 		if it.Error != "" {
 			res = firstLine(it.Error, 120)
 		}
-		tw.Row(strconv.Itoa(it.Position+1), it.TenantName+" ("+it.TenantID+")", it.Server, string(it.State), strconv.Itoa(it.Attempts), dur, res)
+		by := "-" // the process that worked it last: with a queue, a worker
+		if it.Host != "" {
+			by = it.Host + ":" + strconv.Itoa(it.PID)
+		}
+		tw.Row(strconv.Itoa(it.Position+1), it.TenantName+" ("+it.TenantID+")", it.Server, string(it.State), strconv.Itoa(it.Attempts), dur, by, res)
 	}
 	_ = tw.Flush()
 }
