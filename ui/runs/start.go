@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/lifecycle"
 	"github.com/tenancy-dev/tenancy/tenants"
 	"github.com/tenancy-dev/tenancy/ui/common"
 	"github.com/tenancy-dev/tenancy/ui/confirm"
@@ -45,24 +46,33 @@ type opChoice struct {
 	name string
 	// arg labels the operation's argument ("" takes none).
 	arg, hint string
+	// choices, when set, are the argument's only values (chosen with
+	// ←/→ instead of typed).
+	choices []string
 }
 
 // startOps are the operations offered, in order, among those the fleet
-// package registers.
-func startOps(ops *fleet.Operations) []opChoice {
+// package registers (and, for move, that this dashboard may start).
+func startOps(c *common.Context, ops *fleet.Operations) []opChoice {
 	all := []opChoice{
-		{fleet.ExecName, "command", "run once per tenant, no shell; {id} {database} {server} {domain} {name} are replaced"},
-		{fleet.SQLName, "SQL file", "statement by statement in each tenant database"},
-		{fleet.MigrateName, "", "migrate up to the latest version ([tenancy] migrations_dir, else the built-in schema)"},
-		{fleet.SeedName, "", "load the seed ([tenancy] seed_file, else the built-in seed)"},
+		{name: fleet.ExecName, arg: "command", hint: "run once per tenant, no shell; {id} {database} {server} {domain} {name} are replaced"},
+		{name: fleet.SQLName, arg: "SQL file", hint: "statement by statement in each tenant database"},
+		{name: fleet.MigrateName, hint: "migrate up to the latest version ([tenancy] migrations_dir, else the built-in schema)"},
+		{name: fleet.SeedName, hint: "load the seed ([tenancy] seed_file, else the built-in seed)"},
+	}
+	if mv, ok := moveChoice(c); ok {
+		all = append(all, mv)
 	}
 	names := ops.Names()
 	return slices.DeleteFunc(all, func(o opChoice) bool { return !slices.Contains(names, o.name) })
 }
 
-// build makes the operation from what was typed.
-func build(c *common.Context, op string, arg string) (fleet.Operation, error) {
+// build makes the operation from what was typed; limits are the run's
+// (a move applies the limit per server to both ends of each move).
+func build(c *common.Context, op string, arg string, limits fleet.Limits) (fleet.Operation, error) {
 	switch op {
+	case lifecycle.MoveOpName:
+		return buildMove(c, arg, limits)
 	case fleet.ExecName:
 		argv, err := splitWords(arg)
 		if err != nil {
@@ -139,6 +149,8 @@ type planned struct {
 	req   fleet.CreateRequest
 	plan  fleet.Plan
 	check *fleet.MigrateCheck
+	// moves sums up a move run's plan (nil for other operations).
+	moves *moveTotals
 	err   error
 }
 
@@ -148,6 +160,10 @@ func plan(c *common.Context, f *Fleet, form int, req fleet.CreateRequest) tea.Cm
 		svc, err := f.Service(ctx)
 		if err != nil {
 			return planned{form: form, err: err}
+		}
+		if op, ok := req.Operation.(*lifecycle.MoveOp); ok {
+			p, totals, err := planMoves(ctx, c, svc, op, req)
+			return planned{form: form, req: req, plan: p, moves: &totals, err: err}
 		}
 		if req.Operation.Name() == fleet.MigrateName {
 			p, check, err := svc.PlanMigrate(ctx, req)
@@ -179,6 +195,9 @@ func planDialog(c *common.Context, f *Fleet, target Target, p planned) tea.Cmd {
 		},
 		Action: "Start run", Danger: true,
 		Note: "Dry run: nothing has changed yet. The run is recorded, then worked from this dashboard (quitting stops it; u on :runs resumes it).",
+	}
+	if mv, ok := op.(*lifecycle.MoveOp); ok && p.moves != nil {
+		moveLines(&o, mv, p)
 	}
 	if ch := p.check; ch != nil {
 		s := ch.Status.Summary

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/termtext"
 	"github.com/tenancy-dev/tenancy/ui/common"
 )
 
@@ -32,6 +33,8 @@ type startForm struct {
 	target Target
 	ops    []opChoice
 	op     int
+	// choice is each operation's chosen argument, for those with choices.
+	choice []int
 	inputs [stops]textinput.Model // stopArg.. are text fields
 	focus  int
 	id     int // tags this form's plan reply
@@ -42,7 +45,11 @@ type startForm struct {
 }
 
 func newStartForm(c *common.Context, f *Fleet, target Target) *startForm {
-	m := &startForm{c: c, f: f, target: target, ops: startOps(f.ops), id: c.NextID()}
+	m := &startForm{c: c, f: f, target: target, ops: startOps(c, f.ops), id: c.NextID()}
+	m.choice = make([]int, len(m.ops))
+	for i, o := range m.ops {
+		m.choice[i] = defaultChoice(o.choices)
+	}
 	for i := stopArg; i < stops; i++ {
 		in := textinput.New()
 		in.Prompt = "> "
@@ -79,10 +86,23 @@ func (m *startForm) current() opChoice {
 	return m.ops[m.op]
 }
 
+// arg is the operation's argument: typed, or chosen among its choices.
+func (m *startForm) arg() string {
+	if ch := m.current().choices; len(ch) > 0 {
+		return ch[m.choice[m.op]]
+	}
+	return m.inputs[stopArg].Value()
+}
+
+// choosing is true on an argument chosen with ←/→.
+func (m *startForm) choosing() bool {
+	return m.focus == stopArg && len(m.current().choices) > 0
+}
+
 func (m *startForm) refocus() tea.Cmd {
 	var cmd tea.Cmd
 	for i := stopArg; i < stops; i++ {
-		if i == m.focus {
+		if i == m.focus && !m.choosing() {
 			m.inputs[i].SetStyles(m.c.Styles.Input())
 			cmd = m.inputs[i].Focus()
 		} else {
@@ -152,6 +172,9 @@ func (m *startForm) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.submit()
 	case m.focus == stopOp:
 		return nil
+	case m.choosing():
+		m.choose(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	m.inputs[m.focus], cmd = m.inputs[m.focus].Update(msg)
@@ -160,12 +183,34 @@ func (m *startForm) key(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// choose moves the argument's choice: ←/→/space step through them, a
+// letter goes to the next choice that starts with it.
+func (m *startForm) choose(msg tea.KeyPressMsg) {
+	ch := m.current().choices
+	at := &m.choice[m.op]
+	switch s := msg.String(); s {
+	case "left", "right", "space":
+		d := 1
+		if s == "left" {
+			d = -1
+		}
+		*at = ((*at+d)%len(ch) + len(ch)) % len(ch)
+	default:
+		if msg.Text == "" {
+			return
+		}
+		for i := 1; i <= len(ch); i++ {
+			if j := (*at + i) % len(ch); strings.HasPrefix(strings.ToLower(ch[j]), strings.ToLower(msg.Text)) {
+				*at = j
+				break
+			}
+		}
+	}
+	m.err = nil
+}
+
 // request builds the run to plan from the fields.
 func (m *startForm) request() (fleet.CreateRequest, error) {
-	op, err := build(m.c, m.current().name, m.inputs[stopArg].Value())
-	if err != nil {
-		return fleet.CreateRequest{}, err
-	}
 	canary, err := parseLimit("canary", m.inputs[stopCanary].Value(), 0)
 	if err != nil {
 		return fleet.CreateRequest{}, err
@@ -178,8 +223,12 @@ func (m *startForm) request() (fleet.CreateRequest, error) {
 	if err != nil {
 		return fleet.CreateRequest{}, err
 	}
-	return fleet.CreateRequest{Operation: op, Selection: m.target.Selection,
-		Limits: fleet.Limits{Parallel: parallel, PerServer: perServer, Canary: canary}}, nil
+	limits := fleet.Limits{Parallel: parallel, PerServer: perServer, Canary: canary}
+	op, err := build(m.c, m.current().name, m.arg(), limits)
+	if err != nil {
+		return fleet.CreateRequest{}, err
+	}
+	return fleet.CreateRequest{Operation: op, Selection: m.target.Selection, Limits: limits}, nil
 }
 
 func (m *startForm) submit() tea.Cmd {
@@ -219,8 +268,11 @@ func (m *startForm) View() string {
 	}
 	b.WriteString(label(stopOp, "operation") + strings.Join(ops, " ") + "\n")
 	cur := m.current()
-	b.WriteString(st.Subtle.Render(ansi.Truncate("           "+cur.hint, inner, "…")) + "\n")
-	if cur.arg != "" {
+	b.WriteString(st.Subtle.Render(hintLines(cur.hint, inner-11)) + "\n")
+	switch {
+	case len(cur.choices) > 0:
+		b.WriteString(label(stopArg, cur.arg) + m.choicesView(inner-11) + "\n")
+	case cur.arg != "":
 		m.inputs[stopArg].SetWidth(inner - 14)
 		b.WriteString(label(stopArg, cur.arg) + m.inputs[stopArg].View() + "\n")
 	}
@@ -238,8 +290,56 @@ func (m *startForm) View() string {
 	case m.err != nil:
 		b.WriteString(lipgloss.NewStyle().Width(inner).Inherit(st.FlashError).Render(common.Message(m.err.Error())) + "\n")
 	}
-	b.WriteString(st.Subtle.Render(ansi.Truncate("←/→ operation · tab next field · enter plans (dry run) · esc cancels", inner, "…")))
+	keysHint := "←/→ operation · tab next field · enter plans (dry run) · esc cancels"
+	if m.choosing() {
+		keysHint = "←/→ " + cur.arg + " · tab next field · enter plans (dry run) · esc cancels"
+	}
+	b.WriteString(st.Subtle.Render(ansi.Truncate(keysHint, inner, "…")))
 	return st.Dialog.Width(w).Render(b.String())
+}
+
+// hintLines wraps an operation's hint in at most two lines of w cells,
+// indented under the fields.
+func hintLines(hint string, w int) string {
+	lines := strings.Split(lipgloss.NewStyle().Width(w).Render(hint), "\n")
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = ansi.Truncate(strings.TrimRight(lines[1], " ")+" …", w, "…")
+	}
+	for i, l := range lines {
+		lines[i] = strings.Repeat(" ", 11) + strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// choicesView shows the argument's choices, the chosen one marked; when
+// they do not fit w cells, only the chosen one and where it is.
+func (m *startForm) choicesView(w int) string {
+	st := m.c.Styles
+	ch, at := m.current().choices, m.choice[m.op]
+	focused := m.focus == stopArg
+	mark := func(s string) string {
+		if focused {
+			return st.ButtonFocused.Padding(0).Render(s)
+		}
+		return st.Bold.Render(s)
+	}
+	var parts []string
+	width := 0
+	for i, c := range ch {
+		name := " " + termtext.Line(c) + " "
+		width += lipgloss.Width(name) + 1
+		if i == at {
+			name = mark(name)
+		}
+		parts = append(parts, name)
+	}
+	if width-1 <= w {
+		return strings.Join(parts, " ")
+	}
+	tail := fmt.Sprintf(" ← %d of %d →", at+1, len(ch))
+	name := ansi.Truncate(termtext.Line(ch[at]), max(w-lipgloss.Width(tail)-2, 4), "…")
+	return mark(" "+name+" ") + st.Subtle.Render(tail)
 }
 
 // ShortHelp implements help.KeyMap.

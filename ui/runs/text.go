@@ -3,23 +3,34 @@ package runs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/tenancy-dev/tenancy/fleet"
+	"github.com/tenancy-dev/tenancy/lifecycle"
 )
 
 // opSummary says what a run does in a few words, from its recorded
-// arguments: the command of an exec, the file of a sql run. It is raw
-// text (a command line may hold anything): escape it where it is shown.
+// arguments: the command of an exec, the file of a sql run, where a move
+// goes. It is raw text (a command line may hold anything): escape it
+// where it is shown.
 func opSummary(op, args string) string {
 	var a struct {
 		Argv      []string `json:"argv"`
 		File      string   `json:"file"`
 		Direction string   `json:"direction"`
-		To        *int64   `json:"to"`
+		// To is migrate's version or a move's server.
+		To      json.RawMessage   `json:"to"`
+		Targets map[string]string `json:"targets"`
 	}
 	_ = json.Unmarshal([]byte(args), &a) // an unreadable record shows the name alone
+	var version *int64
+	var server string
+	if json.Unmarshal(a.To, &version) != nil {
+		_ = json.Unmarshal(a.To, &server)
+	}
 	switch {
 	case len(a.Argv) > 0:
 		words := make([]string, len(a.Argv))
@@ -29,10 +40,18 @@ func opSummary(op, args string) string {
 		return op + " " + strings.Join(words, " ")
 	case a.File != "":
 		return op + " " + a.File
-	case a.Direction != "" && a.To != nil:
-		return fmt.Sprintf("%s %s to %d", op, a.Direction, *a.To)
+	case a.Direction != "" && version != nil:
+		return fmt.Sprintf("%s %s to %d", op, a.Direction, *version)
 	case a.Direction != "":
 		return op + " " + a.Direction
+	case op == lifecycle.MoveOpName && (server != "" || len(a.Targets) > 0):
+		// a rebalance gives each tenant its own target
+		to := slices.AppendSeq([]string{}, maps.Values(a.Targets))
+		if server != "" {
+			to = append(to, server)
+		}
+		slices.Sort(to)
+		return op + " to " + strings.Join(slices.Compact(to), ", ")
 	}
 	return op
 }
