@@ -82,17 +82,9 @@ func limitsChanged(cmd *cobra.Command) bool {
 	return false
 }
 
-// perServerLimit is the run's limit per server as the engine applies it
-// (fleet.Limits' defaults).
+// perServerLimit is the run's limit per server as the engine applies it.
 func (f *runFlags) perServerLimit() int {
-	parallel := f.parallel
-	if parallel <= 0 {
-		parallel = fleet.DefaultParallel
-	}
-	if f.perServer <= 0 || f.perServer > parallel {
-		return parallel
-	}
-	return f.perServer
+	return fleet.Limits{Parallel: f.parallel, PerServer: f.perServer}.WithDefaults().PerServer
 }
 
 func (f *runFlags) request(op fleet.Operation, refs []string) (fleet.CreateRequest, error) {

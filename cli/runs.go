@@ -168,7 +168,11 @@ func printRun(w io.Writer, r fleet.Run) {
 	printf(w, "Run %d: %s, %s\n", r.ID, r.Operation, r.State)
 	printf(w, "  selection: %s; %d done, %d failed, %d skipped, %d cancelled of %d\n", selectionText(r.Selection), r.Done, r.Failed, r.Skipped, r.Cancelled, r.Total)
 	printf(w, "  limits: parallel %d, per server %d, canary %d, max failures %s\n", r.Parallel, r.PerServer, r.Canary, orDash(r.MaxFailures))
-	printf(w, "  by %s; last worked on %s (pid %d); created %s\n", r.StartedBy, r.Host, r.PID, r.CreatedAt.UTC().Format("2006-01-02 15:04:05"))
+	where := fmt.Sprintf("last worked on %s (pid %d)", r.Host, r.PID)
+	if r.Queued() {
+		where = "worked by the queue's workers (BY below)"
+	}
+	printf(w, "  by %s; %s; created %s\n", r.StartedBy, where, r.CreatedAt.UTC().Format("2006-01-02 15:04:05"))
 	if r.Error != "" {
 		printf(w, "  %s\n", r.Error)
 	}

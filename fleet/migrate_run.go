@@ -54,7 +54,7 @@ func (s *Service) PlanMigrate(ctx context.Context, req CreateRequest) (Plan, Mig
 	if err != nil {
 		return Plan{}, c, err
 	}
-	p := Plan{Operation: op.Name(), Selection: req.Selection, Limits: req.Limits.withDefaults(), PerServer: map[string]int{}}
+	p := Plan{Operation: op.Name(), Selection: req.Selection, Limits: req.Limits.WithDefaults(), PerServer: map[string]int{}}
 	for i, t := range c.Work {
 		p.Items = append(p.Items, PlanItem{Position: i, Tenant: t, Action: op.Describe(t)})
 		p.PerServer[t.Server]++
@@ -95,7 +95,7 @@ func (s *Service) createFor(ctx context.Context, req CreateRequest, list []tenan
 	if err != nil {
 		return Run{}, err
 	}
-	l := req.Limits.withDefaults()
+	l := req.Limits.WithDefaults()
 	r := Run{
 		Operation: req.Operation.Name(), Args: string(args), Selection: string(sel), State: RunPending,
 		Parallel: l.Parallel, PerServer: l.PerServer, Canary: l.Canary, CanaryPending: l.Canary > 0,

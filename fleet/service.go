@@ -77,7 +77,7 @@ func (s *Service) Plan(ctx context.Context, req CreateRequest) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	p := Plan{Operation: req.Operation.Name(), Selection: req.Selection, Limits: req.Limits.withDefaults(), PerServer: map[string]int{}}
+	p := Plan{Operation: req.Operation.Name(), Selection: req.Selection, Limits: req.Limits.WithDefaults(), PerServer: map[string]int{}}
 	for i, t := range list {
 		p.Items = append(p.Items, PlanItem{Position: i, Tenant: t, Action: req.Operation.Describe(t)})
 		p.PerServer[t.Server]++

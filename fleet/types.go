@@ -97,7 +97,9 @@ type Limits struct {
 // DefaultParallel is Limits.Parallel when unset.
 const DefaultParallel = 4
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults is the limits as a run applies them: Parallel
+// DefaultParallel when unset, PerServer Parallel when unset or larger.
+func (l Limits) WithDefaults() Limits {
 	if l.Parallel <= 0 {
 		l.Parallel = DefaultParallel
 	}

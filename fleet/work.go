@@ -139,7 +139,7 @@ func (s *Service) prepare(ctx context.Context, run Run, op Operation, opts WorkO
 	}
 	r := &runner{
 		s: s, run: run, op: op, env: s.env(),
-		limits:  Limits{Parallel: run.Parallel, PerServer: run.PerServer, Canary: run.Canary, MaxFailures: mf}.withDefaults(),
+		limits:  Limits{Parallel: run.Parallel, PerServer: run.PerServer, Canary: run.Canary, MaxFailures: mf}.WithDefaults(),
 		report:  opts.Report,
 		itemCtx: opts.Abort, tick: opts.Tick,
 		notBefore: map[string]time.Time{},

@@ -65,20 +65,7 @@ func buildMove(c *common.Context, to string, limits fleet.Limits) (fleet.Operati
 	case !slices.Contains(known, to):
 		return nil, fmt.Errorf("server %q is not configured: the tenants can move to %s", to, strings.Join(known, ", "))
 	}
-	return lifecycle.NewMoveOp(to, nil, 0, perServerLimit(limits), 0)
-}
-
-// perServerLimit is the run's limit per server as the engine applies it
-// (fleet.Limits' defaults: parallel when unset or larger).
-func perServerLimit(l fleet.Limits) int {
-	parallel := l.Parallel
-	if parallel <= 0 {
-		parallel = fleet.DefaultParallel
-	}
-	if l.PerServer <= 0 || l.PerServer > parallel {
-		return parallel
-	}
-	return l.PerServer
+	return lifecycle.NewMoveOp(to, nil, 0, limits.WithDefaults().PerServer, 0)
 }
 
 // moveTotals sums up the tenants of a move run's plan that would move.

@@ -306,7 +306,6 @@ func TestMoveHintFitsTheForm(t *testing.T) {
 	require.True(t, strings.HasSuffix(long, "…"), long)
 	require.Equal(t, "24 h", keepText(lifecycle.DefaultKeepSource))
 	require.Equal(t, "1h30m0s", keepText(90*time.Minute))
-	require.Equal(t, fmt.Sprint(4), fmt.Sprint(perServerLimit(fleet.Limits{})))
 }
 
 // liveMoveFleet is a test central database with tenants named names on
