@@ -104,16 +104,27 @@ func (o *MoveOp) WithService(svc *Service) *MoveOp {
 }
 
 // service opens the lifecycle service once per operation (a run's items
-// share it): its own backup service, and a cache invalidator built from
-// the config as the CLI builds its own (resolver.OpenInvalidator), with
-// a client per invalidation, so that nothing is left open in a worker
-// that keeps the operation.
+// share it), with OpenFromConfig.
 func (o *MoveOp) service(ctx context.Context, ts *tenants.Service) (*Service, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.svc != nil {
 		return o.svc, nil
 	}
+	svc, err := OpenFromConfig(ctx, ts)
+	if err != nil {
+		return nil, err
+	}
+	o.svc = svc
+	return svc, nil
+}
+
+// OpenFromConfig opens the service with what the config gives: its own
+// backup service, and a cache invalidator built from the config as the
+// CLI builds its own (resolver.OpenInvalidator), with a client per
+// invalidation, so that nothing is left open in a worker or a dashboard
+// that keeps the service.
+func OpenFromConfig(ctx context.Context, ts *tenants.Service) (*Service, error) {
 	bs, err := backup.Open(ctx, ts)
 	if err != nil {
 		return nil, err
@@ -127,12 +138,7 @@ func (o *MoveOp) service(ctx context.Context, ts *tenants.Service) (*Service, er
 		defer closeClient() //nolint:errcheck // a client that only sent two commands
 		return inv.Invalidate(ctx, domains)
 	}
-	svc, err := Open(ctx, ts, bs, Options{Invalidate: invalidate})
-	if err != nil {
-		return nil, err
-	}
-	o.svc = svc
-	return svc, nil
+	return Open(ctx, ts, bs, Options{Invalidate: invalidate})
 }
 
 // Name implements fleet.Operation.

@@ -10,7 +10,6 @@ import (
 	humanize "github.com/dustin/go-humanize"
 
 	"github.com/tenancy-dev/tenancy/access"
-	"github.com/tenancy-dev/tenancy/backup"
 	"github.com/tenancy-dev/tenancy/config"
 	"github.com/tenancy-dev/tenancy/fleet"
 	"github.com/tenancy-dev/tenancy/lifecycle"
@@ -96,7 +95,7 @@ func planMoves(ctx context.Context, c *common.Context, svc *fleet.Service, op *l
 	if err != nil {
 		return p, totals, err
 	}
-	ls, err := openLifecycle(ctx, c)
+	ls, err := lifecycle.OpenFromConfig(ctx, c.Service)
 	if err != nil {
 		return p, totals, err
 	}
@@ -127,18 +126,6 @@ func planMoves(ctx context.Context, c *common.Context, svc *fleet.Service, op *l
 func moveAction(mp lifecycle.MovePlan) string {
 	return fmt.Sprintf("%s, %s: ~%s, frozen ~%s", humanize.IBytes(uint64(max(mp.Bytes, 0))),
 		common.Plural(mp.Tables, "table"), short(mp.Copy.Round(100*time.Millisecond)), short(mp.Freeze.Round(100*time.Millisecond)))
-}
-
-// openLifecycle opens the lifecycle service the dry run plans with. The
-// run's items do not use it: they rebuild the operation from its record,
-// which opens its own (with the cache invalidator), in this dashboard or
-// in a worker.
-func openLifecycle(ctx context.Context, c *common.Context) (*lifecycle.Service, error) {
-	bs, err := backup.Open(ctx, c.Service)
-	if err != nil {
-		return nil, err
-	}
-	return lifecycle.Open(ctx, c.Service, bs, lifecycle.Options{})
 }
 
 // moveLines says in the confirmation where the tenants go, how the limit
