@@ -84,8 +84,10 @@ func TestStartFormSwitchesOperation(t *testing.T) {
 	d := pushedForm(t, Start(c, nil, startTarget()))
 	d.SetSize(80, 22)
 	d.Init()
+	require.Contains(t, uitest.Plain(d.View()), "shift+tab operation", "in the command field ←/→ move the cursor: the hint says how to reach the operation")
 	d.Update(uitest.Key("shift+tab")) // to the operation
 	require.Equal(t, stopOp, d.focus)
+	require.Contains(t, uitest.Plain(d.View()), "←/→ operation")
 	d.Update(uitest.Key("right"))
 	require.Equal(t, fleet.SQLName, d.current().name)
 	require.Contains(t, uitest.Plain(d.View()), "SQL file")

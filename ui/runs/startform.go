@@ -290,8 +290,13 @@ func (m *startForm) View() string {
 	case m.err != nil:
 		b.WriteString(lipgloss.NewStyle().Width(inner).Inherit(st.FlashError).Render(common.Message(m.err.Error())) + "\n")
 	}
-	keysHint := "←/→ operation · tab next field · enter plans (dry run) · esc cancels"
-	if m.choosing() {
+	// The keys of the focused field: ←/→ choose on the operation row and
+	// on a chosen argument; in a text field they move the cursor.
+	keysHint := "shift+tab operation · tab next · enter plans (dry run) · esc cancels"
+	switch {
+	case m.focus == stopOp:
+		keysHint = "←/→ operation · tab next field · enter plans (dry run) · esc cancels"
+	case m.choosing():
 		keysHint = "←/→ " + cur.arg + " · tab next field · enter plans (dry run) · esc cancels"
 	}
 	b.WriteString(st.Subtle.Render(ansi.Truncate(keysHint, inner, "…")))
