@@ -35,6 +35,13 @@ func newDemoCmd(app *App) *cobra.Command {
 			if workers < 0 {
 				return usagef("--workers cannot be negative")
 			}
+			// The tenants Up creates are audited (as every change) into the
+			// sandbox's own central database, named by its config.
+			path, err := sandbox.ConfigFile(dir)
+			if err != nil {
+				return err
+			}
+			app.ConfigPath = path
 			sb, err := sandbox.Up(cmd.Context(), sandbox.Options{Dir: dir, Fresh: fresh, Tenants: size, Workers: workers}, report)
 			if err != nil {
 				return linesError{err} // it may end with the server log's tail

@@ -35,6 +35,7 @@ func TestDemoNoUIAndStop(t *testing.T) {
 	// sandbox tests check the fleet and the fill's run
 	r := runCLI(t, "unused.toml", "demo", "--no-ui", "--no-fill", "--tenants", "4", "--dir", dir)
 	require.Equal(t, 0, r.code, r.stderr)
+	require.NotContains(t, r.stderr, "warning", "the tenants the demo creates are audited in its own central database")
 	path := strings.TrimSpace(r.stdout)
 	require.Equal(t, filepath.Join(dir, "config.toml"), path, "--no-ui prints only the config path")
 	cfg, err := config.Load(path)
@@ -44,6 +45,9 @@ func TestDemoNoUIAndStop(t *testing.T) {
 	require.Equal(t, 0, list.code, list.stderr)
 	require.Contains(t, list.stdout, "acme.localhost")
 	require.Contains(t, list.stdout, "megacorp.localhost", "the large tenant, on the second server")
+	audited := runCLI(t, path, "audit")
+	require.Equal(t, 0, audited.code, audited.stderr)
+	require.Equal(t, 4, strings.Count(audited.stdout, "tenant.create"), audited.stdout)
 	require.Len(t, cfg.Servers, 1, "a second server in [[servers]]")
 	require.Equal(t, sandbox.SecondServer, cfg.Servers[0].Name)
 	stop := runCLI(t, "unused.toml", "demo", "stop", "--dir", dir)

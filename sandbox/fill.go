@@ -62,7 +62,7 @@ func Fill(ctx context.Context, dir, exe string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s := &Sandbox{Dir: dir, ConfigPath: filepath.Join(dir, "config.toml")}
+	s := &Sandbox{Dir: dir, ConfigPath: configFile(dir)}
 	s.loadState()
 	cfg, err := config.Load(s.ConfigPath)
 	if err != nil {

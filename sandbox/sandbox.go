@@ -89,6 +89,20 @@ func resolveDir(dir string) (string, error) {
 	return DefaultDir()
 }
 
+// ConfigFile is the config file of the sandbox in dir (empty: DefaultDir),
+// which Up writes: a command can point at it before the sandbox exists
+// (demo's audit entries of the tenants Up creates go to that config's
+// central database).
+func ConfigFile(dir string) (string, error) {
+	dir, err := resolveDir(dir)
+	if err != nil {
+		return "", err
+	}
+	return configFile(dir), nil
+}
+
+func configFile(dir string) string { return filepath.Join(dir, "config.toml") }
+
 func (s *Sandbox) statePath() string { return filepath.Join(s.Dir, "state.json") }
 
 func (s *Sandbox) loadState() {
@@ -139,7 +153,7 @@ func Up(ctx context.Context, opts Options, report func(string)) (*Sandbox, error
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create demo directory %s: %w", dir, err)
 	}
-	s := &Sandbox{Dir: dir, ConfigPath: filepath.Join(dir, "config.toml"), bins: bins}
+	s := &Sandbox{Dir: dir, ConfigPath: configFile(dir), bins: bins}
 	s.loadState()
 	s.Reused = true
 	for _, v := range []*server{s.central(), s.second()} {

@@ -25,7 +25,7 @@ func StartWorkers(dir, exe string, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s := &Sandbox{Dir: dir, ConfigPath: filepath.Join(dir, "config.toml")}
+	s := &Sandbox{Dir: dir, ConfigPath: configFile(dir)}
 	if err := stopWorkers(s.workersPIDFile()); err != nil {
 		return "", err
 	}
