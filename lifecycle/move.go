@@ -57,7 +57,7 @@ func (s *Service) Move(ctx context.Context, req MoveRequest, progress func(Progr
 	}
 	defer lock.Release()
 	ctx = tenants.WithHeldLock(ctx, lock)
-	if t, err = s.tenants.Get(ctx, t.ID); err != nil {
+	if t, err = s.tenants.Current(ctx, t.ID); err != nil {
 		return Move{}, err
 	}
 	m, err := activeMove(ctx, s.tenants.Central(), t.ID)
@@ -312,7 +312,7 @@ func (r *mover) finish(ctx context.Context) error {
 		}
 	}
 	r.barrier.release()
-	t, err := r.s.tenants.Get(ctx, m.TenantID)
+	t, err := r.s.tenants.Current(ctx, m.TenantID)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (r *mover) rollback(ctx context.Context, cause error) (Move, error) {
 		undo = errors.Join(undo, dropUser(uctx, r.to, m.DBUser))
 	}
 	if !m.WasDown {
-		if t, err := r.s.tenants.Get(uctx, m.TenantID); err != nil {
+		if t, err := r.s.tenants.Current(uctx, m.TenantID); err != nil {
 			undo = errors.Join(undo, err)
 		} else if _, err := r.s.tenants.Up(uctx, t); err != nil {
 			undo = errors.Join(undo, err)

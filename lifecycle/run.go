@@ -195,10 +195,7 @@ func (o *MoveOp) Do(ctx context.Context, env fleet.Env, t tenants.Tenant) (fleet
 	if err != nil {
 		return fleet.Result{}, err
 	}
-	if t, err = env.Tenants.Get(ctx, t.ID); err != nil {
-		return fleet.Result{}, err
-	}
-	to := o.target(t)
+	to := o.target(t) // t is as the registry has it now: the engine reads it under the lock
 	m, err := activeMove(ctx, svc.tenants.Central(), t.ID)
 	switch {
 	case err != nil:
