@@ -40,6 +40,8 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/sysbench.bash
+source scripts/lib/sysbench.bash
 [ -n "${TENANCY:-}" ] || go build -o "$BIN" .
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
 if [ -n "${WEED:-}" ]; then
@@ -87,22 +89,7 @@ T init >/dev/null
 DB=${PREFIX}t_big
 T tenants create --name big --database "$DB" --no-migrate >/dev/null
 echo "== preparing $TABLES x $TABLE_SIZE sysbench rows in $DB"
-if command -v sysbench >/dev/null; then
-	sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=root --mysql-db="$DB" \
-		--tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >/dev/null
-else
-	# sysbench's own tables and values: c is 10 groups of 11 random digits,
-	# pad 5, k a random integer (MariaDB's sequence engine makes the rows).
-	digits="LPAD(FLOOR(RAND() * 99999999999), 11, '0')"
-	for i in $(seq 1 "$TABLES"); do
-		"${MYSQL[@]}" "$DB" -e "CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
-			c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
-			INSERT INTO sbtest$i (id, k, c, pad) SELECT seq, FLOOR(RAND() * $TABLE_SIZE),
-			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits),
-			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits) FROM seq_1_to_$TABLE_SIZE;
-			CREATE INDEX k_$i ON sbtest$i (k); ANALYZE TABLE sbtest$i" >/dev/null
-	done
-fi
+sysbench_tables "$DB" "$TABLES" "$TABLE_SIZE"
 "${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
 
 create() { echo "$BIN --config $WORK/$1.toml backup create big"; }

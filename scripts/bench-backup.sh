@@ -32,6 +32,8 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/sysbench.bash
+source scripts/lib/sysbench.bash
 go build -o "$BIN" .
 cat >"$CFG" <<TOML
 [central]
@@ -77,8 +79,7 @@ T init >/dev/null
 DB=${PREFIX}t_big
 T tenants create --name big --database "$DB" --no-migrate >/dev/null
 echo "== preparing $TABLES x $TABLE_SIZE sysbench rows in $DB"
-sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=root --mysql-db="$DB" \
-	--tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >/dev/null
+sysbench_tables "$DB" "$TABLES" "$TABLE_SIZE"
 "${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
 
 OURS_DUMP="tenancy backup create (zstd)"

@@ -26,19 +26,14 @@ PREFIX=tnt_benchmoverun_
 WORK=$(mktemp -d /tmp/tenancy-bench-move-run.XXXXXX)
 # shellcheck source=lib/second-server.bash
 source "$(dirname "$0")/lib/second-server.bash"
+# shellcheck source=lib/sysbench.bash
+source scripts/lib/sysbench.bash # (second-server.bash left us in the root)
 
 echo "== preparing $TENANTS tenants of $TABLE_SIZE sysbench rows each"
-digits="LPAD(FLOOR(RAND() * 99999999999), 11, '0')"
 for i in $(seq 1 "$TENANTS"); do
 	DB=${PREFIX}t_m$i
 	T tenants create --name "m$i" --database "$DB" --server central --no-migrate >/dev/null
-	# sysbench's own table and values (as scripts/bench-move.sh).
-	"${MYSQL[@]}" "$DB" -e "CREATE TABLE sbtest1 (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
-		c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
-		INSERT INTO sbtest1 (id, k, c, pad) SELECT seq, FLOOR(RAND() * $TABLE_SIZE),
-		CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits),
-		CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits) FROM seq_1_to_$TABLE_SIZE;
-		CREATE INDEX k_1 ON sbtest1 (k); ANALYZE TABLE sbtest1" >/dev/null
+	sysbench_tables "$DB" 1 "$TABLE_SIZE"
 done
 "${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk in all, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE '${PREFIX//_/\\_}t\\_m%'"
 

@@ -23,25 +23,13 @@ PREFIX=tnt_benchmove_
 WORK=$(mktemp -d /tmp/tenancy-bench-move.XXXXXX)
 # shellcheck source=lib/second-server.bash
 source "$(dirname "$0")/lib/second-server.bash"
+# shellcheck source=lib/sysbench.bash
+source scripts/lib/sysbench.bash # (second-server.bash left us in the root)
 
 DB=${PREFIX}t_big
 T tenants create --name big --database "$DB" --server central --no-migrate >/dev/null
 echo "== preparing $TABLES x $TABLE_SIZE sysbench rows in $DB"
-if command -v sysbench >/dev/null; then
-	sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-user=root --mysql-db="$DB" \
-		--tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >/dev/null
-else
-	# sysbench's own tables and values (as scripts/bench-backup-s3.sh).
-	digits="LPAD(FLOOR(RAND() * 99999999999), 11, '0')"
-	for i in $(seq 1 "$TABLES"); do
-		"${MYSQL[@]}" "$DB" -e "CREATE TABLE sbtest$i (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,
-			c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB;
-			INSERT INTO sbtest$i (id, k, c, pad) SELECT seq, FLOOR(RAND() * $TABLE_SIZE),
-			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits, $digits),
-			CONCAT_WS('-', $digits, $digits, $digits, $digits, $digits) FROM seq_1_to_$TABLE_SIZE;
-			CREATE INDEX k_$i ON sbtest$i (k); ANALYZE TABLE sbtest$i" >/dev/null
-	done
-fi
+sysbench_tables "$DB" "$TABLES" "$TABLE_SIZE"
 "${MYSQL[@]}" -N -e "SELECT CONCAT('data ', ROUND(SUM(DATA_LENGTH+INDEX_LENGTH)/1048576), ' MiB on disk, ', SUM(TABLE_ROWS), ' rows (estimate)') FROM information_schema.TABLES WHERE TABLE_SCHEMA='$DB'"
 T tenants move big --to second --dry-run
 
